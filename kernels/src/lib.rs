@@ -1,0 +1,15 @@
+//! wavelane-kernels: pure compute for wavelane — felt252 arithmetic, hashing,
+//! trie node hashing and the Cairo VM — each on three backends (`scalar`,
+//! `simd`, `gpu`) with one batch signature per kernel. No scheduling, no state.
+//!
+//! * [`backend`]: the [`Backend`] choice and CPU feature detection.
+//! * [`field`]: felt252 arithmetic ([`Fe`], batch ops).
+//! * [`gpu`]: the process-wide wgpu context and shader composition.
+
+pub mod backend;
+pub mod field;
+pub mod gpu;
+
+pub use backend::{Backend, SimdLevel};
+pub use field::{Fe, FieldOp};
+pub use starknet_types_core::felt::Felt;

@@ -1,0 +1,2 @@
+//! The `wavelane` command-line tool.
+fn main() {}
