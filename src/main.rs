@@ -1,2 +1,36 @@
-//! The `wavelane` command-line tool.
-fn main() {}
+//! The `wavelane` command-line tool. Each subcommand lives in `src/cli/`.
+
+use clap::{Parser, Subcommand};
+
+mod cli;
+
+/// wavelane: GPU/SIMD-accelerated batch executor for account-based blockchains.
+#[derive(Parser)]
+#[command(name = "wavelane", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// CPU features, backends and whether each is usable, the GPU adapter.
+    Info(cli::info::InfoArgs),
+    /// Measure kernels on every backend against their peers.
+    Bench(cli::bench::BenchArgs),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Info(args) => cli::info::run(args),
+        Command::Bench(args) => cli::bench::run(args),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::from(cli::exit_code(&e))
+        }
+    }
+}

@@ -1,0 +1,25 @@
+//! Subcommands of the `wavelane` binary, one module each.
+
+pub mod bench;
+pub mod info;
+
+/// Bad input (a malformed line, a value ≥ p, …): exit status 2.
+#[derive(Debug)]
+pub struct InputError(pub String);
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// The process exit status for an error: 2 for bad input, 1 otherwise.
+pub fn exit_code(e: &anyhow::Error) -> u8 {
+    if e.downcast_ref::<InputError>().is_some() {
+        2
+    } else {
+        1
+    }
+}
