@@ -1,1 +1,0 @@
-//! Benchmarks shared by the CLI (`wavelane bench`) and tools.

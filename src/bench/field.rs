@@ -1,0 +1,1 @@
+//! felt252 benchmarks (filled in next).
