@@ -105,9 +105,7 @@ impl SimdLevel {
     pub fn hardware() -> SimdLevel {
         #[cfg(target_arch = "x86_64")]
         {
-            if std::arch::is_x86_feature_detected!("avx512f")
-                && std::arch::is_x86_feature_detected!("avx512ifma")
-            {
+            if std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("avx512ifma") {
                 return SimdLevel::Avx512;
             }
             if std::arch::is_x86_feature_detected!("avx2") {

@@ -18,19 +18,9 @@ pub const P3: u64 = 0x0800_0000_0000_0011;
 /// p as little-endian limbs.
 pub const P: [u64; 4] = [1, 0, 0, P3];
 /// R mod p = 2^256 mod p, the Montgomery form of 1.
-const R_MOD_P: [u64; 4] = [
-    0xffff_ffff_ffff_ffe1,
-    0xffff_ffff_ffff_ffff,
-    0xffff_ffff_ffff_ffff,
-    0x07ff_ffff_ffff_fdf0,
-];
+const R_MOD_P: [u64; 4] = [0xffff_ffff_ffff_ffe1, 0xffff_ffff_ffff_ffff, 0xffff_ffff_ffff_ffff, 0x07ff_ffff_ffff_fdf0];
 /// R² mod p, used to bring canonical integers into Montgomery form.
-const R2_MOD_P: [u64; 4] = [
-    0xffff_fd73_7e00_0401,
-    0x0000_0001_330f_ffff,
-    0xffff_ffff_ff6f_8000,
-    0x07ff_d4ab_5e00_8810,
-];
+const R2_MOD_P: [u64; 4] = [0xffff_fd73_7e00_0401, 0x0000_0001_330f_ffff, 0xffff_ffff_ff6f_8000, 0x07ff_d4ab_5e00_8810];
 
 /// A Starknet field element in Montgomery form (see the module docs).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default, bytemuck::Pod, bytemuck::Zeroable)]
@@ -43,6 +33,9 @@ impl std::fmt::Debug for Fe {
     }
 }
 
+// Inherent `add`/`sub`/`mul`/`neg` (usable without importing `std::ops`)
+// with the operator traits below delegating to them.
+#[allow(clippy::should_implement_trait)]
 impl Fe {
     /// Zero.
     pub const ZERO: Fe = Fe([0; 4]);
@@ -167,36 +160,83 @@ impl Fe {
     }
 }
 
+impl std::ops::Add for Fe {
+    type Output = Fe;
+    #[inline(always)]
+    fn add(self, rhs: Fe) -> Fe {
+        Fe::add(self, rhs)
+    }
+}
+
+impl std::ops::Sub for Fe {
+    type Output = Fe;
+    #[inline(always)]
+    fn sub(self, rhs: Fe) -> Fe {
+        Fe::sub(self, rhs)
+    }
+}
+
+impl std::ops::Mul for Fe {
+    type Output = Fe;
+    #[inline(always)]
+    fn mul(self, rhs: Fe) -> Fe {
+        Fe::mul(self, rhs)
+    }
+}
+
+impl std::ops::Neg for Fe {
+    type Output = Fe;
+    #[inline(always)]
+    fn neg(self) -> Fe {
+        Fe::neg(self)
+    }
+}
+
 /// Montgomery product `a·b·2^-256`, result in `[0, 2p)`.
+///
+/// The 512-bit product is reduced in two steps that exploit `p`'s form:
+/// `p ≡ 1 (mod 2^192)`, so the low three limbs go at once with
+/// `m = -t mod 2^192` (`t + m·p = t + m + m·P3·2^192`, and `t + m` only
+/// carries `t_lo ≠ 0` into limb 3), then one ordinary 64-bit step.
+/// Four 64×64 products for the whole reduction.
 #[inline(always)]
 pub fn mont_mul(a: &[u64; 4], b: &[u64; 4]) -> [u64; 4] {
-    let mut t = [0u64; 6];
-    for &bi in b {
-        // t += a * bi
-        let mut carry = 0u128;
+    let mut t = [0u64; 8];
+    for i in 0..4 {
+        let mut carry = 0u64;
         for j in 0..4 {
-            let v = t[j] as u128 + (a[j] as u128) * (bi as u128) + carry;
-            t[j] = v as u64;
-            carry = v >> 64;
+            let v = (a[j] as u128) * (b[i] as u128) + t[i + j] as u128 + carry as u128;
+            t[i + j] = v as u64;
+            carry = (v >> 64) as u64;
         }
-        let v = t[4] as u128 + carry;
-        t[4] = v as u64;
-        t[5] = (v >> 64) as u64;
-        // t += m * p with m = -t0 (p ≡ 1 mod 2^64, so -p^-1 ≡ -1): t0 becomes 0.
-        let m = t[0].wrapping_neg();
-        let c0 = (t[0] != 0) as u128; // t0 + m = 2^64 exactly when t0 != 0
-        let v = t[1] as u128 + c0;
-        let t1 = v as u64;
-        let v = t[2] as u128 + (v >> 64);
-        let t2 = v as u64;
-        let v = t[3] as u128 + (m as u128) * (P3 as u128) + (v >> 64);
-        let t3 = v as u64;
-        let v = t[4] as u128 + (v >> 64);
-        let t4 = v as u64;
-        let t5 = t[5] + (v >> 64) as u64;
-        t = [t1, t2, t3, t4, t5, 0];
+        t[i + 4] = carry;
     }
-    [t[0], t[1], t[2], t[3]]
+    // Step 1: clear limbs 0..3. m = 2^192 - t_lo (or 0).
+    let nz = ((t[0] | t[1] | t[2]) != 0) as u64;
+    let (m0, c) = 0u64.overflowing_sub(t[0]);
+    let (m1, c1) = 0u64.overflowing_sub(t[1]);
+    let (m1, c2) = m1.overflowing_sub(c as u64);
+    let m2 = 0u64.wrapping_sub(t[2]).wrapping_sub((c1 | c2) as u64);
+    // u = t[3..8] + nz + m·P3
+    let v = (m0 as u128) * (P3 as u128) + t[3] as u128 + nz as u128;
+    let u0 = v as u64;
+    let v = (m1 as u128) * (P3 as u128) + t[4] as u128 + (v >> 64);
+    let u1 = v as u64;
+    let v = (m2 as u128) * (P3 as u128) + t[5] as u128 + (v >> 64);
+    let u2 = v as u64;
+    let v = t[6] as u128 + (v >> 64);
+    let u3 = v as u64;
+    let u4 = t[7] + (v >> 64) as u64;
+    // Step 2: clear u0 with m = -u0 (p ≡ 1 mod 2^64, so -p⁻¹ ≡ -1).
+    let m = u0.wrapping_neg();
+    let v = u1 as u128 + (u0 != 0) as u128;
+    let r0 = v as u64;
+    let v = u2 as u128 + (v >> 64);
+    let r1 = v as u64;
+    let v = (m as u128) * (P3 as u128) + u3 as u128 + (v >> 64);
+    let r2 = v as u64;
+    let r3 = u4.wrapping_add((v >> 64) as u64);
+    [r0, r1, r2, r3]
 }
 
 /// Subtracts p once if `v ≥ p`.
@@ -253,5 +293,18 @@ mod tests {
         let pm1 = Felt::ZERO - Felt::ONE;
         assert_eq!(Fe::ONE.neg().to_felt(), pm1);
         assert_eq!(Fe::from_felt(&pm1).to_canonical(), [0, 0, 0, P3]);
+    }
+
+    #[test]
+    fn operators_agree_with_methods() {
+        let (a, b) = (Fe::from_u64(7), Fe::from_u64(5));
+        assert_eq!((a + b).to_felt(), Felt::from(12u64));
+        assert_eq!((a - b).to_felt(), Felt::from(2u64));
+        assert_eq!((b - a).to_felt(), Felt::ZERO - Felt::from(2u64));
+        assert_eq!((a * b).to_felt(), Felt::from(35u64));
+        assert_eq!((-a).to_felt(), Felt::ZERO - Felt::from(7u64));
+        assert_eq!(a.inv_or_zero() * a, Fe::ONE);
+        assert_eq!(Fe::ZERO.inv_or_zero(), Fe::ZERO);
+        assert_eq!(Fe::from_canonical([0, 0, 0, P3 + 1]), None);
     }
 }

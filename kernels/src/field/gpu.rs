@@ -42,7 +42,7 @@ pub fn run(ctx: &GpuContext, op: FieldOp, a: &[Fe], b: &[Fe], out: &mut [Fe]) ->
 /// device has them.
 pub fn run_timed(ctx: &GpuContext, op: FieldOp, a: &[Fe], b: &[Fe], out: &mut [Fe]) -> Result<Option<f64>, GpuError> {
     let k = ctx.kernel::<FieldGpu>()?;
-    let max_elems = (ctx.limits.max_storage_buffer_binding_size as u64 / FE_BYTES).min(u32::MAX as u64) as usize;
+    let max_elems = (ctx.limits.max_storage_buffer_binding_size / FE_BYTES).min(u32::MAX as u64) as usize;
     let chunk = max_elems.min(a.len()).max(1);
     let mut kernel_s = ctx.has_timestamps().then_some(0.0);
     let mut guard = k.bufs.lock().unwrap_or_else(|e| e.into_inner());

@@ -353,7 +353,8 @@ impl Timer {
             usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
-        let mut enc = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("timestamp copy") });
+        let mut enc =
+            ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("timestamp copy") });
         enc.copy_buffer_to_buffer(&self.resolve, 0, &staging, 0, 16);
         ctx.queue.submit([enc.finish()]);
         let bytes = ctx.map_read(&staging, 16)?;
