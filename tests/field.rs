@@ -150,3 +150,25 @@ fn checked_api_rejects_bad_batches() {
         assert_eq!(got, vec![Felt::ONE, Felt::ZERO, Felt::from(4u64)]);
     }
 }
+
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn avx512_ifma_mul_matches_scalar() {
+    if !field::avx512::available() {
+        eprintln!("SKIPPED: CPU lacks AVX-512 IFMA (avx512_ifma_mul_matches_scalar)");
+        return;
+    }
+    let (a, b) = inputs(20_000, 77);
+    let (fa, fb) = (to_fe(&a), to_fe(&b));
+    let mut want = vec![Fe::ZERO; fa.len()];
+    scalar::run(FieldOp::Mul, &fa, &fb, &mut want);
+    let mut got = vec![Fe::ZERO; fa.len()];
+    let done = field::avx512::mul(&fa, &fb, &mut got);
+    assert_eq!(done, fa.len() / 8 * 8);
+    assert_eq!(&got[..done], &want[..done]);
+    // Operands equal to p - 1 in every lane: the largest limbs and carries.
+    let pm1 = vec![Fe::from_felt(&(Felt::ZERO - Felt::ONE)); 8];
+    let mut got = vec![Fe::ZERO; 8];
+    field::avx512::mul(&pm1, &pm1, &mut got);
+    assert!(got.iter().all(|g| g.to_felt() == Felt::ONE), "(p-1)^2 = 1");
+}

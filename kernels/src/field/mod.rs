@@ -8,6 +8,8 @@
 //!   rayon), [`gpu`] (WGSL, `shaders/field.wgsl`). Every backend returns the
 //!   same bits.
 
+#[cfg(target_arch = "x86_64")]
+pub mod avx512;
 pub mod fe;
 pub mod gpu;
 pub mod scalar;

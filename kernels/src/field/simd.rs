@@ -7,6 +7,7 @@
 //! products per element and one Fermat inverse per chunk).
 
 use super::{Fe, FieldOp};
+use crate::backend::SimdLevel;
 use rayon::prelude::*;
 
 /// Elements per rayon task; below this a batch stays on the calling thread.
@@ -31,9 +32,19 @@ pub fn run_one_thread(op: FieldOp, a: &[Fe], b: &[Fe], out: &mut [Fe]) {
     match op {
         FieldOp::Add => super::scalar::run(op, a, b, out),
         FieldOp::Sub => super::scalar::run(op, a, b, out),
-        FieldOp::Mul => super::scalar::run(op, a, b, out),
+        FieldOp::Mul => mul(a, b, out),
         FieldOp::Inv => batch_inverse(a, out),
     }
+}
+
+/// `out[i] = a[i] · b[i]` on the best vector unit this CPU has.
+pub fn mul(a: &[Fe], b: &[Fe], out: &mut [Fe]) {
+    let done = match SimdLevel::detect() {
+        #[cfg(target_arch = "x86_64")]
+        SimdLevel::Avx512 => super::avx512::mul(a, b, out),
+        _ => 0,
+    };
+    super::scalar::run(FieldOp::Mul, &a[done..], &b[done..], &mut out[done..]);
 }
 
 /// Montgomery's trick: `out[i] = a[i]⁻¹`, zero mapping to zero.
