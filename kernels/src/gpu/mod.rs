@@ -366,6 +366,9 @@ impl Timer {
 async fn pick_adapter(instance: &wgpu::Instance) -> Result<wgpu::Adapter, GpuError> {
     let adapters = instance.enumerate_adapters(wgpu::Backends::all()).await;
     if adapters.is_empty() {
+        if let Ok(b) = std::env::var("WGPU_BACKEND") {
+            return Err(GpuError::Unavailable(format!("no GPU adapter found for WGPU_BACKEND=`{b}`")));
+        }
         return Err(GpuError::Unavailable(
             "no GPU adapter found (on a CPU-only Linux machine install the software Vulkan driver: \
              apt-get install mesa-vulkan-drivers)"
