@@ -172,24 +172,3 @@ fn avx512_ifma_mul_matches_scalar() {
     field::avx512::mul(&pm1, &pm1, &mut got);
     assert!(got.iter().all(|g| g.to_felt() == Felt::ONE), "(p-1)^2 = 1");
 }
-
-#[cfg(target_arch = "x86_64")]
-#[test]
-fn avx2_mul_matches_scalar() {
-    if !field::avx2::available() {
-        eprintln!("SKIPPED: CPU lacks AVX2 (avx2_mul_matches_scalar)");
-        return;
-    }
-    let (a, b) = inputs(20_000, 78);
-    let (fa, fb) = (to_fe(&a), to_fe(&b));
-    let mut want = vec![Fe::ZERO; fa.len()];
-    scalar::run(FieldOp::Mul, &fa, &fb, &mut want);
-    let mut got = vec![Fe::ZERO; fa.len()];
-    let done = field::avx2::mul(&fa, &fb, &mut got);
-    assert_eq!(done, fa.len() / 4 * 4);
-    assert_eq!(&got[..done], &want[..done]);
-    let pm1 = vec![Fe::from_felt(&(Felt::ZERO - Felt::ONE)); 4];
-    let mut got = vec![Fe::ZERO; 4];
-    field::avx2::mul(&pm1, &pm1, &mut got);
-    assert!(got.iter().all(|g| g.to_felt() == Felt::ONE), "(p-1)^2 = 1");
-}

@@ -42,8 +42,6 @@ pub fn mul(a: &[Fe], b: &[Fe], out: &mut [Fe]) {
     let done = match SimdLevel::detect() {
         #[cfg(target_arch = "x86_64")]
         SimdLevel::Avx512 => super::avx512::mul(a, b, out),
-        #[cfg(target_arch = "x86_64")]
-        SimdLevel::Avx2 => super::avx2::mul(a, b, out),
         _ => 0,
     };
     super::scalar::run(FieldOp::Mul, &a[done..], &b[done..], &mut out[done..]);
