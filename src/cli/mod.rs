@@ -1,7 +1,7 @@
 //! Subcommands of the `wavelane` binary, one module each.
 
 pub mod bench;
-pub mod hash;
+pub(crate) mod hash;
 pub mod info;
 
 /// Bad input (a malformed line, a value ≥ p, …): exit status 2.
