@@ -18,6 +18,8 @@ enum Command {
     Info(cli::info::InfoArgs),
     /// Measure kernels on every backend against their peers.
     Bench(cli::bench::BenchArgs),
+    /// Hash lines of hex felts from stdin with Poseidon or Pedersen.
+    Hash(cli::hash::HashArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -25,6 +27,7 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Info(args) => cli::info::run(args),
         Command::Bench(args) => cli::bench::run(args),
+        Command::Hash(args) => cli::hash::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -4,11 +4,13 @@
 //!
 //! * [`backend`]: the [`Backend`] choice and CPU feature detection.
 //! * [`field`]: felt252 arithmetic ([`Fe`], batch ops).
+//! * [`hash`]: Starknet Poseidon and Pedersen.
 //! * [`gpu`]: the process-wide wgpu context and shader composition.
 
 pub mod backend;
 pub mod field;
 pub mod gpu;
+pub mod hash;
 
 pub use backend::{Backend, SimdLevel};
 pub use field::{Fe, FieldOp};

@@ -1,12 +1,12 @@
 //! `wavelane bench`: measure kernels on every backend against their peers.
 //!
-//! With no kernel named it runs every available kernel with default sizes
-//! and prints one table.
+//! With no kernel named it runs every kernel family with sizes that finish
+//! in about a minute and prints one table.
 
-use clap::{Args, Subcommand};
+use clap::{Args, Subcommand, ValueEnum};
 use std::time::Duration;
 use wavelane::bench::field::FieldBench;
-use wavelane::bench::Reporter;
+use wavelane::bench::{hash, Reporter};
 use wavelane::kernels::{Backend, FieldOp};
 
 /// Arguments of `wavelane bench`.
@@ -18,7 +18,7 @@ pub(crate) struct BenchArgs {
     #[arg(long, global = true)]
     json: bool,
     /// Seconds spent on each measurement.
-    #[arg(long, global = true, default_value_t = 0.7)]
+    #[arg(long, global = true, default_value_t = 0.5)]
     budget: f64,
 }
 
@@ -26,6 +26,8 @@ pub(crate) struct BenchArgs {
 enum Kernel {
     /// felt252 batch arithmetic vs starknet-types-core.
     Field(FieldArgs),
+    /// Poseidon and Pedersen pair hashes per second vs starknet-crypto.
+    Hash(HashArgs),
 }
 
 #[derive(Args)]
@@ -34,27 +36,78 @@ struct FieldArgs {
     #[arg(long)]
     backend: Option<Backend>,
     /// Elements per batch.
-    #[arg(long, default_value_t = 1 << 20)]
+    #[arg(long, default_value_t = 1 << 16)]
     n: usize,
     /// Ops to measure (comma-separated: add,sub,mul,inv).
     #[arg(long, value_delimiter = ',', default_value = "mul")]
     ops: Vec<String>,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum HashAlgo {
+    Poseidon,
+    Pedersen,
+}
+
+#[derive(Args)]
+struct HashArgs {
+    /// Only this hash (default: both).
+    #[arg(long, value_enum)]
+    algo: Option<HashAlgo>,
+    /// Batch sizes, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = [1usize << 10, 1 << 16, 1 << 20])]
+    sizes: Vec<usize>,
+}
+
+/// One kernel family's part of a run.
+enum Part {
+    Field(FieldBench),
+    Hash(hash::Options),
+}
+
+impl Part {
+    fn steps(&self) -> u64 {
+        match self {
+            Part::Field(f) => f.steps(),
+            Part::Hash(o) => hash::steps(o),
+        }
+    }
+
+    fn run(&self, rep: &mut Reporter) -> anyhow::Result<()> {
+        match self {
+            Part::Field(f) => f.run(rep),
+            Part::Hash(o) => hash::run(rep, o),
+        }
+    }
+}
+
 /// Runs `wavelane bench`.
 pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
     let budget = Duration::from_secs_f64(args.budget.max(0.01));
-    let field = match args.kernel {
-        Some(Kernel::Field(f)) => FieldBench {
+    let parts = match args.kernel {
+        Some(Kernel::Field(f)) => vec![Part::Field(FieldBench {
             n: f.n,
             ops: parse_ops(&f.ops)?,
             backends: f.backend.map_or_else(|| Backend::CONCRETE.to_vec(), |b| vec![b]),
             budget,
-        },
-        None => FieldBench { budget, ..FieldBench::default() },
+        })],
+        Some(Kernel::Hash(h)) => {
+            let algos = match h.algo {
+                None => vec![hash::Algo::Poseidon, hash::Algo::Pedersen],
+                Some(HashAlgo::Poseidon) => vec![hash::Algo::Poseidon],
+                Some(HashAlgo::Pedersen) => vec![hash::Algo::Pedersen],
+            };
+            vec![Part::Hash(hash::Options { algos, sizes: h.sizes, budget })]
+        }
+        None => vec![
+            Part::Field(FieldBench { budget, ..FieldBench::default() }),
+            Part::Hash(hash::Options { sizes: vec![1 << 12], budget, ..hash::Options::default() }),
+        ],
     };
-    let mut rep = Reporter::new(args.json, field.steps());
-    field.run(&mut rep)?;
+    let mut rep = Reporter::new(args.json, parts.iter().map(Part::steps).sum());
+    for p in &parts {
+        p.run(&mut rep)?;
+    }
     rep.finish();
     Ok(())
 }

@@ -8,6 +8,8 @@ use std::collections::HashSet;
 const SOURCES: &[(&str, &str)] = &[
     ("field", include_str!("../../../shaders/field.wgsl")),
     ("field_ops", include_str!("../../../shaders/field_ops.wgsl")),
+    ("poseidon", include_str!("../../../shaders/poseidon.wgsl")),
+    ("pedersen", include_str!("../../../shaders/pedersen.wgsl")),
 ];
 
 /// The raw source of `shaders/<name>.wgsl`.

@@ -1,0 +1,81 @@
+//! Criterion bench `hash`: Poseidon and Pedersen pair hashes on each backend
+//! and `starknet-crypto` at 1k and 64k per batch (`wavelane bench hash`
+//! covers 1M, thread counts and GPU kernel-only time).
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use rand::{Rng, SeedableRng};
+use starknet_types_core::felt::Felt;
+use wavelane::kernels::hash::{pedersen, poseidon};
+use wavelane::kernels::{gpu, Backend, Fe};
+
+fn random(rng: &mut impl Rng, n: usize) -> Vec<Felt> {
+    (0..n)
+        .map(|_| {
+            let mut bytes = [0u8; 32];
+            rng.fill(&mut bytes);
+            bytes[0] &= 0x07;
+            Felt::from_bytes_be(&bytes)
+        })
+        .collect()
+}
+
+fn hashes(c: &mut Criterion) {
+    let has_gpu = gpu::context_or_skip("criterion hash").is_some();
+    for algo in ["poseidon", "pedersen"] {
+        let mut g = c.benchmark_group(algo);
+        g.sample_size(10);
+        for n in [1usize << 10, 1 << 16] {
+            let mut rng = rand::rngs::StdRng::seed_from_u64(n as u64);
+            let (a, b) = (random(&mut rng, n), random(&mut rng, n));
+            let (fa, fb): (Vec<Fe>, Vec<Fe>) =
+                (a.iter().map(Fe::from_felt).collect(), b.iter().map(Fe::from_felt).collect());
+            let want: Vec<Fe> = a
+                .iter()
+                .zip(&b)
+                .map(|(x, y)| {
+                    Fe::from_felt(&if algo == "poseidon" {
+                        starknet_crypto::poseidon_hash(*x, *y)
+                    } else {
+                        starknet_crypto::pedersen_hash(x, y)
+                    })
+                })
+                .collect();
+            g.throughput(Throughput::Elements(n as u64));
+            g.bench_with_input(BenchmarkId::new("starknet-crypto", n), &n, |bch, _| {
+                bch.iter(|| {
+                    a.iter()
+                        .zip(&b)
+                        .map(|(x, y)| {
+                            if algo == "poseidon" {
+                                starknet_crypto::poseidon_hash(*x, *y)
+                            } else {
+                                starknet_crypto::pedersen_hash(x, y)
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                })
+            });
+            let mut backends = vec![Backend::Scalar, Backend::Simd];
+            if has_gpu {
+                backends.push(Backend::Gpu);
+            }
+            for backend in backends {
+                let mut out = vec![Fe::ZERO; n];
+                let mut run = |out: &mut [Fe]| {
+                    if algo == "poseidon" {
+                        poseidon::hash_batch(backend, &fa, &fb, out).unwrap()
+                    } else {
+                        pedersen::hash_batch(backend, &fa, &fb, out).unwrap()
+                    }
+                };
+                run(&mut out);
+                assert!(out == want, "{algo} {backend}: output differs from starknet-crypto");
+                g.bench_with_input(BenchmarkId::new(backend.name(), n), &n, |bch, _| bch.iter(|| run(&mut out)));
+            }
+        }
+        g.finish();
+    }
+}
+
+criterion_group!(benches, hashes);
+criterion_main!(benches);

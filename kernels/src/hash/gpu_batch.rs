@@ -1,0 +1,85 @@
+//! Host plumbing shared by the hash kernels on the GPU: growable device
+//! buffers reused across batches, and one labelled, timed dispatch.
+
+use crate::gpu::{GpuContext, GpuError};
+
+/// A device buffer that grows (to a power of two) and is otherwise reused.
+#[derive(Default)]
+pub(crate) struct Slot(Option<(u64, wgpu::Buffer)>);
+
+impl Slot {
+    /// The buffer, at least `bytes` long.
+    pub(crate) fn ensure(&mut self, ctx: &GpuContext, label: &str, bytes: u64) -> &wgpu::Buffer {
+        if self.0.as_ref().is_none_or(|(cap, _)| *cap < bytes) {
+            let cap = bytes.max(32).next_power_of_two();
+            self.0 = Some((cap, ctx.storage_buffer(label, cap)));
+        }
+        &self.0.as_ref().expect("just filled").1
+    }
+}
+
+/// A 16-byte uniform buffer for a kernel's parameters.
+pub(crate) fn params_buffer(ctx: &GpuContext, label: &str) -> wgpu::Buffer {
+    ctx.device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some(label),
+        size: 16,
+        usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    })
+}
+
+/// What one dispatch binds and runs.
+pub(crate) struct Dispatch<'a> {
+    pub(crate) label: &'static str,
+    pub(crate) pipeline: &'a wgpu::ComputePipeline,
+    pub(crate) layout: &'a wgpu::BindGroupLayout,
+    /// Buffers in binding order.
+    pub(crate) buffers: &'a [&'a wgpu::Buffer],
+    /// Invocations.
+    pub(crate) threads: u32,
+    /// The shader's workgroup size.
+    pub(crate) wg: u32,
+}
+
+/// Submits one compute pass; returns the kernel-only seconds when the
+/// device has timestamp queries (waiting for the pass to finish).
+pub(crate) fn dispatch(ctx: &GpuContext, d: &Dispatch<'_>) -> Result<Option<f64>, GpuError> {
+    let entries: Vec<wgpu::BindGroupEntry> = d
+        .buffers
+        .iter()
+        .enumerate()
+        .map(|(i, b)| wgpu::BindGroupEntry { binding: i as u32, resource: b.as_entire_binding() })
+        .collect();
+    let bind = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some(d.label),
+        layout: d.layout,
+        entries: &entries,
+    });
+    let timer = ctx.timer(d.label);
+    let mut enc = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(d.label) });
+    {
+        let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
+            label: Some(d.label),
+            timestamp_writes: timer.as_ref().map(|t| t.pass_writes()),
+        });
+        pass.set_pipeline(d.pipeline);
+        pass.set_bind_group(0, &bind, &[]);
+        let (gx, gy) = ctx.dispatch_dims(d.threads, d.wg);
+        pass.dispatch_workgroups(gx, gy, 1);
+    }
+    if let Some(t) = &timer {
+        t.resolve(&mut enc);
+    }
+    ctx.queue.submit([enc.finish()]);
+    match &timer {
+        Some(t) => Ok(Some(t.seconds(ctx)?)),
+        None => Ok(None),
+    }
+}
+
+/// Reads `n` field elements back from `buf` into `out`.
+pub(crate) fn read_fes(ctx: &GpuContext, buf: &wgpu::Buffer, out: &mut [crate::field::Fe]) -> Result<(), GpuError> {
+    let bytes = ctx.read_back(buf, std::mem::size_of_val(out) as u64)?;
+    out.copy_from_slice(bytemuck::cast_slice(&bytes));
+    Ok(())
+}

@@ -1,0 +1,94 @@
+//! SIMD Pedersen: [`LANES`] hashes accumulated in lock step per thread (their
+//! mixed additions are independent, so the products overlap), one batched
+//! inversion per chunk instead of one per hash, `bmi2`/`adx` code when the
+//! CPU has it, and rayon across cores for large batches.
+
+use super::curve::Jacobian;
+use super::{digits, Tables, DIGITS};
+use crate::field::Fe;
+use rayon::prelude::*;
+use std::sync::OnceLock;
+
+/// Hashes accumulated together on one thread.
+pub const LANES: usize = 4;
+/// Hashes per rayon task (and per batched inversion).
+pub const CHUNK: usize = 512;
+
+fn has_bmi2_adx() -> bool {
+    static HAS: OnceLock<bool> = OnceLock::new();
+    *HAS.get_or_init(|| {
+        #[cfg(target_arch = "x86_64")]
+        {
+            std::arch::is_x86_feature_detected!("bmi2") && std::arch::is_x86_feature_detected!("adx")
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            false
+        }
+    })
+}
+
+/// `out[i] = pedersen(a[i], b[i])`, as [`super::scalar::hash`].
+pub fn hash(a: &[Fe], b: &[Fe], out: &mut [Fe]) {
+    if out.len() <= CHUNK {
+        chunk(a, b, out);
+    } else {
+        out.par_chunks_mut(CHUNK)
+            .zip(a.par_chunks(CHUNK).zip(b.par_chunks(CHUNK)))
+            .for_each(|(o, (x, y))| chunk(x, y, o));
+    }
+}
+
+fn chunk(a: &[Fe], b: &[Fe], out: &mut [Fe]) {
+    #[cfg(target_arch = "x86_64")]
+    if has_bmi2_adx() {
+        // SAFETY: `bmi2` and `adx` were detected on this CPU.
+        unsafe { chunk_bmi2(a, b, out) };
+        return;
+    }
+    chunk_portable(a, b, out);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "bmi2,adx")]
+fn chunk_bmi2(a: &[Fe], b: &[Fe], out: &mut [Fe]) {
+    chunk_portable(a, b, out);
+}
+
+#[inline(always)]
+fn chunk_portable(a: &[Fe], b: &[Fe], out: &mut [Fe]) {
+    let t = Tables::get();
+    let mut acc: Vec<Jacobian> = Vec::with_capacity(out.len());
+    let mut pairs = a.chunks_exact(LANES).zip(b.chunks_exact(LANES));
+    for (x, y) in pairs.by_ref() {
+        acc.extend(accumulate_lanes(t, x, y));
+    }
+    let done = acc.len();
+    for (x, y) in a[done..].iter().zip(&b[done..]) {
+        acc.push(super::scalar::accumulate(t, *x, *y));
+    }
+    let zs: Vec<Fe> = acc.iter().map(|p| p.z).collect();
+    let mut zi = vec![Fe::ZERO; zs.len()];
+    crate::field::simd::batch_inverse(&zs, &mut zi);
+    for ((o, p), zi) in out.iter_mut().zip(&acc).zip(&zi) {
+        *o = p.x.mul(zi.square()); // infinity (z = 0) maps to zero, as in scalar
+    }
+}
+
+#[inline(always)]
+fn accumulate_lanes(t: &Tables, a: &[Fe], b: &[Fe]) -> [Jacobian; LANES] {
+    let start = Jacobian::from_affine(&t.shift);
+    let mut acc = [start; LANES];
+    for (k, x) in [a, b].into_iter().enumerate() {
+        let d: [[u8; DIGITS]; LANES] = std::array::from_fn(|j| digits(x[j]));
+        for w in 0..DIGITS {
+            for j in 0..LANES {
+                let dw = d[j][w];
+                if dw != 0 {
+                    acc[j] = acc[j].add_affine(t.entry(k, w, dw as usize));
+                }
+            }
+        }
+    }
+    acc
+}
