@@ -5,10 +5,12 @@
 //! * [`backend`]: the [`Backend`] choice and CPU feature detection.
 //! * [`field`]: felt252 arithmetic ([`Fe`], batch ops).
 //! * [`gpu`]: the process-wide wgpu context and shader composition.
+//! * [`vm`]: the Cairo 0 VM (loader, decoder, runner, builtins, hints).
 
 pub mod backend;
 pub mod field;
 pub mod gpu;
+pub mod vm;
 
 pub use backend::{Backend, SimdLevel};
 pub use field::{Fe, FieldOp};
