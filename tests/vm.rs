@@ -144,8 +144,10 @@ fn invalid_instruction_names_pc_and_step() {
 
 #[test]
 fn conflicting_write() {
-    // [ap] = 1; [ap] = 2 (no ap++ between).
-    let e = run_text(&program(&["0x400680017fff8000", "0x1", "0x400680017fff8000", "0x2"], ""), None).unwrap_err();
+    // [ap] = 1 (no ap++), then at pc 2 an `alloc` hint writes a new segment's
+    // base to [ap]: a second, different value in one cell.
+    let extra = r#","hints":{"2":[{"accessible_scopes":[],"code":"memory[ap] = segments.add()","flow_tracking_data":{"ap_tracking":{"group":0,"offset":0},"reference_ids":{}}}]}"#;
+    let e = run_text(&program(&["0x400680017fff8000", "0x1", "0x208b7fff7fff7ffe"], extra), None).unwrap_err();
     assert!(matches!(e, VmError::ConflictingWrite { .. }), "{e}");
     assert!(e.to_string().contains("step 1"), "{e}");
 }

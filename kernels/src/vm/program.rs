@@ -60,13 +60,8 @@ pub(crate) fn parse_felt(s: &str) -> Option<Felt> {
 pub(crate) fn json_felt(v: &Json) -> Option<Felt> {
     match v {
         Json::String(s) => parse_felt(s),
-        Json::Number(n) => {
-            if let Some(u) = n.as_u64() {
-                Some(Felt::from(u))
-            } else {
-                n.as_i64().map(Felt::from)
-            }
-        }
+        // Exact digits: serde_json's `arbitrary_precision` keeps big numbers.
+        Json::Number(n) => parse_felt(&n.to_string()),
         _ => None,
     }
 }
