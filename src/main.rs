@@ -18,6 +18,8 @@ enum Command {
     Info(cli::info::InfoArgs),
     /// Measure kernels on every backend against their peers.
     Bench(cli::bench::BenchArgs),
+    /// Run compiled Cairo 0 programs on the CPU VM.
+    Cairo(cli::cairo::CairoArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -25,6 +27,7 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Info(args) => cli::info::run(args),
         Command::Bench(args) => cli::bench::run(args),
+        Command::Cairo(args) => cli::cairo::run_cmd(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

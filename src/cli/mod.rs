@@ -1,6 +1,7 @@
 //! Subcommands of the `wavelane` binary, one module each.
 
 pub mod bench;
+pub(crate) mod cairo;
 pub mod info;
 
 /// Bad input (a malformed line, a value ≥ p, …): exit status 2.
