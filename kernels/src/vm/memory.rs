@@ -1,7 +1,10 @@
 //! Segmented, write-once memory holding [`Value`]s.
 //!
-//! Memory is a list of segments, each a dense `Vec<Option<Value>>` indexed by
-//! offset (`None` is a hole). A cell may be written once; writing the same
+//! Memory is a list of segments, each a dense vector of 32-byte cells indexed
+//! by offset. A cell packs a `Option<Value>` without a separate tag: a felt
+//! in Montgomery form is below p < 2^252, so the top two bits of its last
+//! limb are free to mark a pointer (segment, offset in the low limbs) or a
+//! hole. A cell may be written once; writing the same
 //! value again is allowed, a different one is an error. Addresses are
 //! [`Relocatable`]s (segment, offset); after the run, `relocate.rs` lays the
 //! segments out one after another.
@@ -62,6 +65,7 @@ pub enum Value {
 
 impl Value {
     /// `self + rhs`: int + int, pointer + int or int + pointer.
+    #[inline(always)]
     pub fn add(self, rhs: Value) -> Result<Value, String> {
         match (self, rhs) {
             (Value::Int(a), Value::Int(b)) => Ok(Value::Int(a.add(b))),
@@ -127,10 +131,69 @@ pub enum WriteError {
 /// The largest hole a single write may open at the end of a segment.
 pub const MAX_GAP: usize = 1 << 28;
 
+const HOLE_TAG: u64 = 1 << 63;
+const REL_TAG: u64 = 1 << 62;
+
+/// One packed cell (see the module docs): the hot loop works on these
+/// directly, so values move as four plain words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cell([u64; 4]);
+
+impl Cell {
+    /// An unwritten cell.
+    pub const HOLE: Cell = Cell([0, 0, 0, HOLE_TAG]);
+
+    /// Whether the cell holds a field element.
+    #[inline(always)]
+    pub fn is_int(self) -> bool {
+        self.0[3] & (HOLE_TAG | REL_TAG) == 0
+    }
+
+    /// The field element (meaningful only when [`Cell::is_int`]).
+    #[inline(always)]
+    pub fn fe(self) -> Fe {
+        Fe(self.0)
+    }
+
+    /// A field element.
+    #[inline(always)]
+    pub fn from_fe(f: Fe) -> Cell {
+        Cell(f.0)
+    }
+
+    /// The pointer, if the cell holds one.
+    #[inline(always)]
+    pub fn rel(self) -> Option<Relocatable> {
+        (self.0[3] == REL_TAG).then(|| Relocatable::new(self.0[0] as u32, self.0[1]))
+    }
+
+    /// Packs a value.
+    #[inline(always)]
+    pub fn pack(v: Value) -> Cell {
+        match v {
+            Value::Int(f) => Cell(f.0),
+            Value::Rel(r) => Cell([u64::from(r.segment), r.offset, 0, REL_TAG]),
+        }
+    }
+
+    /// Unpacks (`None` for a hole).
+    #[inline(always)]
+    pub fn unpack(self) -> Option<Value> {
+        let t = self.0[3];
+        if t & (HOLE_TAG | REL_TAG) == 0 {
+            Some(Value::Int(Fe(self.0)))
+        } else if t == REL_TAG {
+            Some(Value::Rel(Relocatable::new(self.0[0] as u32, self.0[1])))
+        } else {
+            None
+        }
+    }
+}
+
 /// Segmented write-once memory.
 #[derive(Clone, Debug, Default)]
 pub struct Memory {
-    segments: Vec<Vec<Option<Value>>>,
+    segments: Vec<Vec<Cell>>,
 }
 
 impl Memory {
@@ -150,36 +213,57 @@ impl Memory {
         self.segments.len()
     }
 
-    /// The cells of segment `i` (length = highest written offset + 1).
-    pub fn segment(&self, i: usize) -> &[Option<Value>] {
-        &self.segments[i]
+    /// The length of segment `i` (highest written offset + 1; 0 if none).
+    pub fn segment_len(&self, i: usize) -> usize {
+        self.segments.get(i).map_or(0, Vec::len)
+    }
+
+    /// The cells of segment `i` in offset order (`None` for holes).
+    pub fn cells(&self, i: usize) -> impl Iterator<Item = Option<Value>> + '_ {
+        self.segments.get(i).into_iter().flatten().map(|c| c.unpack())
     }
 
     /// The value at `a`, if written.
     #[inline(always)]
     pub fn get(&self, a: Relocatable) -> Option<Value> {
-        *self.segments.get(a.segment as usize)?.get(usize::try_from(a.offset).ok()?)?
+        self.segments.get(a.segment as usize)?.get(usize::try_from(a.offset).ok()?)?.unpack()
+    }
+
+    /// The packed cell at `a` ([`Cell::HOLE`] if unwritten).
+    #[inline(always)]
+    pub fn cell(&self, a: Relocatable) -> Cell {
+        match self.segments.get(a.segment as usize) {
+            Some(seg) => seg.get(a.offset as usize).copied().unwrap_or(Cell::HOLE),
+            None => Cell::HOLE,
+        }
     }
 
     /// Writes `v` at `a` (write-once: the same value again is fine).
-    #[inline]
+    #[inline(always)]
     pub fn insert(&mut self, a: Relocatable, v: Value) -> Result<(), WriteError> {
+        self.insert_cell(a, Cell::pack(v))
+    }
+
+    /// Writes a packed, non-hole cell at `a` (write-once).
+    #[inline(always)]
+    pub fn insert_cell(&mut self, a: Relocatable, new: Cell) -> Result<(), WriteError> {
         let seg = self.segments.get_mut(a.segment as usize).ok_or(WriteError::NoSegment)?;
         let off = a.offset as usize;
-        if off < seg.len() {
-            match seg[off] {
-                None => seg[off] = Some(v),
-                Some(old) if old == v => {}
-                Some(old) => return Err(WriteError::Conflict(old)),
+        if off == seg.len() {
+            seg.push(new);
+        } else if off < seg.len() {
+            let cell = &mut seg[off];
+            if *cell == Cell::HOLE {
+                *cell = new;
+            } else if *cell != new {
+                return Err(WriteError::Conflict(cell.unpack().unwrap_or(Value::Int(Fe::ZERO))));
             }
         } else {
             if off - seg.len() > MAX_GAP {
                 return Err(WriteError::TooFar);
             }
-            if off > seg.len() {
-                seg.resize(off, None);
-            }
-            seg.push(Some(v));
+            seg.resize(off, Cell::HOLE);
+            seg.push(new);
         }
         Ok(())
     }

@@ -25,7 +25,7 @@ impl Run {
         table.push(1u64);
         for i in 0..n {
             let last = table[i];
-            table.push(last + self.memory.segment(i).len() as u64);
+            table.push(last + self.memory.segment_len(i) as u64);
         }
         table
     }
@@ -42,7 +42,7 @@ impl Run {
         let mut out = vec![None; *table.last().unwrap_or(&1) as usize];
         for s in 0..self.memory.num_segments() {
             let base = table[s] as usize;
-            for (off, cell) in self.memory.segment(s).iter().enumerate() {
+            for (off, cell) in self.memory.cells(s).enumerate() {
                 out[base + off] = cell.map(|v| match v {
                     Value::Int(f) => f.to_felt(),
                     Value::Rel(r) => Felt::from(Run::relocate_addr(&table, r)),

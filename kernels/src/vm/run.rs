@@ -18,7 +18,7 @@ use super::builtins::Builtin;
 use super::decode::{self, ApUpdate, FpUpdate, Instruction, Op1Src, Opcode, PcUpdate, Reg, ResLogic};
 use super::error::{At, VmError};
 use super::hints::{self, HintCtx, Scope};
-use super::memory::{Memory, Relocatable, Value, WriteError};
+use super::memory::{Cell, Memory, Relocatable, Value, WriteError};
 use super::program::Program;
 use crate::field::Fe;
 
@@ -85,6 +85,12 @@ fn write_checked(kinds: &[Option<Builtin>], mem: &mut Memory, a: Relocatable, v:
 impl Mem {
     #[inline(always)]
     fn write(&mut self, a: Relocatable, v: Value, at: At) -> Result<(), VmError> {
+        if a.segment == EXEC {
+            // Fast path: the execution segment has no validation rule.
+            if self.mem.insert(a, v).is_ok() {
+                return Ok(());
+            }
+        }
         write_checked(&self.kinds, &mut self.mem, a, v, at)
     }
 
@@ -161,7 +167,16 @@ struct State {
     fp: u64,
     steps: u64,
     scopes: Vec<Scope>,
-    cache: Vec<Option<Instruction>>,
+    cache: Vec<Option<Cached>>,
+}
+
+/// A decoded instruction and, when op1 is an immediate that fits, its value
+/// as a signed offset (jump distances, `ap += n`), so the loop need not
+/// convert it out of Montgomery form each time.
+#[derive(Clone, Copy)]
+struct Cached {
+    ins: Instruction,
+    imm: Option<i64>,
 }
 
 impl State {
@@ -194,7 +209,7 @@ impl State {
     }
 
     #[cold]
-    fn decode_at(&mut self) -> Result<Instruction, VmError> {
+    fn decode_at(&mut self) -> Result<Cached, VmError> {
         let at = self.at();
         let invalid = |word: String, why: String| VmError::InvalidInstruction { at, word, why };
         let v = self.m.mem.get(self.pc).ok_or_else(|| invalid("unknown".into(), "no instruction in memory at pc".into()))?;
@@ -207,12 +222,17 @@ impl State {
             return Err(invalid(format!("{:#x}", f.to_felt()), "the word does not fit in 64 bits".into()));
         }
         let ins = decode::decode(c[0]).map_err(|why| invalid(format!("{:#x}", c[0]), why))?;
+        let imm = match (ins.op1_src, self.m.mem.get(Relocatable::new(self.pc.segment, self.pc.offset + 1))) {
+            (Op1Src::Imm, Some(Value::Int(f))) => signed_small(f),
+            _ => None,
+        };
+        let cached = Cached { ins, imm };
         if self.pc.segment == 0 {
             if let Some(slot) = self.cache.get_mut(self.pc.offset as usize) {
-                *slot = Some(ins);
+                *slot = Some(cached);
             }
         }
-        Ok(ins)
+        Ok(cached)
     }
 
     #[inline(always)]
@@ -229,10 +249,157 @@ impl State {
 
     #[inline(always)]
     fn step(&mut self) -> Result<(), VmError> {
-        let ins = match self.cache.get(self.pc.offset as usize) {
-            Some(Some(i)) if self.pc.segment == 0 => *i,
+        let cached = match self.cache.get(self.pc.offset as usize) {
+            Some(Some(c)) if self.pc.segment == 0 => *c,
             _ => self.decode_at()?,
         };
+        if self.fast_step(&cached) {
+            return Ok(());
+        }
+        self.slow_step(cached)
+    }
+
+    /// The common cases on packed cells: every operand an integer (or the
+    /// pointers of call/ret), nothing to deduce but dst, immediates for
+    /// jumps. Returns false, having changed nothing, when the general path
+    /// (`slow_step`) must run instead — including for every error.
+    #[inline(always)]
+    fn fast_step(&mut self, c: &Cached) -> bool {
+        let ins = &c.ins;
+        let base = |r: Reg, ap: u64, fp: u64| if r == Reg::Ap { ap } else { fp };
+        let Some(dst_off) = base(ins.dst_reg, self.ap, self.fp).checked_add_signed(ins.off0) else { return false };
+        let dst_addr = Relocatable::new(EXEC, dst_off);
+        let mem = &self.m.mem;
+        match ins.opcode {
+            Opcode::Call => {
+                // call rel imm / call abs: [ap] = fp, [ap + 1] = return pc.
+                if ins.op1_src != Op1Src::Imm || ins.res != ResLogic::Op1 {
+                    return false;
+                }
+                let ret_pc = Relocatable::new(self.pc.segment, self.pc.offset + 2);
+                let new_pc = match (ins.pc_update, c.imm) {
+                    (PcUpdate::JumpRel, Some(d)) => match self.pc.add_signed(d) {
+                        Some(p) => p,
+                        None => return false,
+                    },
+                    _ => return false,
+                };
+                let fp_cell = Cell::pack(Value::Rel(Relocatable::new(EXEC, self.fp)));
+                let ret_addr = Relocatable::new(EXEC, self.ap + 1);
+                if mem.cell(dst_addr) != Cell::HOLE || mem.cell(ret_addr) != Cell::HOLE {
+                    return false;
+                }
+                let m = &mut self.m.mem;
+                if m.insert_cell(dst_addr, fp_cell).is_err() || m.insert_cell(ret_addr, Cell::pack(Value::Rel(ret_pc))).is_err() {
+                    return false; // unreachable: both were holes in an existing segment
+                }
+                self.fp = self.ap + 2;
+                self.ap += 2;
+                self.pc = new_pc;
+                self.steps += 1;
+                true
+            }
+            Opcode::Ret => {
+                let Some(fp2) = self.fp.checked_sub(2) else { return false };
+                let (old_fp, ret) = (mem.cell(Relocatable::new(EXEC, fp2)), mem.cell(Relocatable::new(EXEC, fp2 + 1)));
+                match (old_fp.rel(), ret.rel()) {
+                    (Some(f), Some(p)) => {
+                        self.fp = f.offset;
+                        self.pc = p;
+                        self.steps += 1;
+                        true
+                    }
+                    _ => false,
+                }
+            }
+            Opcode::AssertEq | Opcode::Nop => {
+                let Some(op0_off) = base(ins.op0_reg, self.ap, self.fp).checked_add_signed(ins.off1) else { return false };
+                let op0 = mem.cell(Relocatable::new(EXEC, op0_off));
+                if op0 == Cell::HOLE {
+                    return false; // op0 must be known or deduced (slow path)
+                }
+                let op1 = match ins.op1_src {
+                    Op1Src::Imm => mem.cell(Relocatable::new(self.pc.segment, self.pc.offset + 1)),
+                    Op1Src::Ap | Op1Src::Fp => {
+                        let r = if ins.op1_src == Op1Src::Ap { self.ap } else { self.fp };
+                        match r.checked_add_signed(ins.off2) {
+                            Some(o) => mem.cell(Relocatable::new(EXEC, o)),
+                            None => return false,
+                        }
+                    }
+                    Op1Src::Op0 => match op0.rel() {
+                        Some(p) => match p.add_signed(ins.off2) {
+                            Some(a) => mem.cell(a),
+                            None => return false,
+                        },
+                        None => return false,
+                    },
+                };
+                if !op1.is_int() {
+                    return false;
+                }
+                let res = match ins.res {
+                    ResLogic::Op1 => op1,
+                    ResLogic::Add if op0.is_int() => Cell::from_fe(op0.fe().add(op1.fe())),
+                    ResLogic::Mul if op0.is_int() => Cell::from_fe(op0.fe().mul(op1.fe())),
+                    ResLogic::Unconstrained => Cell::HOLE,
+                    _ => return false,
+                };
+                let dst = mem.cell(dst_addr);
+                if (ins.opcode == Opcode::Nop && dst == Cell::HOLE) || (ins.opcode == Opcode::AssertEq && res == Cell::HOLE) {
+                    return false; // the slow path reports these
+                }
+                let size = ins.size();
+                let new_pc = match ins.pc_update {
+                    PcUpdate::Regular => Relocatable::new(self.pc.segment, self.pc.offset + size),
+                    PcUpdate::Jnz => {
+                        if !dst.is_int() {
+                            return false;
+                        }
+                        if dst.fe().is_zero() {
+                            Relocatable::new(self.pc.segment, self.pc.offset + size)
+                        } else {
+                            match c.imm.and_then(|d| self.pc.add_signed(d)) {
+                                Some(p) => p,
+                                None => return false,
+                            }
+                        }
+                    }
+                    PcUpdate::JumpRel if ins.res == ResLogic::Op1 => match c.imm.and_then(|d| self.pc.add_signed(d)) {
+                        Some(p) => p,
+                        None => return false,
+                    },
+                    _ => return false,
+                };
+                let new_ap = match ins.ap_update {
+                    ApUpdate::Regular => self.ap,
+                    ApUpdate::Add1 => self.ap + 1,
+                    ApUpdate::Add => match c.imm.filter(|_| ins.res == ResLogic::Op1).and_then(|d| self.ap.checked_add_signed(d)) {
+                        Some(a) => a,
+                        None => return false,
+                    },
+                    ApUpdate::Add2 => return false,
+                };
+                if ins.opcode == Opcode::AssertEq {
+                    if dst == Cell::HOLE {
+                        if self.m.mem.insert_cell(dst_addr, res).is_err() {
+                            return false;
+                        }
+                    } else if dst != res {
+                        return false;
+                    }
+                }
+                self.ap = new_ap;
+                self.pc = new_pc;
+                self.steps += 1;
+                true
+            }
+        }
+    }
+
+    #[inline(never)]
+    fn slow_step(&mut self, cached: Cached) -> Result<(), VmError> {
+        let Cached { ins, imm } = cached;
         let dst_addr = self.reg(ins.dst_reg, ins.off0)?;
         let op0_addr = self.reg(ins.op0_reg, ins.off1)?;
         let dst_m = self.m.mem.get(dst_addr);
@@ -323,6 +490,10 @@ impl State {
             ApUpdate::Regular => {}
             ApUpdate::Add1 => self.ap += 1,
             ApUpdate::Add2 => self.ap += 2,
+            ApUpdate::Add if imm.is_some() && ins.res == ResLogic::Op1 => {
+                let d = imm.unwrap_or(0);
+                self.ap = self.ap.checked_add_signed(d).ok_or_else(|| self.fail("ap out of range"))?;
+            }
             ApUpdate::Add => {
                 let r = match res {
                     Some(Value::Int(f)) => f,
@@ -342,6 +513,9 @@ impl State {
                 _ => return Err(self.fail("absolute jump to a non-pointer")),
             },
             PcUpdate::JumpRel => match res {
+                Some(Value::Int(_)) if imm.is_some() && ins.res == ResLogic::Op1 => {
+                    self.pc.add_signed(imm.unwrap_or(0)).ok_or_else(|| self.fail("relative jump out of range"))?
+                }
                 Some(Value::Int(f)) => self.pc.add_fe(f).ok_or_else(|| self.fail("relative jump out of range"))?,
                 _ => return Err(self.fail("relative jump by a pointer")),
             },
@@ -349,6 +523,8 @@ impl State {
                 let zero = matches!(dst, Value::Int(f) if f.is_zero());
                 if zero {
                     Relocatable::new(self.pc.segment, self.pc.offset + ins.size())
+                } else if let Some(d) = imm {
+                    self.pc.add_signed(d).ok_or_else(|| self.fail("jnz target out of range"))?
                 } else {
                     match op1 {
                         Value::Int(f) => self.pc.add_fe(f).ok_or_else(|| self.fail("jnz target out of range"))?,
@@ -430,6 +606,16 @@ impl State {
         };
         deduced.ok_or_else(|| VmError::UnknownMemory { at: self.at(), addr, what: "op1".into() })
     }
+}
+
+/// A felt in (-2^63, 2^63) read as a signed integer.
+fn signed_small(f: Fe) -> Option<i64> {
+    let c = f.to_canonical();
+    if c[1] == 0 && c[2] == 0 && c[3] == 0 && c[0] < 1 << 63 {
+        return Some(c[0] as i64);
+    }
+    let n = f.neg().to_canonical();
+    (n[1] == 0 && n[2] == 0 && n[3] == 0 && n[0] < 1 << 63).then(|| -(n[0] as i64))
 }
 
 /// A felt below 2^64, as an integer.
