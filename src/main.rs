@@ -20,6 +20,8 @@ enum Command {
     Bench(cli::bench::BenchArgs),
     /// Hash lines of hex felts from stdin with Poseidon or Pedersen.
     Hash(cli::hash::HashArgs),
+    /// Run compiled Cairo 0 programs on the CPU VM.
+    Cairo(cli::cairo::CairoArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -28,6 +30,7 @@ fn main() -> std::process::ExitCode {
         Command::Info(args) => cli::info::run(args),
         Command::Bench(args) => cli::bench::run(args),
         Command::Hash(args) => cli::hash::run(args),
+        Command::Cairo(args) => cli::cairo::run_cmd(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

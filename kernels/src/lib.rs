@@ -6,11 +6,13 @@
 //! * [`field`]: felt252 arithmetic ([`Fe`], batch ops).
 //! * [`hash`]: Starknet Poseidon and Pedersen.
 //! * [`gpu`]: the process-wide wgpu context and shader composition.
+//! * [`vm`]: the Cairo 0 VM (loader, decoder, runner, builtins, hints).
 
 pub mod backend;
 pub mod field;
 pub mod gpu;
 pub mod hash;
+pub mod vm;
 
 pub use backend::{Backend, SimdLevel};
 pub use field::{Fe, FieldOp};

@@ -5,6 +5,7 @@
 
 pub mod field;
 pub mod hash;
+pub mod vm;
 
 use serde::Serialize;
 use std::time::{Duration, Instant};

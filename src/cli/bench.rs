@@ -6,7 +6,7 @@
 use clap::{Args, Subcommand, ValueEnum};
 use std::time::Duration;
 use wavelane::bench::field::FieldBench;
-use wavelane::bench::{hash, Reporter};
+use wavelane::bench::{hash, vm, Reporter};
 use wavelane::kernels::{Backend, FieldOp};
 
 /// Arguments of `wavelane bench`.
@@ -28,6 +28,15 @@ enum Kernel {
     Field(FieldArgs),
     /// Poseidon and Pedersen pair hashes per second vs starknet-crypto.
     Hash(HashArgs),
+    /// Cairo VM steps per second vs cairo-vm.
+    Vm(VmArgs),
+}
+
+#[derive(Args)]
+struct VmArgs {
+    /// A compiled Cairo 0 program (default: the bundled long-running ones).
+    #[arg(long)]
+    program: Option<std::path::PathBuf>,
 }
 
 #[derive(Args)]
@@ -63,6 +72,7 @@ struct HashArgs {
 enum Part {
     Field(FieldBench),
     Hash(hash::Options),
+    Vm(Option<std::path::PathBuf>, Duration),
 }
 
 impl Part {
@@ -70,6 +80,8 @@ impl Part {
         match self {
             Part::Field(f) => f.steps(),
             Part::Hash(o) => hash::steps(o),
+            Part::Vm(Some(_), _) => 2,
+            Part::Vm(None, _) => 2 * vm::DEFAULT_PROGRAMS.len() as u64,
         }
     }
 
@@ -77,6 +89,18 @@ impl Part {
         match self {
             Part::Field(f) => f.run(rep),
             Part::Hash(o) => hash::run(rep, o),
+            Part::Vm(Some(path), budget) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| anyhow::anyhow!("cannot read program {}: {e}", path.display()))?;
+                let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("program");
+                vm::bench_program(name, &text, *budget, rep)
+            }
+            Part::Vm(None, budget) => {
+                for (name, text) in vm::DEFAULT_PROGRAMS {
+                    vm::bench_program(name, text, *budget, rep)?;
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -99,9 +123,11 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
             };
             vec![Part::Hash(hash::Options { algos, sizes: h.sizes, budget })]
         }
+        Some(Kernel::Vm(v)) => vec![Part::Vm(v.program, budget)],
         None => vec![
             Part::Field(FieldBench { budget, ..FieldBench::default() }),
             Part::Hash(hash::Options { sizes: vec![1 << 12], budget, ..hash::Options::default() }),
+            Part::Vm(None, budget),
         ],
     };
     let mut rep = Reporter::new(args.json, parts.iter().map(Part::steps).sum());

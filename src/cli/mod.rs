@@ -1,6 +1,7 @@
 //! Subcommands of the `wavelane` binary, one module each.
 
 pub(crate) mod bench;
+pub(crate) mod cairo;
 pub(crate) mod hash;
 pub(crate) mod info;
 

@@ -1,0 +1,119 @@
+//! Builtins: output, pedersen, range_check, bitwise and poseidon.
+//!
+//! Each builtin owns one segment. Its base pointer is passed to `main` on the
+//! initial stack. Output cells are plain memory. Range-check cells are
+//! validated on every write (an integer below 2^128). Pedersen, bitwise and
+//! poseidon cells are laid out in instances (inputs then outputs); an output
+//! cell is *deduced* from its instance's inputs when an instruction reads it
+//! while it is still unknown, exactly when cairo-vm deduces it.
+
+use super::hash_glue;
+use super::memory::{Memory, Relocatable, Value};
+use crate::field::Fe;
+use starknet_types_core::felt::Felt;
+
+/// A supported builtin, in cairo-lang's canonical order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Builtin {
+    /// `output`: plain cells.
+    Output,
+    /// `pedersen`: (x, y, pedersen(x, y)).
+    Pedersen,
+    /// `range_check`: each cell holds a value in [0, 2^128).
+    RangeCheck,
+    /// `bitwise`: (x, y, x & y, x ^ y, x | y).
+    Bitwise,
+    /// `poseidon`: (s0, s1, s2, hades(s)0, hades(s)1, hades(s)2).
+    Poseidon,
+}
+
+impl Builtin {
+    /// The builtin named `name` in a program's `builtins` list.
+    pub fn from_name(name: &str) -> Option<Builtin> {
+        Some(match name {
+            "output" => Builtin::Output,
+            "pedersen" => Builtin::Pedersen,
+            "range_check" => Builtin::RangeCheck,
+            "bitwise" => Builtin::Bitwise,
+            "poseidon" => Builtin::Poseidon,
+            _ => return None,
+        })
+    }
+
+    /// The name as cairo-lang writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Builtin::Output => "output",
+            Builtin::Pedersen => "pedersen",
+            Builtin::RangeCheck => "range_check",
+            Builtin::Bitwise => "bitwise",
+            Builtin::Poseidon => "poseidon",
+        }
+    }
+
+    /// Checks a value written into this builtin's segment.
+    #[inline]
+    pub fn validate(self, v: Value) -> Result<(), String> {
+        if self != Builtin::RangeCheck {
+            return Ok(());
+        }
+        match v {
+            Value::Int(f) if f.to_canonical()[2] == 0 && f.to_canonical()[3] == 0 => Ok(()),
+            Value::Int(f) => Err(format!("range_check: value {:#x} is out of range [0, 2^128)", f.to_felt())),
+            Value::Rel(r) => Err(format!("range_check: value {r} is a pointer, not an integer")),
+        }
+    }
+
+    /// Deduces the cell at `addr` (in this builtin's segment) from its
+    /// instance's inputs. `Ok(None)` when the cell is an input or the inputs
+    /// are not all known yet.
+    pub fn deduce(self, mem: &Memory, addr: Relocatable) -> Result<Option<Value>, String> {
+        let (cells, inputs) = match self {
+            Builtin::Pedersen => (3, 2),
+            Builtin::Bitwise => (5, 2),
+            Builtin::Poseidon => (6, 3),
+            Builtin::Output | Builtin::RangeCheck => return Ok(None),
+        };
+        let idx = addr.offset % cells;
+        if idx < inputs {
+            return Ok(None);
+        }
+        let base = Relocatable::new(addr.segment, addr.offset - idx);
+        let mut input = [Felt::ZERO; 3];
+        for (i, slot) in input.iter_mut().enumerate().take(inputs as usize) {
+            let a = Relocatable::new(base.segment, base.offset + i as u64);
+            match mem.get(a) {
+                None => return Ok(None),
+                Some(Value::Int(f)) => *slot = f.to_felt(),
+                Some(Value::Rel(r)) => return Err(format!("{}: input at {a} is a pointer ({r})", self.name())),
+            }
+        }
+        let out = match self {
+            Builtin::Pedersen => hash_glue::pedersen(input[0], input[1]),
+            Builtin::Bitwise => {
+                for (i, x) in input.iter().take(2).enumerate() {
+                    if x.bits() > 251 {
+                        return Err(format!("bitwise: input {:#x} at {base}+{i} exceeds 251 bits", x));
+                    }
+                }
+                let (x, y) = (input[0].to_le_digits(), input[1].to_le_digits());
+                let op = |f: fn(u64, u64) -> u64| -> Felt {
+                    let limbs: [u64; 4] = std::array::from_fn(|k| f(x[k], y[k]));
+                    Fe::from_canonical(limbs).map(Fe::to_felt).unwrap_or(Felt::ZERO)
+                };
+                match idx {
+                    2 => op(|a, b| a & b),
+                    3 => op(|a, b| a ^ b),
+                    _ => op(|a, b| a | b),
+                }
+            }
+            Builtin::Poseidon => {
+                let mut s = input;
+                hash_glue::poseidon_permute(&mut s);
+                s[(idx - 3) as usize]
+            }
+            Builtin::Output | Builtin::RangeCheck => return Ok(None),
+        };
+        Ok(Some(Value::from(out)))
+    }
+}

@@ -1,0 +1,270 @@
+//! Segmented, write-once memory holding [`Value`]s.
+//!
+//! Memory is a list of segments, each a dense vector of 32-byte cells indexed
+//! by offset. A cell packs a `Option<Value>` without a separate tag: a felt
+//! in Montgomery form is below p < 2^252, so the top two bits of its last
+//! limb are free to mark a pointer (segment, offset in the low limbs) or a
+//! hole. A cell may be written once; writing the same
+//! value again is allowed, a different one is an error. Addresses are
+//! [`Relocatable`]s (segment, offset); after the run, `relocate.rs` lays the
+//! segments out one after another.
+
+use crate::field::Fe;
+use starknet_types_core::felt::Felt;
+
+/// An address: a segment and an offset in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Relocatable {
+    /// The segment index.
+    pub segment: u32,
+    /// The offset inside the segment.
+    pub offset: u64,
+}
+
+impl Relocatable {
+    /// `(segment, offset)`.
+    #[inline(always)]
+    pub const fn new(segment: u32, offset: u64) -> Relocatable {
+        Relocatable { segment, offset }
+    }
+
+    /// `self + d`, or `None` if the offset would leave `0..2^64`.
+    #[inline(always)]
+    pub fn add_signed(self, d: i64) -> Option<Relocatable> {
+        Some(Relocatable::new(self.segment, self.offset.checked_add_signed(d)?))
+    }
+
+    /// `self + f` for a felt `f` read as a signed offset (so `-1` works).
+    pub fn add_fe(self, f: Fe) -> Option<Relocatable> {
+        let c = f.to_canonical();
+        if c[1] == 0 && c[2] == 0 && c[3] == 0 {
+            return Some(Relocatable::new(self.segment, self.offset.checked_add(c[0])?));
+        }
+        let n = f.neg().to_canonical();
+        if n[1] == 0 && n[2] == 0 && n[3] == 0 {
+            return Some(Relocatable::new(self.segment, self.offset.checked_sub(n[0])?));
+        }
+        None
+    }
+}
+
+impl std::fmt::Display for Relocatable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.segment, self.offset)
+    }
+}
+
+/// A memory value: a field element or a pointer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Value {
+    /// A field element.
+    Int(Fe),
+    /// A pointer.
+    Rel(Relocatable),
+}
+
+impl Value {
+    /// `self + rhs`: int + int, pointer + int or int + pointer.
+    #[inline(always)]
+    pub fn add(self, rhs: Value) -> Result<Value, String> {
+        match (self, rhs) {
+            (Value::Int(a), Value::Int(b)) => Ok(Value::Int(a.add(b))),
+            (Value::Rel(r), Value::Int(b)) | (Value::Int(b), Value::Rel(r)) => {
+                r.add_fe(b).map(Value::Rel).ok_or_else(|| format!("pointer {r} + {:#x} is out of range", b.to_felt()))
+            }
+            (Value::Rel(a), Value::Rel(b)) => Err(format!("cannot add two pointers {a} and {b}")),
+        }
+    }
+
+    /// `self - rhs`: int - int, pointer - int, or pointer - pointer in one segment.
+    pub fn sub(self, rhs: Value) -> Result<Value, String> {
+        match (self, rhs) {
+            (Value::Int(a), Value::Int(b)) => Ok(Value::Int(a.sub(b))),
+            (Value::Rel(r), Value::Int(b)) => r
+                .add_fe(b.neg())
+                .map(Value::Rel)
+                .ok_or_else(|| format!("pointer {r} - {:#x} is out of range", b.to_felt())),
+            (Value::Rel(a), Value::Rel(b)) if a.segment == b.segment => {
+                let d = Fe::from_u64(a.offset).sub(Fe::from_u64(b.offset));
+                Ok(Value::Int(d))
+            }
+            (a, b) => Err(format!("cannot subtract {b} from {a}")),
+        }
+    }
+
+    /// The felt, for an int.
+    pub fn as_int(self) -> Option<Fe> {
+        match self {
+            Value::Int(f) => Some(f),
+            Value::Rel(_) => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::Int(x) => write!(f, "{:#x}", x.to_felt()),
+            Value::Rel(r) => write!(f, "{r}"),
+        }
+    }
+}
+
+impl From<Felt> for Value {
+    fn from(f: Felt) -> Value {
+        Value::Int(Fe::from_felt(&f))
+    }
+}
+
+/// What a write found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum WriteError {
+    /// The cell already held a different value.
+    Conflict(Value),
+    /// The segment does not exist.
+    NoSegment,
+    /// The offset is implausibly far past the segment's end (more than
+    /// [`MAX_GAP`] cells), which would only exhaust memory.
+    TooFar,
+}
+
+/// The largest hole a single write may open at the end of a segment.
+pub const MAX_GAP: usize = 1 << 28;
+
+const HOLE_TAG: u64 = 1 << 63;
+const REL_TAG: u64 = 1 << 62;
+
+/// One packed cell (see the module docs): the hot loop works on these
+/// directly, so values move as four plain words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cell([u64; 4]);
+
+impl Cell {
+    /// An unwritten cell.
+    pub const HOLE: Cell = Cell([0, 0, 0, HOLE_TAG]);
+
+    /// Whether the cell holds a field element.
+    #[inline(always)]
+    pub fn is_int(self) -> bool {
+        self.0[3] & (HOLE_TAG | REL_TAG) == 0
+    }
+
+    /// The field element (meaningful only when [`Cell::is_int`]).
+    #[inline(always)]
+    pub fn fe(self) -> Fe {
+        Fe(self.0)
+    }
+
+    /// A field element.
+    #[inline(always)]
+    pub fn from_fe(f: Fe) -> Cell {
+        Cell(f.0)
+    }
+
+    /// The pointer, if the cell holds one.
+    #[inline(always)]
+    pub fn rel(self) -> Option<Relocatable> {
+        (self.0[3] == REL_TAG).then(|| Relocatable::new(self.0[0] as u32, self.0[1]))
+    }
+
+    /// Packs a value.
+    #[inline(always)]
+    pub fn pack(v: Value) -> Cell {
+        match v {
+            Value::Int(f) => Cell(f.0),
+            Value::Rel(r) => Cell([u64::from(r.segment), r.offset, 0, REL_TAG]),
+        }
+    }
+
+    /// Unpacks (`None` for a hole).
+    #[inline(always)]
+    pub fn unpack(self) -> Option<Value> {
+        let t = self.0[3];
+        if t & (HOLE_TAG | REL_TAG) == 0 {
+            Some(Value::Int(Fe(self.0)))
+        } else if t == REL_TAG {
+            Some(Value::Rel(Relocatable::new(self.0[0] as u32, self.0[1])))
+        } else {
+            None
+        }
+    }
+}
+
+/// Segmented write-once memory.
+#[derive(Clone, Debug, Default)]
+pub struct Memory {
+    segments: Vec<Vec<Cell>>,
+}
+
+impl Memory {
+    /// Empty memory, no segments.
+    pub fn new() -> Memory {
+        Memory::default()
+    }
+
+    /// Adds an empty segment and returns its base.
+    pub fn add_segment(&mut self) -> Relocatable {
+        self.segments.push(Vec::new());
+        Relocatable::new(self.segments.len() as u32 - 1, 0)
+    }
+
+    /// Number of segments.
+    pub fn num_segments(&self) -> usize {
+        self.segments.len()
+    }
+
+    /// The length of segment `i` (highest written offset + 1; 0 if none).
+    pub fn segment_len(&self, i: usize) -> usize {
+        self.segments.get(i).map_or(0, Vec::len)
+    }
+
+    /// The cells of segment `i` in offset order (`None` for holes).
+    pub fn cells(&self, i: usize) -> impl Iterator<Item = Option<Value>> + '_ {
+        self.segments.get(i).into_iter().flatten().map(|c| c.unpack())
+    }
+
+    /// The value at `a`, if written.
+    #[inline(always)]
+    pub fn get(&self, a: Relocatable) -> Option<Value> {
+        self.segments.get(a.segment as usize)?.get(usize::try_from(a.offset).ok()?)?.unpack()
+    }
+
+    /// The packed cell at `a` ([`Cell::HOLE`] if unwritten).
+    #[inline(always)]
+    pub fn cell(&self, a: Relocatable) -> Cell {
+        match self.segments.get(a.segment as usize) {
+            Some(seg) => seg.get(a.offset as usize).copied().unwrap_or(Cell::HOLE),
+            None => Cell::HOLE,
+        }
+    }
+
+    /// Writes `v` at `a` (write-once: the same value again is fine).
+    #[inline(always)]
+    pub fn insert(&mut self, a: Relocatable, v: Value) -> Result<(), WriteError> {
+        self.insert_cell(a, Cell::pack(v))
+    }
+
+    /// Writes a packed, non-hole cell at `a` (write-once).
+    #[inline(always)]
+    pub fn insert_cell(&mut self, a: Relocatable, new: Cell) -> Result<(), WriteError> {
+        let seg = self.segments.get_mut(a.segment as usize).ok_or(WriteError::NoSegment)?;
+        let off = a.offset as usize;
+        if off == seg.len() {
+            seg.push(new);
+        } else if off < seg.len() {
+            let cell = &mut seg[off];
+            if *cell == Cell::HOLE {
+                *cell = new;
+            } else if *cell != new {
+                return Err(WriteError::Conflict(cell.unpack().unwrap_or(Value::Int(Fe::ZERO))));
+            }
+        } else {
+            if off - seg.len() > MAX_GAP {
+                return Err(WriteError::TooFar);
+            }
+            seg.resize(off, Cell::HOLE);
+            seg.push(new);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,38 @@
+//! The Cairo 0 (Stone) VM on the CPU: the reference the GPU VM is checked
+//! against, and agreeing with `cairo-vm` on registers, step count, relocated
+//! memory and trace.
+//!
+//! A run goes: load the compiled JSON ([`program`]: bytecode, builtins,
+//! hints, entry point `__main__.main`), lay out the segments and the initial
+//! stack as cairo-vm does for `main` ([`run`]), then loop until pc reaches
+//! the end pointer: hints at pc ([`hints`]), the instruction at pc decoded
+//! once and cached ([`decode`]), operands read from segmented write-once
+//! memory ([`memory`]) or deduced — first by a builtin ([`builtins`], whose
+//! hashes sit behind [`hash_glue`]), then from the instruction — and the
+//! register updates. After the run, [`relocate`] flattens memory and the
+//! trace. Every failure is a [`VmError`] naming pc and step ([`error`]).
+//!
+//! ```no_run
+//! use wavelane_kernels::vm::{Program, RunConfig, run};
+//! let program = Program::from_file("tests/cairo/fib_loop.json".as_ref())?;
+//! let r = run(&program, &RunConfig::default())?;
+//! println!("{} steps, final {:?}", r.steps, r.relocated_registers());
+//! # Ok::<(), wavelane_kernels::vm::VmError>(())
+//! ```
+
+pub mod builtins;
+pub mod decode;
+pub mod error;
+pub mod hash_glue;
+pub mod hints;
+pub mod memory;
+pub mod program;
+pub mod relocate;
+pub mod run;
+
+pub use builtins::Builtin;
+pub use error::{At, VmError};
+pub use memory::{Memory, Relocatable, Value};
+pub use program::Program;
+pub use relocate::RelocatedEntry;
+pub use run::{run, Run, RunConfig, TraceEntry};

@@ -1,0 +1,199 @@
+//! The Cairo VM against cairo-vm (the oracle): for every compiled program
+//! under `tests/cairo/`, the step count, final registers, the whole
+//! relocated memory and (for the small programs) the relocated trace must be
+//! equal. Then one test per error case.
+
+use cairo_vm::cairo_run::{cairo_run, CairoRunConfig};
+use cairo_vm::hint_processor::builtin_hint_processor::builtin_hint_processor_definition::BuiltinHintProcessor;
+use cairo_vm::types::layout_name::LayoutName;
+use cairo_vm::types::relocatable::Relocatable as OracleRel;
+use wavelane::kernels::vm::{run, Program, RunConfig, VmError};
+use wavelane::Felt;
+
+struct Outcome {
+    steps: u64,
+    regs: (u64, u64, u64),
+    memory: Vec<Option<Felt>>,
+    trace: Vec<(u64, u64, u64)>,
+}
+
+fn path(name: &str) -> String {
+    format!("{}/tests/cairo/{name}.json", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn oracle(name: &str, trace: bool) -> Outcome {
+    let bytes = std::fs::read(path(name)).unwrap();
+    let cfg = CairoRunConfig {
+        entrypoint: "main",
+        trace_enabled: trace,
+        relocate_mem: true,
+        layout: LayoutName::all_cairo,
+        ..Default::default()
+    };
+    let mut hp = BuiltinHintProcessor::new_empty();
+    let r = cairo_run(&bytes, &cfg, &mut hp).unwrap_or_else(|e| panic!("cairo-vm failed on {name}: {e}"));
+    let table = r.vm.segments.relocate_segments().unwrap();
+    let reloc = |a: OracleRel| (table[a.segment_index as usize] + a.offset) as u64;
+    Outcome {
+        steps: r.vm.get_current_step() as u64,
+        regs: (reloc(r.vm.get_pc()), reloc(r.vm.get_ap()), reloc(r.vm.get_fp())),
+        memory: r.relocated_memory.clone(),
+        trace: r
+            .relocated_trace
+            .clone()
+            .unwrap_or_default()
+            .iter()
+            .map(|e| (e.pc as u64, e.ap as u64, e.fp as u64))
+            .collect(),
+    }
+}
+
+fn ours(name: &str, trace: bool) -> Outcome {
+    let program = Program::from_file(path(name).as_ref()).unwrap();
+    let r = run(&program, &RunConfig { steps_limit: None, trace }).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let regs = r.relocated_registers();
+    Outcome {
+        steps: r.steps,
+        regs: (regs.pc, regs.ap, regs.fp),
+        memory: r.relocated_memory(),
+        trace: r.relocated_trace().iter().map(|e| (e.pc, e.ap, e.fp)).collect(),
+    }
+}
+
+fn check(name: &str, trace: bool) {
+    let (want, got) = (oracle(name, trace), ours(name, trace));
+    assert_eq!(got.steps, want.steps, "{name}: steps");
+    assert_eq!(got.regs, want.regs, "{name}: final pc, ap, fp");
+    assert_eq!(got.memory.len(), want.memory.len(), "{name}: relocated memory size");
+    for (i, (g, w)) in got.memory.iter().zip(&want.memory).enumerate() {
+        assert_eq!(g, w, "{name}: relocated memory at address {i}");
+    }
+    if trace {
+        assert_eq!(got.trace.len(), want.trace.len(), "{name}: trace length");
+        assert_eq!(got.trace, want.trace, "{name}: relocated trace");
+    }
+}
+
+#[test]
+fn fib_loop() {
+    check("fib_loop", true);
+}
+
+#[test]
+fn recursion() {
+    check("recursion", true);
+}
+
+#[test]
+fn jumps() {
+    check("jumps", true);
+}
+
+#[test]
+fn field_mul() {
+    check("field_mul", true);
+}
+
+#[test]
+fn builtins() {
+    check("builtins", true);
+}
+
+#[test]
+fn hints() {
+    check("hints", true);
+}
+
+#[test]
+fn long_loop() {
+    check("long_loop", false);
+}
+
+#[test]
+fn long_fib() {
+    check("long_fib", false);
+}
+
+// ---- error cases ----------------------------------------------------------
+
+const PRIME: &str = "0x800000000000011000000000000000000000000000000000000000000000001";
+
+/// A hand-made program: `data` words and `main` at pc 0.
+fn program(data: &[&str], extra: &str) -> String {
+    let data: Vec<String> = data.iter().map(|d| format!("\"{d}\"")).collect();
+    format!(
+        r#"{{"prime":"{PRIME}","data":[{}],"builtins":[],"hints":{{}},"identifiers":{{"__main__.main":{{"pc":0,"type":"function"}}}},"reference_manager":{{"references":[]}}{extra}}}"#,
+        data.join(",")
+    )
+}
+
+fn run_text(text: &str, limit: Option<u64>) -> Result<u64, VmError> {
+    let p = Program::from_json(text)?;
+    run(&p, &RunConfig { steps_limit: limit, trace: false }).map(|r| r.steps)
+}
+
+#[test]
+fn invalid_instruction_names_pc_and_step() {
+    // `[ap] = 1; ap++` then a word with opcode 7.
+    let bad = format!("{:#x}", 7u64 << 60);
+    let e = run_text(&program(&["0x480680017fff8000", "0x1", &bad], ""), None).unwrap_err();
+    assert!(matches!(e, VmError::InvalidInstruction { .. }), "{e}");
+    let msg = e.to_string();
+    assert!(msg.contains("pc 0:2") && msg.contains("step 1"), "{msg}");
+}
+
+#[test]
+fn conflicting_write() {
+    // [ap] = 1 (no ap++), then at pc 2 an `alloc` hint writes a new segment's
+    // base to [ap]: a second, different value in one cell.
+    let extra = r#","hints":{"2":[{"accessible_scopes":[],"code":"memory[ap] = segments.add()","flow_tracking_data":{"ap_tracking":{"group":0,"offset":0},"reference_ids":{}}}]}"#;
+    let e = run_text(&program(&["0x400680017fff8000", "0x1", "0x208b7fff7fff7ffe"], extra), None).unwrap_err();
+    assert!(matches!(e, VmError::ConflictingWrite { .. }), "{e}");
+    assert!(e.to_string().contains("step 1"), "{e}");
+}
+
+#[test]
+fn unknown_memory() {
+    // jmp rel [ap + 5] where [ap + 5] was never written.
+    let e = run_text(&program(&["0x011380057fff7fff"], ""), None);
+    let e = e.unwrap_err();
+    assert!(matches!(e, VmError::UnknownMemory { .. }), "{e}");
+    assert!(e.to_string().contains("pc 0:0") && e.to_string().contains("step 0"), "{e}");
+}
+
+#[test]
+fn step_limit() {
+    // jmp rel 0: loops forever.
+    let e = run_text(&program(&["0x10780017fff7fff", "0x0"], ""), Some(1000)).unwrap_err();
+    assert!(matches!(e, VmError::StepLimit { limit: 1000, .. }), "{e}");
+    assert!(e.to_string().contains("step 1000"), "{e}");
+    // A real program within its limit, and just past it.
+    let p = Program::from_file(path("fib_loop").as_ref()).unwrap();
+    let n = run(&p, &RunConfig::default()).unwrap().steps;
+    assert!(run(&p, &RunConfig { steps_limit: Some(n), trace: false }).is_ok());
+    assert!(matches!(run(&p, &RunConfig { steps_limit: Some(n - 1), trace: false }), Err(VmError::StepLimit { .. })));
+}
+
+#[test]
+fn unsupported_hint_is_named() {
+    let extra = r#","hints":{"0":[{"accessible_scopes":[],"code":"print('hello')","flow_tracking_data":{"ap_tracking":{"group":0,"offset":0},"reference_ids":{}}}]}"#;
+    // A later duplicate key replaces the empty `hints`.
+    let text = program(&["0x208b7fff7fff7ffe"], extra);
+    let e = Program::from_json(&text).unwrap_err();
+    assert!(matches!(e, VmError::UnsupportedHint { pc: 0, .. }), "{e}");
+    assert!(e.to_string().contains("print('hello')"), "{e}");
+}
+
+#[test]
+fn malformed_programs_are_rejected() {
+    for bad in ["", "{}", "[1]", &program(&["0xzz"], "")] {
+        assert!(matches!(Program::from_json(bad), Err(VmError::Program(_))), "{bad}");
+    }
+}
+
+#[test]
+fn failing_assertion_is_an_error_not_a_panic() {
+    // [ap] = 1; ap++ then [ap - 1] = 2 → assert_eq mismatch (dst known).
+    let e = run_text(&program(&["0x480680017fff8000", "0x1", "0x400680017fff7fff", "0x2"], ""), None).unwrap_err();
+    assert!(matches!(e, VmError::Run { .. }), "{e}");
+}
