@@ -27,7 +27,10 @@ fn hashes(c: &mut Criterion) {
         for n in [1usize << 10, 1 << 16] {
             let mut rng = rand::rngs::StdRng::seed_from_u64(n as u64);
             let (a, b) = (random(&mut rng, n), random(&mut rng, n));
-            let (fa, fb): (Vec<Fe>, Vec<Fe>) = (a.iter().map(Fe::from_felt).collect(), b.iter().map(Fe::from_felt).collect());
+            let (fa, fb): (Vec<Fe>, Vec<Fe>) = (
+                a.iter().map(Fe::from_felt).collect(),
+                b.iter().map(Fe::from_felt).collect(),
+            );
             let want: Vec<Fe> = a
                 .iter()
                 .zip(&b)
@@ -68,8 +71,13 @@ fn hashes(c: &mut Criterion) {
                     }
                 };
                 run(&mut out);
-                assert!(out == want, "{algo} {backend}: output differs from starknet-crypto");
-                g.bench_with_input(BenchmarkId::new(backend.name(), n), &n, |bch, _| bch.iter(|| run(&mut out)));
+                assert!(
+                    out == want,
+                    "{algo} {backend}: output differs from starknet-crypto"
+                );
+                g.bench_with_input(BenchmarkId::new(backend.name(), n), &n, |bch, _| {
+                    bch.iter(|| run(&mut out))
+                });
             }
         }
         g.finish();

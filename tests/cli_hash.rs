@@ -15,12 +15,19 @@ fn wavelane(args: &[&str], stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("run wavelane");
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
 fn felts(line: &str) -> Vec<Felt> {
-    line.split_whitespace().map(|t| Felt::from_hex(t).unwrap()).collect()
+    line.split_whitespace()
+        .map(|t| Felt::from_hex(t).unwrap())
+        .collect()
 }
 
 const PAIRS: &str = "0x1 0x2\n\
@@ -32,13 +39,25 @@ fn pair_hashes_match_starknet_crypto() {
     for backend in ["scalar", "simd"] {
         for algo in ["poseidon", "pedersen"] {
             let out = wavelane(&["hash", "--algo", algo, "--backend", backend], PAIRS);
-            assert!(out.status.success(), "{algo} {backend}: {}", String::from_utf8_lossy(&out.stderr));
-            let got: Vec<Felt> = String::from_utf8(out.stdout).unwrap().lines().map(|l| Felt::from_hex(l).unwrap()).collect();
+            assert!(
+                out.status.success(),
+                "{algo} {backend}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let got: Vec<Felt> = String::from_utf8(out.stdout)
+                .unwrap()
+                .lines()
+                .map(|l| Felt::from_hex(l).unwrap())
+                .collect();
             let want: Vec<Felt> = PAIRS
                 .lines()
                 .map(|l| {
-                    let f: Vec<Felt> =
-                        l.split_whitespace().map(|t| Felt::from_hex(&format!("0x{}", t.trim_start_matches("0x"))).unwrap()).collect();
+                    let f: Vec<Felt> = l
+                        .split_whitespace()
+                        .map(|t| {
+                            Felt::from_hex(&format!("0x{}", t.trim_start_matches("0x"))).unwrap()
+                        })
+                        .collect();
                     if algo == "poseidon" {
                         poseidon_hash(f[0], f[1])
                     } else {
@@ -54,15 +73,47 @@ fn pair_hashes_match_starknet_crypto() {
 #[test]
 fn many_hashes_match_starknet_crypto() {
     let input = "0x1 0x2 0x3\n\n0x5\n0xa 0xb 0xc 0xd\n";
-    let out = wavelane(&["hash", "--algo", "poseidon", "--many", "--backend", "simd"], input);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let got: Vec<Felt> = String::from_utf8(out.stdout).unwrap().lines().map(|l| Felt::from_hex(l).unwrap()).collect();
-    let want: Vec<Felt> = input.lines().map(|l| poseidon_hash_many(&felts(l))).collect();
+    let out = wavelane(
+        &["hash", "--algo", "poseidon", "--many", "--backend", "simd"],
+        input,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got: Vec<Felt> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| Felt::from_hex(l).unwrap())
+        .collect();
+    let want: Vec<Felt> = input
+        .lines()
+        .map(|l| poseidon_hash_many(&felts(l)))
+        .collect();
     assert_eq!(got, want);
 
-    let out = wavelane(&["hash", "--algo", "pedersen", "--many", "--backend", "scalar"], input);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let got: Vec<Felt> = String::from_utf8(out.stdout).unwrap().lines().map(|l| Felt::from_hex(l).unwrap()).collect();
+    let out = wavelane(
+        &[
+            "hash",
+            "--algo",
+            "pedersen",
+            "--many",
+            "--backend",
+            "scalar",
+        ],
+        input,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got: Vec<Felt> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| Felt::from_hex(l).unwrap())
+        .collect();
     let want: Vec<Felt> = input
         .lines()
         .map(|l| {
@@ -78,19 +129,41 @@ fn assert_bad(args: &[&str], input: &str, line: usize, what: &str) {
     let out = wavelane(args, input);
     assert_eq!(out.status.code(), Some(2), "{what}: exit status");
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains(&format!("line {line}")), "{what}: message `{err}` names line {line}");
-    assert!(out.stdout.is_empty(), "{what}: no output, got `{}`", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        err.contains(&format!("line {line}")),
+        "{what}: message `{err}` names line {line}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "{what}: no output, got `{}`",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 #[test]
 fn bad_input_exits_2_naming_the_line() {
     let pair = ["hash", "--algo", "poseidon", "--backend", "simd"];
     assert_bad(&pair, "0x1 0x2\n0x1 0xzz\n0x3 0x4\n", 2, "not hex");
-    assert_bad(&pair, "0x1 0x2\n0x3 0x4\n0x5 0x800000000000011000000000000000000000000000000000000000000000001\n", 3, "value = p");
+    assert_bad(
+        &pair,
+        "0x1 0x2\n0x3 0x4\n0x5 0x800000000000011000000000000000000000000000000000000000000000001\n",
+        3,
+        "value = p",
+    );
     assert_bad(&pair, "0x1 0x2\n0x3 0x4\n0x5 0x1000000000000000000000000000000000000000000000000000000000000000000\n", 3, "too long");
     assert_bad(&pair, "0x1\n0x3 0x4\n", 1, "one felt");
     assert_bad(&pair, "0x1 0x2\n0x1 0x2 0x3\n", 2, "three felts");
     assert_bad(&pair, "0x1 0x2\n\n", 2, "empty line");
-    assert_bad(&["hash", "--algo", "pedersen", "--many"], "0x1 0x2 0x3\n0x\n", 2, "bare 0x");
-    assert_bad(&["hash", "--algo", "pedersen", "--backend", "scalar"], "-1 0x2\n", 1, "negative");
+    assert_bad(
+        &["hash", "--algo", "pedersen", "--many"],
+        "0x1 0x2 0x3\n0x\n",
+        2,
+        "bare 0x",
+    );
+    assert_bad(
+        &["hash", "--algo", "pedersen", "--backend", "scalar"],
+        "-1 0x2\n",
+        1,
+        "negative",
+    );
 }

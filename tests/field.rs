@@ -57,7 +57,10 @@ fn oracle(op: FieldOp, a: &[Felt], b: &[Felt]) -> Vec<Felt> {
         FieldOp::Add => a.iter().zip(b).map(|(x, y)| x + y).collect(),
         FieldOp::Sub => a.iter().zip(b).map(|(x, y)| x - y).collect(),
         FieldOp::Mul => a.iter().zip(b).map(|(x, y)| x * y).collect(),
-        FieldOp::Inv => a.iter().map(|x| x.inverse().unwrap_or(Felt::ZERO)).collect(),
+        FieldOp::Inv => a
+            .iter()
+            .map(|x| x.inverse().unwrap_or(Felt::ZERO))
+            .collect(),
     }
 }
 
@@ -68,7 +71,12 @@ fn to_fe(v: &[Felt]) -> Vec<Fe> {
 fn check(name: &str, op: FieldOp, a: &[Felt], want: &[Felt], got: &[Fe]) {
     assert_eq!(got.len(), want.len(), "{name} {op:?}: length");
     for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        assert_eq!(g.to_felt(), *w, "{name} {op:?}: element {i} (a = {:#x})", a[i]);
+        assert_eq!(
+            g.to_felt(),
+            *w,
+            "{name} {op:?}: element {i} (a = {:#x})",
+            a[i]
+        );
     }
 }
 
@@ -93,7 +101,23 @@ fn scalar_and_simd_match_starknet_types_core() {
 #[test]
 fn simd_boundary_sizes_match_scalar() {
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
-    for n in [0, 1, 3, 4, 5, 7, 8, 9, 63, 64, 65, simd::CHUNK - 1, simd::CHUNK, simd::CHUNK + 1, 3 * simd::CHUNK + 5] {
+    for n in [
+        0,
+        1,
+        3,
+        4,
+        5,
+        7,
+        8,
+        9,
+        63,
+        64,
+        65,
+        simd::CHUNK - 1,
+        simd::CHUNK,
+        simd::CHUNK + 1,
+        3 * simd::CHUNK + 5,
+    ] {
         let a = to_fe(&random_felts(&mut rng, n));
         let b = to_fe(&random_felts(&mut rng, n));
         for op in FieldOp::ALL {
@@ -107,7 +131,9 @@ fn simd_boundary_sizes_match_scalar() {
 
 #[test]
 fn gpu_matches_starknet_types_core() {
-    let Some(ctx) = gpu::context_or_skip("gpu_matches_starknet_types_core") else { return };
+    let Some(ctx) = gpu::context_or_skip("gpu_matches_starknet_types_core") else {
+        return;
+    };
     for (k, op) in FieldOp::ALL.into_iter().enumerate() {
         let n = if op == FieldOp::Inv { N / 10 } else { N };
         let (a, b) = inputs(n, 100 + k as u64);
@@ -120,7 +146,9 @@ fn gpu_matches_starknet_types_core() {
 
 #[test]
 fn gpu_boundary_sizes_match_scalar() {
-    let Some(ctx) = gpu::context_or_skip("gpu_boundary_sizes_match_scalar") else { return };
+    let Some(ctx) = gpu::context_or_skip("gpu_boundary_sizes_match_scalar") else {
+        return;
+    };
     let mut rng = rand::rngs::StdRng::seed_from_u64(8);
     for n in [0, 1, 2, 63, 64, 65, 127, 128, 129, 4097] {
         let a = to_fe(&random_felts(&mut rng, n));

@@ -48,7 +48,10 @@ fn random_felts(rng: &mut impl Rng, n: usize) -> Vec<Felt> {
 /// All pairs of edge values, then random pairs, `n` in all.
 fn pairs(n: usize, seed: u64) -> (Vec<Felt>, Vec<Felt>) {
     let e = edges();
-    let (mut a, mut b): (Vec<Felt>, Vec<Felt>) = e.iter().flat_map(|x| e.iter().map(move |y| (*x, *y))).unzip();
+    let (mut a, mut b): (Vec<Felt>, Vec<Felt>) = e
+        .iter()
+        .flat_map(|x| e.iter().map(move |y| (*x, *y)))
+        .unzip();
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let rest = n.saturating_sub(a.len());
     a.extend(random_felts(&mut rng, rest));
@@ -59,7 +62,9 @@ fn pairs(n: usize, seed: u64) -> (Vec<Felt>, Vec<Felt>) {
 /// Messages of lengths 0..=9 cycling, then some long ones.
 fn messages(n: usize, seed: u64) -> Vec<Vec<Felt>> {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    (0..n).map(|i| random_felts(&mut rng, if i % 100 == 99 { 37 } else { i % 10 })).collect()
+    (0..n)
+        .map(|i| random_felts(&mut rng, if i % 100 == 99 { 37 } else { i % 10 }))
+        .collect()
 }
 
 fn to_fe(v: &[Felt]) -> Vec<Fe> {
@@ -103,7 +108,10 @@ fn published_vectors() {
         ),
     ];
     let single = [
-        ("0x9", "0x3bb3b91c714cb47003947f36dadc98326176963c434cd0a10320b8146c948b3"),
+        (
+            "0x9",
+            "0x3bb3b91c714cb47003947f36dadc98326176963c434cd0a10320b8146c948b3",
+        ),
         (
             "0x9dad5d6f502ccbcb6d34ede04f0337df3b98936aaf782f4cc07d147e3a4fd6",
             "0x11222854783f17f1c580ff64671bc3868de034c236f956216e8ed4ab7533455",
@@ -122,21 +130,35 @@ fn published_vectors() {
         ),
     ];
     for backend in backends("published_vectors") {
-        let (a, b, want): (Vec<_>, Vec<_>, Vec<_>) =
-            pos.iter().map(|(a, b, h)| (hex(a), hex(b), hex(h))).fold((vec![], vec![], vec![]), |mut acc, x| {
+        let (a, b, want): (Vec<_>, Vec<_>, Vec<_>) = pos
+            .iter()
+            .map(|(a, b, h)| (hex(a), hex(b), hex(h)))
+            .fold((vec![], vec![], vec![]), |mut acc, x| {
                 acc.0.push(x.0);
                 acc.1.push(x.1);
                 acc.2.push(x.2);
                 acc
             });
-        check(&format!("{backend} poseidon"), &poseidon::hash_batch_felts(backend, &a, &b).unwrap(), &want);
+        check(
+            &format!("{backend} poseidon"),
+            &poseidon::hash_batch_felts(backend, &a, &b).unwrap(),
+            &want,
+        );
         let a: Vec<Felt> = single.iter().map(|(a, _)| hex(a)).collect();
         let want: Vec<Felt> = single.iter().map(|(_, h)| hex(h)).collect();
-        check(&format!("{backend} poseidon single"), &poseidon::hash_single_batch_felts(backend, &a).unwrap(), &want);
+        check(
+            &format!("{backend} poseidon single"),
+            &poseidon::hash_single_batch_felts(backend, &a).unwrap(),
+            &want,
+        );
         let a: Vec<Felt> = ped.iter().map(|(a, _, _)| hex(a)).collect();
         let b: Vec<Felt> = ped.iter().map(|(_, b, _)| hex(b)).collect();
         let want: Vec<Felt> = ped.iter().map(|(_, _, h)| hex(h)).collect();
-        check(&format!("{backend} pedersen"), &pedersen::hash_batch_felts(backend, &a, &b).unwrap(), &want);
+        check(
+            &format!("{backend} pedersen"),
+            &pedersen::hash_batch_felts(backend, &a, &b).unwrap(),
+            &want,
+        );
     }
     assert_eq!(poseidon::hash(hex(pos[0].0), hex(pos[0].1)), hex(pos[0].2));
     assert_eq!(poseidon::hash_single(hex(single[0].0)), hex(single[0].1));
@@ -146,9 +168,17 @@ fn published_vectors() {
 #[test]
 fn poseidon_hash_matches_starknet_crypto() {
     let (a, b) = pairs(N, 1);
-    let want: Vec<Felt> = a.iter().zip(&b).map(|(x, y)| poseidon_hash(*x, *y)).collect();
+    let want: Vec<Felt> = a
+        .iter()
+        .zip(&b)
+        .map(|(x, y)| poseidon_hash(*x, *y))
+        .collect();
     for backend in backends("poseidon_hash_matches_starknet_crypto") {
-        check(&format!("{backend} poseidon"), &poseidon::hash_batch_felts(backend, &a, &b).unwrap(), &want);
+        check(
+            &format!("{backend} poseidon"),
+            &poseidon::hash_batch_felts(backend, &a, &b).unwrap(),
+            &want,
+        );
     }
 }
 
@@ -157,7 +187,11 @@ fn poseidon_hash_single_matches_starknet_crypto() {
     let (a, _) = pairs(N, 2);
     let want: Vec<Felt> = a.iter().map(|x| poseidon_hash_single(*x)).collect();
     for backend in backends("poseidon_hash_single_matches_starknet_crypto") {
-        check(&format!("{backend} poseidon single"), &poseidon::hash_single_batch_felts(backend, &a).unwrap(), &want);
+        check(
+            &format!("{backend} poseidon single"),
+            &poseidon::hash_single_batch_felts(backend, &a).unwrap(),
+            &want,
+        );
     }
 }
 
@@ -167,7 +201,11 @@ fn poseidon_hash_many_matches_starknet_crypto() {
     let want: Vec<Felt> = msgs.iter().map(|m| poseidon_hash_many(m)).collect();
     assert_eq!(poseidon::hash_many(&msgs[7]), want[7]);
     for backend in backends("poseidon_hash_many_matches_starknet_crypto") {
-        check(&format!("{backend} poseidon many"), &poseidon::hash_many_batch_felts(backend, &msgs).unwrap(), &want);
+        check(
+            &format!("{backend} poseidon many"),
+            &poseidon::hash_many_batch_felts(backend, &msgs).unwrap(),
+            &want,
+        );
     }
 }
 
@@ -176,14 +214,20 @@ fn pedersen_matches_starknet_crypto() {
     let (a, b) = pairs(N, 4);
     let want: Vec<Felt> = a.iter().zip(&b).map(|(x, y)| pedersen_hash(x, y)).collect();
     for backend in backends("pedersen_matches_starknet_crypto") {
-        check(&format!("{backend} pedersen"), &pedersen::hash_batch_felts(backend, &a, &b).unwrap(), &want);
+        check(
+            &format!("{backend} pedersen"),
+            &pedersen::hash_batch_felts(backend, &a, &b).unwrap(),
+            &want,
+        );
     }
 }
 
 #[test]
 fn boundary_sizes_match_scalar() {
     let mut rng = rand::rngs::StdRng::seed_from_u64(5);
-    let sizes = [0, 1, 2, 3, 4, 5, 7, 8, 9, 63, 64, 65, 511, 512, 513, 2047, 2048, 2049, 4100];
+    let sizes = [
+        0, 1, 2, 3, 4, 5, 7, 8, 9, 63, 64, 65, 511, 512, 513, 2047, 2048, 2049, 4100,
+    ];
     for backend in backends("boundary_sizes_match_scalar") {
         if backend == Backend::Scalar {
             continue;

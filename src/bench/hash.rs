@@ -45,7 +45,13 @@ impl Algo {
         r.expect("CPU hash batches only fail on length mismatches");
     }
 
-    fn gpu_timed(self, ctx: &gpu::GpuContext, a: &[Fe], b: &[Fe], out: &mut [Fe]) -> anyhow::Result<Option<f64>> {
+    fn gpu_timed(
+        self,
+        ctx: &gpu::GpuContext,
+        a: &[Fe],
+        b: &[Fe],
+        out: &mut [Fe],
+    ) -> anyhow::Result<Option<f64>> {
         Ok(match self {
             Algo::Poseidon => poseidon::gpu::hash_timed(ctx, a, b, out)?,
             Algo::Pedersen => pedersen::gpu::hash_timed(ctx, a, b, out)?,
@@ -89,31 +95,50 @@ pub fn run(rep: &mut Reporter, o: &Options) -> anyhow::Result<()> {
             let mut rng = rand::rngs::StdRng::seed_from_u64(n as u64);
             let a = random(&mut rng, n);
             let b = random(&mut rng, n);
-            let (fa, fb): (Vec<Fe>, Vec<Fe>) = (a.iter().map(Fe::from_felt).collect(), b.iter().map(Fe::from_felt).collect());
+            let (fa, fb): (Vec<Fe>, Vec<Fe>) = (
+                a.iter().map(Fe::from_felt).collect(),
+                b.iter().map(Fe::from_felt).collect(),
+            );
             let bench = algo.bench();
             let mut want = Vec::new();
             let mut peer_all = None;
             for threads in [1, all] {
                 rep.step(&format!("{bench} n={n} threads={threads} starknet-crypto"));
                 let s = on_threads(threads, || {
-                    best_of(o.budget, 2, || want = a.par_iter().zip(&b).map(|(x, y)| algo.peer(x, y)).collect())
+                    best_of(o.budget, 2, || {
+                        want = a.par_iter().zip(&b).map(|(x, y)| algo.peer(x, y)).collect()
+                    })
                 });
                 let peer = Measurement::new(bench, "starknet-crypto", n as u64, threads, s);
                 rep.push(peer.clone());
                 let want_fe: Vec<Fe> = want.iter().map(Fe::from_felt).collect();
-                let backends: &[Backend] = if threads == 1 { &[Backend::Scalar, Backend::Simd] } else { &[Backend::Simd] };
+                let backends: &[Backend] = if threads == 1 {
+                    &[Backend::Scalar, Backend::Simd]
+                } else {
+                    &[Backend::Simd]
+                };
                 for &backend in backends {
                     rep.step(&format!("{bench} n={n} threads={threads} {backend}"));
                     let mut out = vec![Fe::ZERO; n];
-                    let s = on_threads(threads, || best_of(o.budget, 2, || algo.run(backend, &fa, &fb, &mut out)));
-                    assert!(out == want_fe, "{bench} {backend} n={n}: output differs from starknet-crypto");
-                    rep.push(Measurement::new(bench, backend.name(), n as u64, threads, s).against(&peer));
+                    let s = on_threads(threads, || {
+                        best_of(o.budget, 2, || algo.run(backend, &fa, &fb, &mut out))
+                    });
+                    assert!(
+                        out == want_fe,
+                        "{bench} {backend} n={n}: output differs from starknet-crypto"
+                    );
+                    rep.push(
+                        Measurement::new(bench, backend.name(), n as u64, threads, s)
+                            .against(&peer),
+                    );
                 }
                 if threads == all {
                     peer_all = Some(peer);
                 }
             }
-            let (Some(ctx), Some(peer)) = (ctx, peer_all) else { continue };
+            let (Some(ctx), Some(peer)) = (ctx, peer_all) else {
+                continue;
+            };
             rep.step(&format!("{bench} n={n} gpu"));
             let mut out = vec![Fe::ZERO; n];
             let mut kernel = f64::INFINITY;
@@ -122,10 +147,21 @@ pub fn run(rep: &mut Reporter, o: &Options) -> anyhow::Result<()> {
                     kernel = kernel.min(k);
                 }
             });
-            assert!(out == want_fe_of(&want), "{bench} gpu n={n}: output differs from starknet-crypto");
-            rep.push(Measurement::new(bench, "gpu", n as u64, 1, s).against(&peer).scope("end-to-end"));
+            assert!(
+                out == want_fe_of(&want),
+                "{bench} gpu n={n}: output differs from starknet-crypto"
+            );
+            rep.push(
+                Measurement::new(bench, "gpu", n as u64, 1, s)
+                    .against(&peer)
+                    .scope("end-to-end"),
+            );
             if kernel.is_finite() {
-                rep.push(Measurement::new(bench, "gpu", n as u64, 1, kernel).against(&peer).scope("kernel-only"));
+                rep.push(
+                    Measurement::new(bench, "gpu", n as u64, 1, kernel)
+                        .against(&peer)
+                        .scope("kernel-only"),
+                );
             }
         }
     }

@@ -44,7 +44,11 @@ impl Measurement {
             n,
             threads,
             seconds,
-            per_sec: if seconds > 0.0 { n as f64 / seconds } else { f64::INFINITY },
+            per_sec: if seconds > 0.0 {
+                n as f64 / seconds
+            } else {
+                f64::INFINITY
+            },
             peer: None,
             ratio: None,
             scope: None,
@@ -76,12 +80,21 @@ impl Reporter {
     /// A reporter printing JSON lines (`json`) or a table at [`Reporter::finish`].
     /// `steps` sizes the progress bar (shown on stderr when it is a terminal).
     pub fn new(json: bool, steps: u64) -> Reporter {
-        let progress = indicatif::ProgressBar::with_draw_target(Some(steps), indicatif::ProgressDrawTarget::stderr());
-        progress.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}")
-                .expect("static template"),
+        let progress = indicatif::ProgressBar::with_draw_target(
+            Some(steps),
+            indicatif::ProgressDrawTarget::stderr(),
         );
-        Reporter { json, rows: Vec::new(), progress }
+        progress.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}",
+            )
+            .expect("static template"),
+        );
+        Reporter {
+            json,
+            rows: Vec::new(),
+            progress,
+        }
     }
 
     /// Shows what is being measured now.
@@ -93,7 +106,8 @@ impl Reporter {
     pub fn push(&mut self, m: Measurement) {
         self.progress.inc(1);
         if self.json {
-            self.progress.suspend(|| println!("{}", serde_json::to_string(&m).expect("plain struct")));
+            self.progress
+                .suspend(|| println!("{}", serde_json::to_string(&m).expect("plain struct")));
         }
         self.rows.push(m);
     }
@@ -154,7 +168,11 @@ pub fn best_of(budget: Duration, min_reps: usize, mut f: impl FnMut()) -> f64 {
 
 /// Runs `f` on a rayon pool of `threads` threads.
 pub fn on_threads<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> R {
-    rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool").install(f)
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("thread pool")
+        .install(f)
 }
 
 fn fmt_secs(s: f64) -> String {

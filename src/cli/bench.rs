@@ -49,7 +49,11 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
                 Some(HashAlgo::Poseidon) => vec![hash::Algo::Poseidon],
                 Some(HashAlgo::Pedersen) => vec![hash::Algo::Pedersen],
             };
-            let o = hash::Options { algos, sizes: h.sizes, budget: Duration::from_millis(h.budget_ms) };
+            let o = hash::Options {
+                algos,
+                sizes: h.sizes,
+                budget: Duration::from_millis(h.budget_ms),
+            };
             let mut rep = Reporter::new(args.json, hash::steps(&o));
             hash::run(&mut rep, &o)?;
             rep.finish();

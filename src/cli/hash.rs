@@ -63,7 +63,11 @@ fn parse(input: impl BufRead, many: bool) -> anyhow::Result<Vec<Vec<Fe>>> {
             .map(|t| parse_felt(t).map_err(|why| InputError(format!("line {no}: `{t}` {why}"))))
             .collect::<Result<Vec<Fe>, InputError>>()?;
         if !many && felts.len() != 2 {
-            return Err(InputError(format!("line {no}: expected 2 felts, found {} (use --many for arrays)", felts.len())).into());
+            return Err(InputError(format!(
+                "line {no}: expected 2 felts, found {} (use --many for arrays)",
+                felts.len()
+            ))
+            .into());
         }
         lines.push(felts);
     }
@@ -72,7 +76,10 @@ fn parse(input: impl BufRead, many: bool) -> anyhow::Result<Vec<Vec<Fe>>> {
 
 /// One felt: hex digits with an optional `0x`, value below p.
 fn parse_felt(token: &str) -> Result<Fe, &'static str> {
-    let digits = token.strip_prefix("0x").or_else(|| token.strip_prefix("0X")).unwrap_or(token);
+    let digits = token
+        .strip_prefix("0x")
+        .or_else(|| token.strip_prefix("0X"))
+        .unwrap_or(token);
     if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_hexdigit()) {
         return Err("is not a hex number");
     }
@@ -112,7 +119,12 @@ fn hash(algo: Algo, many: bool, backend: Backend, lines: &[Vec<Fe>]) -> anyhow::
                 let a: Vec<Fe> = idx.iter().map(|&i| out[i]).collect();
                 let b: Vec<Fe> = idx
                     .iter()
-                    .map(|&i| lines[i].get(k).copied().unwrap_or_else(|| Fe::from_u64(lines[i].len() as u64)))
+                    .map(|&i| {
+                        lines[i]
+                            .get(k)
+                            .copied()
+                            .unwrap_or_else(|| Fe::from_u64(lines[i].len() as u64))
+                    })
                     .collect();
                 let mut h = vec![Fe::ZERO; idx.len()];
                 pedersen::hash_batch(backend, &a, &b, &mut h)?;

@@ -29,20 +29,37 @@ impl Kernel for FieldGpu {
     fn build(ctx: &GpuContext) -> Result<Self, GpuError> {
         let layout = ctx.storage_layout("field_ops layout", 2, 3, true);
         let pipeline = ctx.compute_pipeline("field_ops", "field_ops", &layout)?;
-        Ok(FieldGpu { layout, pipeline, bufs: Mutex::new(None) })
+        Ok(FieldGpu {
+            layout,
+            pipeline,
+            bufs: Mutex::new(None),
+        })
     }
 }
 
 /// Applies `op` element-wise on the GPU, as [`super::scalar::run`] does.
-pub fn run(ctx: &GpuContext, op: FieldOp, a: &[Fe], b: &[Fe], out: &mut [Fe]) -> Result<(), GpuError> {
+pub fn run(
+    ctx: &GpuContext,
+    op: FieldOp,
+    a: &[Fe],
+    b: &[Fe],
+    out: &mut [Fe],
+) -> Result<(), GpuError> {
     run_timed(ctx, op, a, b, out).map(|_| ())
 }
 
 /// [`run`], returning the kernel-only seconds from timestamp queries when the
 /// device has them.
-pub fn run_timed(ctx: &GpuContext, op: FieldOp, a: &[Fe], b: &[Fe], out: &mut [Fe]) -> Result<Option<f64>, GpuError> {
+pub fn run_timed(
+    ctx: &GpuContext,
+    op: FieldOp,
+    a: &[Fe],
+    b: &[Fe],
+    out: &mut [Fe],
+) -> Result<Option<f64>, GpuError> {
     let k = ctx.kernel::<FieldGpu>()?;
-    let max_elems = (ctx.limits.max_storage_buffer_binding_size as u64 / FE_BYTES).min(u32::MAX as u64) as usize;
+    let max_elems = (ctx.limits.max_storage_buffer_binding_size as u64 / FE_BYTES)
+        .min(u32::MAX as u64) as usize;
     let chunk = max_elems.min(a.len()).max(1);
     let mut kernel_s = ctx.has_timestamps().then_some(0.0);
     let mut guard = k.bufs.lock().unwrap_or_else(|e| e.into_inner());
@@ -64,14 +81,30 @@ pub fn run_timed(ctx: &GpuContext, op: FieldOp, a: &[Fe], b: &[Fe], out: &mut [F
             label: Some("field_ops bind group"),
             layout: &k.layout,
             entries: &[
-                wgpu::BindGroupEntry { binding: 0, resource: bufs.a.as_entire_binding() },
-                wgpu::BindGroupEntry { binding: 1, resource: bufs.b.as_entire_binding() },
-                wgpu::BindGroupEntry { binding: 2, resource: bufs.out.as_entire_binding() },
-                wgpu::BindGroupEntry { binding: 3, resource: bufs.params.as_entire_binding() },
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: bufs.a.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: bufs.b.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 2,
+                    resource: bufs.out.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 3,
+                    resource: bufs.params.as_entire_binding(),
+                },
             ],
         });
         let timer = ctx.timer("field_ops timestamps");
-        let mut enc = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("field_ops") });
+        let mut enc = ctx
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("field_ops"),
+            });
         {
             let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
                 label: Some("field_ops pass"),

@@ -81,10 +81,21 @@ pub enum FieldError {
 ///
 /// `b` must have `a`'s length for binary ops and is ignored (may be empty)
 /// for [`FieldOp::Inv`]; a zero element makes `Inv` fail with its index.
-pub fn run(backend: Backend, op: FieldOp, a: &[Fe], b: &[Fe], out: &mut [Fe]) -> Result<(), FieldError> {
+pub fn run(
+    backend: Backend,
+    op: FieldOp,
+    a: &[Fe],
+    b: &[Fe],
+    out: &mut [Fe],
+) -> Result<(), FieldError> {
     let b_ok = !op.is_binary() || b.len() == a.len();
     if !b_ok || out.len() != a.len() {
-        return Err(FieldError::LengthMismatch { op: op.name(), a: a.len(), b: b.len(), out: out.len() });
+        return Err(FieldError::LengthMismatch {
+            op: op.name(),
+            a: a.len(),
+            b: b.len(),
+            out: out.len(),
+        });
     }
     if op == FieldOp::Inv {
         if let Some(index) = a.iter().position(|x| x.is_zero()) {
@@ -101,7 +112,12 @@ pub fn run(backend: Backend, op: FieldOp, a: &[Fe], b: &[Fe], out: &mut [Fe]) ->
 }
 
 /// [`run`] over the public felt type: returns `a op b` element-wise.
-pub fn run_felts(backend: Backend, op: FieldOp, a: &[Felt], b: &[Felt]) -> Result<Vec<Felt>, FieldError> {
+pub fn run_felts(
+    backend: Backend,
+    op: FieldOp,
+    a: &[Felt],
+    b: &[Felt],
+) -> Result<Vec<Felt>, FieldError> {
     let a: Vec<Fe> = a.iter().map(Fe::from_felt).collect();
     let b: Vec<Fe> = b.iter().map(Fe::from_felt).collect();
     let mut out = vec![Fe::ZERO; a.len()];

@@ -18,7 +18,11 @@ pub fn run(op: FieldOp, a: &[Fe], b: &[Fe], out: &mut [Fe]) {
         run_one_thread(op, a, b, out);
         return;
     }
-    let b_chunks: Vec<&[Fe]> = if op.is_binary() { b.chunks(CHUNK).collect() } else { vec![&[]; a.len().div_ceil(CHUNK)] };
+    let b_chunks: Vec<&[Fe]> = if op.is_binary() {
+        b.chunks(CHUNK).collect()
+    } else {
+        vec![&[]; a.len().div_ceil(CHUNK)]
+    };
     out.par_chunks_mut(CHUNK)
         .zip(a.par_chunks(CHUNK))
         .zip(b_chunks.into_par_iter())

@@ -66,7 +66,10 @@ pub struct GpuContext {
 
 impl std::fmt::Debug for GpuContext {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GpuContext").field("adapter", &self.info.name).field("backend", &self.info.backend).finish()
+        f.debug_struct("GpuContext")
+            .field("adapter", &self.info.name)
+            .field("backend", &self.info.backend)
+            .finish()
     }
 }
 
@@ -75,7 +78,9 @@ impl GpuContext {
     /// the same context or the same error.
     pub fn get() -> Result<&'static GpuContext, GpuError> {
         static CTX: OnceLock<Result<GpuContext, GpuError>> = OnceLock::new();
-        CTX.get_or_init(GpuContext::new).as_ref().map_err(Clone::clone)
+        CTX.get_or_init(GpuContext::new)
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// Creates a fresh context (tests and tools that want their own device).
@@ -105,11 +110,14 @@ impl GpuContext {
         let limits = wgpu::Limits {
             max_storage_buffer_binding_size: adapter_limits.max_storage_buffer_binding_size,
             max_buffer_size: adapter_limits.max_buffer_size,
-            max_storage_buffers_per_shader_stage: adapter_limits.max_storage_buffers_per_shader_stage,
+            max_storage_buffers_per_shader_stage: adapter_limits
+                .max_storage_buffers_per_shader_stage,
             max_compute_workgroup_storage_size: adapter_limits.max_compute_workgroup_storage_size,
-            max_compute_invocations_per_workgroup: adapter_limits.max_compute_invocations_per_workgroup,
+            max_compute_invocations_per_workgroup: adapter_limits
+                .max_compute_invocations_per_workgroup,
             max_compute_workgroup_size_x: adapter_limits.max_compute_workgroup_size_x,
-            max_compute_workgroups_per_dimension: adapter_limits.max_compute_workgroups_per_dimension,
+            max_compute_workgroups_per_dimension: adapter_limits
+                .max_compute_workgroups_per_dimension,
             ..wgpu::Limits::default()
         };
         let (device, queue) = adapter
@@ -120,7 +128,9 @@ impl GpuContext {
                 ..Default::default()
             })
             .await
-            .map_err(|e| GpuError::Unavailable(format!("adapter `{}` refused a device: {e}", info.name)))?;
+            .map_err(|e| {
+                GpuError::Unavailable(format!("adapter `{}` refused a device: {e}", info.name))
+            })?;
         Ok(GpuContext {
             info,
             limits,
@@ -140,7 +150,10 @@ impl GpuContext {
 
     /// Bytes moved so far.
     pub fn traffic(&self) -> Traffic {
-        Traffic { uploaded: self.uploaded.load(Ordering::Relaxed), downloaded: self.downloaded.load(Ordering::Relaxed) }
+        Traffic {
+            uploaded: self.uploaded.load(Ordering::Relaxed),
+            downloaded: self.downloaded.load(Ordering::Relaxed),
+        }
     }
 
     /// The kernel state of type `K` (pipelines, reusable buffers), built on
@@ -148,7 +161,10 @@ impl GpuContext {
     pub fn kernel<K: Kernel>(&self) -> Result<Arc<K>, GpuError> {
         let mut map = self.kernels.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(k) = map.get(&TypeId::of::<K>()) {
-            return Ok(k.clone().downcast::<K>().expect("kernel map is keyed by type"));
+            return Ok(k
+                .clone()
+                .downcast::<K>()
+                .expect("kernel map is keyed by type"));
         }
         let k = Arc::new(K::build(self)?);
         map.insert(TypeId::of::<K>(), k.clone());
@@ -163,40 +179,60 @@ impl GpuContext {
         entry: &'static str,
         layout: &wgpu::BindGroupLayout,
     ) -> Result<wgpu::ComputePipeline, GpuError> {
-        let source = shader::compose(name).map_err(|detail| GpuError::Device { what: "shader composition", detail })?;
+        let source = shader::compose(name).map_err(|detail| GpuError::Device {
+            what: "shader composition",
+            detail,
+        })?;
         let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let module = self.device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some(name),
-            source: wgpu::ShaderSource::Wgsl(source.into()),
-        });
-        let pl = self.device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-            label: Some(name),
-            bind_group_layouts: &[Some(layout)],
-            immediate_size: 0,
-        });
-        let pipeline = self.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-            label: Some(entry),
-            layout: Some(&pl),
-            module: &module,
-            entry_point: Some(entry),
-            compilation_options: Default::default(),
-            cache: None,
-        });
+        let module = self
+            .device
+            .create_shader_module(wgpu::ShaderModuleDescriptor {
+                label: Some(name),
+                source: wgpu::ShaderSource::Wgsl(source.into()),
+            });
+        let pl = self
+            .device
+            .create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+                label: Some(name),
+                bind_group_layouts: &[Some(layout)],
+                immediate_size: 0,
+            });
+        let pipeline = self
+            .device
+            .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(entry),
+                layout: Some(&pl),
+                module: &module,
+                entry_point: Some(entry),
+                compilation_options: Default::default(),
+                cache: None,
+            });
         if let Some(err) = pollster::block_on(scope.pop()) {
-            return Err(GpuError::Device { what: name, detail: err.to_string() });
+            return Err(GpuError::Device {
+                what: name,
+                detail: err.to_string(),
+            });
         }
         Ok(pipeline)
     }
 
     /// A bind group layout of `n` storage buffers (the first `read_only`
     /// of them read-only) followed by one uniform buffer when `uniform`.
-    pub fn storage_layout(&self, label: &str, read_only: usize, n: usize, uniform: bool) -> wgpu::BindGroupLayout {
+    pub fn storage_layout(
+        &self,
+        label: &str,
+        read_only: usize,
+        n: usize,
+        uniform: bool,
+    ) -> wgpu::BindGroupLayout {
         let mut entries: Vec<wgpu::BindGroupLayoutEntry> = (0..n)
             .map(|i| wgpu::BindGroupLayoutEntry {
                 binding: i as u32,
                 visibility: wgpu::ShaderStages::COMPUTE,
                 ty: wgpu::BindingType::Buffer {
-                    ty: wgpu::BufferBindingType::Storage { read_only: i < read_only },
+                    ty: wgpu::BufferBindingType::Storage {
+                        read_only: i < read_only,
+                    },
                     has_dynamic_offset: false,
                     min_binding_size: None,
                 },
@@ -215,7 +251,11 @@ impl GpuContext {
                 count: None,
             });
         }
-        self.device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor { label: Some(label), entries: &entries })
+        self.device
+            .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+                label: Some(label),
+                entries: &entries,
+            })
     }
 
     /// A device buffer of `size` bytes usable as storage and copy source/target.
@@ -223,7 +263,9 @@ impl GpuContext {
         self.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some(label),
             size: size.max(4),
-            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC,
+            usage: wgpu::BufferUsages::STORAGE
+                | wgpu::BufferUsages::COPY_DST
+                | wgpu::BufferUsages::COPY_SRC,
             mapped_at_creation: false,
         })
     }
@@ -234,7 +276,8 @@ impl GpuContext {
             return;
         }
         self.queue.write_buffer(buffer, 0, data);
-        self.uploaded.fetch_add(data.len() as u64, Ordering::Relaxed);
+        self.uploaded
+            .fetch_add(data.len() as u64, Ordering::Relaxed);
     }
 
     /// Copies the first `size` bytes of `buffer` back to the host (after all
@@ -249,7 +292,11 @@ impl GpuContext {
             usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
-        let mut enc = self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("readback") });
+        let mut enc = self
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("readback"),
+            });
         enc.copy_buffer_to_buffer(buffer, 0, &staging, 0, size);
         self.queue.submit([enc.finish()]);
         let bytes = self.map_read(&staging, size)?;
@@ -265,15 +312,31 @@ impl GpuContext {
         });
         self.device
             .poll(wgpu::PollType::wait_indefinitely())
-            .map_err(|e| GpuError::Device { what: "poll", detail: e.to_string() })?;
+            .map_err(|e| GpuError::Device {
+                what: "poll",
+                detail: e.to_string(),
+            })?;
         match rx.recv() {
             Ok(Ok(())) => {}
-            Ok(Err(e)) => return Err(GpuError::Device { what: "buffer map", detail: e.to_string() }),
-            Err(e) => return Err(GpuError::Device { what: "buffer map", detail: e.to_string() }),
+            Ok(Err(e)) => {
+                return Err(GpuError::Device {
+                    what: "buffer map",
+                    detail: e.to_string(),
+                })
+            }
+            Err(e) => {
+                return Err(GpuError::Device {
+                    what: "buffer map",
+                    detail: e.to_string(),
+                })
+            }
         }
         let bytes = slice
             .get_mapped_range()
-            .map_err(|e| GpuError::Device { what: "buffer map", detail: e.to_string() })?
+            .map_err(|e| GpuError::Device {
+                what: "buffer map",
+                detail: e.to_string(),
+            })?
             .to_vec();
         staging.unmap();
         Ok(bytes)
@@ -327,7 +390,11 @@ impl Timer {
             usage: wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC,
             mapped_at_creation: false,
         });
-        Timer { set, resolve, period_ns: ctx.queue.get_timestamp_period() as f64 }
+        Timer {
+            set,
+            resolve,
+            period_ns: ctx.queue.get_timestamp_period() as f64,
+        }
     }
 
     /// The timestamp writes to hand to a compute pass descriptor.
@@ -353,7 +420,11 @@ impl Timer {
             usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
-        let mut enc = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("timestamp copy") });
+        let mut enc = ctx
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("timestamp copy"),
+            });
         enc.copy_buffer_to_buffer(&self.resolve, 0, &staging, 0, 16);
         ctx.queue.submit([enc.finish()]);
         let bytes = ctx.map_read(&staging, 16)?;
@@ -377,7 +448,11 @@ async fn pick_adapter(instance: &wgpu::Instance) -> Result<wgpu::Adapter, GpuErr
         return adapters
             .into_iter()
             .find(|a| a.get_info().name.to_lowercase().contains(&want_lc))
-            .ok_or_else(|| GpuError::Unavailable(format!("WGPU_ADAPTER_NAME=`{want}` matches none of {names:?}")));
+            .ok_or_else(|| {
+                GpuError::Unavailable(format!(
+                    "WGPU_ADAPTER_NAME=`{want}` matches none of {names:?}"
+                ))
+            });
     }
     // Prefer a discrete GPU, then integrated, then anything (lavapipe is `Cpu`),
     // among adapters with 64-bit integer shaders.

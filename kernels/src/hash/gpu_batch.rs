@@ -48,7 +48,10 @@ pub(crate) fn dispatch(ctx: &GpuContext, d: &Dispatch<'_>) -> Result<Option<f64>
         .buffers
         .iter()
         .enumerate()
-        .map(|(i, b)| wgpu::BindGroupEntry { binding: i as u32, resource: b.as_entire_binding() })
+        .map(|(i, b)| wgpu::BindGroupEntry {
+            binding: i as u32,
+            resource: b.as_entire_binding(),
+        })
         .collect();
     let bind = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
         label: Some(d.label),
@@ -56,7 +59,11 @@ pub(crate) fn dispatch(ctx: &GpuContext, d: &Dispatch<'_>) -> Result<Option<f64>
         entries: &entries,
     });
     let timer = ctx.timer(d.label);
-    let mut enc = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(d.label) });
+    let mut enc = ctx
+        .device
+        .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+            label: Some(d.label),
+        });
     {
         let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
             label: Some(d.label),
@@ -78,7 +85,11 @@ pub(crate) fn dispatch(ctx: &GpuContext, d: &Dispatch<'_>) -> Result<Option<f64>
 }
 
 /// Reads `n` field elements back from `buf` into `out`.
-pub(crate) fn read_fes(ctx: &GpuContext, buf: &wgpu::Buffer, out: &mut [crate::field::Fe]) -> Result<(), GpuError> {
+pub(crate) fn read_fes(
+    ctx: &GpuContext,
+    buf: &wgpu::Buffer,
+    out: &mut [crate::field::Fe],
+) -> Result<(), GpuError> {
     let bytes = ctx.read_back(buf, std::mem::size_of_val(out) as u64)?;
     out.copy_from_slice(bytemuck::cast_slice(&bytes));
     Ok(())

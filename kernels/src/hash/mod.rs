@@ -43,9 +43,18 @@ pub enum HashError {
     Gpu(#[from] crate::gpu::GpuError),
 }
 
-pub(crate) fn check_len(what: &'static str, a: usize, b: usize, out: usize) -> Result<(), HashError> {
+pub(crate) fn check_len(
+    what: &'static str,
+    a: usize,
+    b: usize,
+    out: usize,
+) -> Result<(), HashError> {
     if a != b || a != out {
-        return Err(HashError::LengthMismatch { what, inputs: a.min(b), out });
+        return Err(HashError::LengthMismatch {
+            what,
+            inputs: a.min(b),
+            out,
+        });
     }
     Ok(())
 }

@@ -32,12 +32,20 @@ pub struct Jacobian {
 
 impl Jacobian {
     /// The point at infinity.
-    pub const INFINITY: Jacobian = Jacobian { x: Fe::ONE, y: Fe::ONE, z: Fe::ZERO };
+    pub const INFINITY: Jacobian = Jacobian {
+        x: Fe::ONE,
+        y: Fe::ONE,
+        z: Fe::ZERO,
+    };
 
     /// `p` with `Z = 1`.
     #[inline(always)]
     pub fn from_affine(p: &Affine) -> Jacobian {
-        Jacobian { x: p.x, y: p.y, z: Fe::ONE }
+        Jacobian {
+            x: p.x,
+            y: p.y,
+            z: Fe::ONE,
+        }
     }
 
     /// Whether this is the point at infinity.
@@ -58,7 +66,11 @@ impl Jacobian {
         let h = u2.sub(self.x);
         let s = s2.sub(self.y);
         if h.is_zero() {
-            return if s.is_zero() { self.double() } else { Jacobian::INFINITY };
+            return if s.is_zero() {
+                self.double()
+            } else {
+                Jacobian::INFINITY
+            };
         }
         let hh = h.square();
         let i = dbl(dbl(hh));
@@ -68,7 +80,11 @@ impl Jacobian {
         let x3 = r.square().sub(j).sub(dbl(v));
         let y3 = r.mul(v.sub(x3)).sub(dbl(self.y.mul(j)));
         let z3 = self.z.add(h).square().sub(z1z1).sub(hh);
-        Jacobian { x: x3, y: y3, z: z3 }
+        Jacobian {
+            x: x3,
+            y: y3,
+            z: z3,
+        }
     }
 
     /// `2·self`.
@@ -95,7 +111,10 @@ impl Jacobian {
         }
         let zi = self.z.inv_or_zero();
         let zi2 = zi.square();
-        Some(Affine { x: self.x.mul(zi2), y: self.y.mul(zi2).mul(zi) })
+        Some(Affine {
+            x: self.x.mul(zi2),
+            y: self.y.mul(zi2).mul(zi),
+        })
     }
 }
 

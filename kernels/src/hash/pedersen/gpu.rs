@@ -38,7 +38,12 @@ impl Kernel for PedersenGpu {
         let bytes: &[u8] = bytemuck::cast_slice(&flat);
         let table = ctx.storage_buffer("pedersen fixed-base tables", bytes.len() as u64);
         ctx.upload(&table, bytes);
-        Ok(PedersenGpu { layout, pipeline, table, bufs: Mutex::new(Buffers::default()) })
+        Ok(PedersenGpu {
+            layout,
+            pipeline,
+            table,
+            bufs: Mutex::new(Buffers::default()),
+        })
     }
 }
 
@@ -48,8 +53,16 @@ pub fn hash(ctx: &GpuContext, a: &[Fe], b: &[Fe], out: &mut [Fe]) -> Result<(), 
 }
 
 /// [`hash`], returning the kernel-only seconds when timestamps are available.
-pub fn hash_timed(ctx: &GpuContext, a: &[Fe], b: &[Fe], out: &mut [Fe]) -> Result<Option<f64>, GpuError> {
-    let chunk = ((ctx.limits.max_storage_buffer_binding_size as u64 / FE_BYTES).min(u32::MAX as u64) as usize).max(1);
+pub fn hash_timed(
+    ctx: &GpuContext,
+    a: &[Fe],
+    b: &[Fe],
+    out: &mut [Fe],
+) -> Result<Option<f64>, GpuError> {
+    let chunk =
+        ((ctx.limits.max_storage_buffer_binding_size as u64 / FE_BYTES).min(u32::MAX as u64)
+            as usize)
+            .max(1);
     let mut total = ctx.has_timestamps().then_some(0.0);
     for (start, o) in (0..out.len()).step_by(chunk).zip(out.chunks_mut(chunk)) {
         let end = start + o.len();
@@ -67,14 +80,22 @@ fn run(ctx: &GpuContext, a: &[Fe], b: &[Fe], out: &mut [Fe]) -> Result<Option<f6
     let k = ctx.kernel::<PedersenGpu>()?;
     let mut g = k.bufs.lock().unwrap_or_else(|e| e.into_inner());
     let n = out.len() as u64;
-    let Buffers { a: a_slot, b: b_slot, out: out_slot, params } = &mut *g;
+    let Buffers {
+        a: a_slot,
+        b: b_slot,
+        out: out_slot,
+        params,
+    } = &mut *g;
     let a_buf = a_slot.ensure(ctx, "pedersen a", n * FE_BYTES).clone();
     let b_buf = b_slot.ensure(ctx, "pedersen b", n * FE_BYTES).clone();
     let out_buf = out_slot.ensure(ctx, "pedersen out", n * FE_BYTES).clone();
     ctx.upload(&a_buf, bytemuck::cast_slice(a));
     ctx.upload(&b_buf, bytemuck::cast_slice(b));
     let params = params.get_or_insert_with(|| params_buffer(ctx, "pedersen params"));
-    ctx.upload(params, bytemuck::cast_slice(&[n as u32, INPUT_LEN as u32, 0, 0]));
+    ctx.upload(
+        params,
+        bytemuck::cast_slice(&[n as u32, INPUT_LEN as u32, 0, 0]),
+    );
     let secs = dispatch(
         ctx,
         &Dispatch {

@@ -81,7 +81,10 @@ impl Tables {
     }
 
     fn build() -> Tables {
-        let pt = |i: usize| Affine { x: fe_from_hex(POINTS[i].0), y: fe_from_hex(POINTS[i].1) };
+        let pt = |i: usize| Affine {
+            x: fe_from_hex(POINTS[i].0),
+            y: fe_from_hex(POINTS[i].1),
+        };
         let mut jac = Vec::with_capacity(2 * INPUT_LEN);
         for k in 0..2 {
             let mut base = pt(1 + 2 * k);
@@ -91,7 +94,10 @@ impl Tables {
                     acc = acc.add_affine(&base);
                     jac.push(acc);
                 }
-                base = acc.add_affine(&base).to_affine().expect("256·B is not infinity");
+                base = acc
+                    .add_affine(&base)
+                    .to_affine()
+                    .expect("256·B is not infinity");
             }
             let high = pt(2 + 2 * k);
             let mut acc = Jacobian::INFINITY;
@@ -108,10 +114,16 @@ impl Tables {
             .zip(&zi)
             .map(|(p, zi)| {
                 let zi2 = zi.square();
-                Affine { x: p.x.mul(zi2), y: p.y.mul(zi2).mul(*zi) }
+                Affine {
+                    x: p.x.mul(zi2),
+                    y: p.y.mul(zi2).mul(*zi),
+                }
             })
             .collect();
-        Tables { shift: pt(0), points }
+        Tables {
+            shift: pt(0),
+            points,
+        }
     }
 
     /// The table entry for digit `w` of value `d ≠ 0` of input `k`.

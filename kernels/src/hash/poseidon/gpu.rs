@@ -35,9 +35,15 @@ impl Kernel for PoseidonGpu {
         let layout = ctx.storage_layout("poseidon layout", 4, 5, true);
         let pipeline = ctx.compute_pipeline("poseidon", "poseidon", &layout)?;
         let flat = Params::get().flat();
-        let constants = ctx.storage_buffer("poseidon round constants", FE_BYTES * flat.len() as u64);
+        let constants =
+            ctx.storage_buffer("poseidon round constants", FE_BYTES * flat.len() as u64);
         ctx.upload(&constants, bytemuck::cast_slice(&flat));
-        Ok(PoseidonGpu { layout, pipeline, constants, bufs: Mutex::new(Buffers::default()) })
+        Ok(PoseidonGpu {
+            layout,
+            pipeline,
+            constants,
+            bufs: Mutex::new(Buffers::default()),
+        })
     }
 }
 
@@ -54,12 +60,20 @@ pub fn hash(ctx: &GpuContext, a: &[Fe], b: &[Fe], out: &mut [Fe]) -> Result<(), 
 }
 
 /// [`hash`], returning the kernel-only seconds when timestamps are available.
-pub fn hash_timed(ctx: &GpuContext, a: &[Fe], b: &[Fe], out: &mut [Fe]) -> Result<Option<f64>, GpuError> {
+pub fn hash_timed(
+    ctx: &GpuContext,
+    a: &[Fe],
+    b: &[Fe],
+    out: &mut [Fe],
+) -> Result<Option<f64>, GpuError> {
     let chunk = max_elems(ctx);
     let mut total = ctx.has_timestamps().then_some(0.0);
     for (start, o) in (0..out.len()).step_by(chunk).zip(out.chunks_mut(chunk)) {
         let end = start + o.len();
-        add(&mut total, run(ctx, Input::Pair(&a[start..end], &b[start..end]), o)?);
+        add(
+            &mut total,
+            run(ctx, Input::Pair(&a[start..end], &b[start..end]), o)?,
+        );
     }
     Ok(total)
 }
@@ -81,7 +95,10 @@ pub fn hash_many(ctx: &GpuContext, msgs: &[&[Fe]], out: &mut [Fe]) -> Result<(),
     while start < msgs.len() {
         // As many messages as fit one binding (at least one).
         let (mut end, mut words) = (start, 0);
-        while end < msgs.len() && (end == start || words + msgs[end].len() <= limit) && end - start < limit - 1 {
+        while end < msgs.len()
+            && (end == start || words + msgs[end].len() <= limit)
+            && end - start < limit - 1
+        {
             words += msgs[end].len();
             end += 1;
         }
@@ -98,7 +115,9 @@ fn add(total: &mut Option<f64>, s: Option<f64>) {
 }
 
 fn max_elems(ctx: &GpuContext) -> usize {
-    ((ctx.limits.max_storage_buffer_binding_size as u64 / FE_BYTES).min(u32::MAX as u64 / 2) as usize).max(2)
+    ((ctx.limits.max_storage_buffer_binding_size as u64 / FE_BYTES).min(u32::MAX as u64 / 2)
+        as usize)
+        .max(2)
 }
 
 fn run(ctx: &GpuContext, input: Input<'_>, out: &mut [Fe]) -> Result<Option<f64>, GpuError> {
@@ -108,15 +127,30 @@ fn run(ctx: &GpuContext, input: Input<'_>, out: &mut [Fe]) -> Result<Option<f64>
     let k = ctx.kernel::<PoseidonGpu>()?;
     let mut g = k.bufs.lock().unwrap_or_else(|e| e.into_inner());
     let n = out.len() as u64;
-    let Buffers { a, b, offsets, out: out_buf, params } = &mut *g;
+    let Buffers {
+        a,
+        b,
+        offsets,
+        out: out_buf,
+        params,
+    } = &mut *g;
     let (flat, offs, mode): (Vec<Fe>, Vec<u32>, u32) = match input {
         Input::Pair(x, y) => {
-            ctx.upload(a.ensure(ctx, "poseidon a", n * FE_BYTES), bytemuck::cast_slice(x));
-            ctx.upload(b.ensure(ctx, "poseidon b", n * FE_BYTES), bytemuck::cast_slice(y));
+            ctx.upload(
+                a.ensure(ctx, "poseidon a", n * FE_BYTES),
+                bytemuck::cast_slice(x),
+            );
+            ctx.upload(
+                b.ensure(ctx, "poseidon b", n * FE_BYTES),
+                bytemuck::cast_slice(y),
+            );
             (Vec::new(), Vec::new(), 0)
         }
         Input::Single(x) => {
-            ctx.upload(a.ensure(ctx, "poseidon a", n * FE_BYTES), bytemuck::cast_slice(x));
+            ctx.upload(
+                a.ensure(ctx, "poseidon a", n * FE_BYTES),
+                bytemuck::cast_slice(x),
+            );
             (Vec::new(), Vec::new(), 1)
         }
         Input::Many(m) => {
@@ -131,8 +165,14 @@ fn run(ctx: &GpuContext, input: Input<'_>, out: &mut [Fe]) -> Result<Option<f64>
         }
     };
     if mode == 2 {
-        ctx.upload(a.ensure(ctx, "poseidon a", flat.len() as u64 * FE_BYTES), bytemuck::cast_slice(&flat));
-        ctx.upload(offsets.ensure(ctx, "poseidon offsets", offs.len() as u64 * 4), bytemuck::cast_slice(&offs));
+        ctx.upload(
+            a.ensure(ctx, "poseidon a", flat.len() as u64 * FE_BYTES),
+            bytemuck::cast_slice(&flat),
+        );
+        ctx.upload(
+            offsets.ensure(ctx, "poseidon offsets", offs.len() as u64 * 4),
+            bytemuck::cast_slice(&offs),
+        );
     }
     // Bindings that this mode does not read still need a buffer.
     let a_buf = a.ensure(ctx, "poseidon a", FE_BYTES).clone();

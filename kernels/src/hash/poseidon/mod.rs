@@ -49,7 +49,10 @@ impl Params {
     }
 
     fn fold() -> Params {
-        let rc: Vec<Fe> = ROUND_CONSTANTS.iter().map(|s| super::fe_from_hex(s)).collect();
+        let rc: Vec<Fe> = ROUND_CONSTANTS
+            .iter()
+            .map(|s| super::fe_from_hex(s))
+            .collect();
         let row = |r: usize| [rc[3 * r], rc[3 * r + 1], rc[3 * r + 2]];
         let half = FULL_ROUNDS / 2;
         let mut full = [[Fe::ZERO; 3]; FULL_ROUNDS];
@@ -78,7 +81,12 @@ impl Params {
     /// The folded constants as one flat list: 8 × 3 full-round constants,
     /// then the 83 partial-round ones (the GPU's constant buffer).
     pub fn flat(&self) -> Vec<Fe> {
-        self.full.iter().flatten().chain(self.partial.iter()).copied().collect()
+        self.full
+            .iter()
+            .flatten()
+            .chain(self.partial.iter())
+            .copied()
+            .collect()
     }
 }
 
@@ -122,7 +130,12 @@ pub fn hash_single_batch(backend: Backend, a: &[Fe], out: &mut [Fe]) -> Result<(
 
 /// `out[i] = hash_many(msgs[i])` on `backend` (messages of any lengths).
 pub fn hash_many_batch(backend: Backend, msgs: &[&[Fe]], out: &mut [Fe]) -> Result<(), HashError> {
-    check_len("poseidon hash_many_batch", msgs.len(), msgs.len(), out.len())?;
+    check_len(
+        "poseidon hash_many_batch",
+        msgs.len(),
+        msgs.len(),
+        out.len(),
+    )?;
     match super::concrete(backend) {
         Backend::Scalar => scalar::hash_many(msgs, out),
         Backend::Simd => simd::hash_many(msgs, out),

@@ -27,7 +27,8 @@ fn has_bmi2_adx() -> bool {
     *HAS.get_or_init(|| {
         #[cfg(target_arch = "x86_64")]
         {
-            std::arch::is_x86_feature_detected!("bmi2") && std::arch::is_x86_feature_detected!("adx")
+            std::arch::is_x86_feature_detected!("bmi2")
+                && std::arch::is_x86_feature_detected!("adx")
         }
         #[cfg(not(target_arch = "x86_64"))]
         {
@@ -60,7 +61,9 @@ fn for_chunks(out: &mut [Fe], f: impl Fn(usize, &mut [Fe]) + Sync) {
     if out.len() <= CHUNK {
         f(0, out);
     } else {
-        out.par_chunks_mut(CHUNK).enumerate().for_each(|(i, o)| f(i * CHUNK, o));
+        out.par_chunks_mut(CHUNK)
+            .enumerate()
+            .for_each(|(i, o)| f(i * CHUNK, o));
     }
 }
 
@@ -86,12 +89,16 @@ fn permute_each(out: &mut [Fe], init: impl Fn(usize) -> [Fe; 3]) {
 /// `out[i] = hash(a[i], b[i])`, as [`scalar::hash`].
 pub fn hash(a: &[Fe], b: &[Fe], out: &mut [Fe]) {
     let two = Fe::from_u64(2);
-    for_chunks(out, |start, o| permute_each(o, |i| [a[start + i], b[start + i], two]));
+    for_chunks(out, |start, o| {
+        permute_each(o, |i| [a[start + i], b[start + i], two])
+    });
 }
 
 /// `out[i] = hash_single(a[i])`, as [`scalar::hash_single`].
 pub fn hash_single(a: &[Fe], out: &mut [Fe]) {
-    for_chunks(out, |start, o| permute_each(o, |i| [a[start + i], Fe::ZERO, Fe::ONE]));
+    for_chunks(out, |start, o| {
+        permute_each(o, |i| [a[start + i], Fe::ZERO, Fe::ONE])
+    });
 }
 
 /// `out[i] = hash_many(msgs[i])`, as [`scalar::hash_many`]. Messages are
