@@ -61,7 +61,7 @@ fn hashes(c: &mut Criterion) {
             }
             for backend in backends {
                 let mut out = vec![Fe::ZERO; n];
-                let mut run = |out: &mut [Fe]| {
+                let run = |out: &mut [Fe]| {
                     if algo == "poseidon" {
                         poseidon::hash_batch(backend, &fa, &fb, out).unwrap()
                     } else {

@@ -107,7 +107,9 @@ fn simd_boundary_sizes_match_scalar() {
 
 #[test]
 fn gpu_matches_starknet_types_core() {
-    let Some(ctx) = gpu::context_or_skip("gpu_matches_starknet_types_core") else { return };
+    let Some(ctx) = gpu::context_or_skip("gpu_matches_starknet_types_core") else {
+        return;
+    };
     for (k, op) in FieldOp::ALL.into_iter().enumerate() {
         let n = N;
         let (a, b) = inputs(n, 100 + k as u64);
@@ -120,7 +122,9 @@ fn gpu_matches_starknet_types_core() {
 
 #[test]
 fn gpu_boundary_sizes_match_scalar() {
-    let Some(ctx) = gpu::context_or_skip("gpu_boundary_sizes_match_scalar") else { return };
+    let Some(ctx) = gpu::context_or_skip("gpu_boundary_sizes_match_scalar") else {
+        return;
+    };
     let mut rng = rand::rngs::StdRng::seed_from_u64(8);
     for n in [0, 1, 2, 63, 64, 65, 127, 128, 129, 4097] {
         let a = to_fe(&random_felts(&mut rng, n));

@@ -164,7 +164,7 @@ fn poseidon_hash_single_matches_starknet_crypto() {
 #[test]
 fn poseidon_hash_many_matches_starknet_crypto() {
     let msgs = messages(N, 3);
-    let want: Vec<Felt> = msgs.iter().map(|m| poseidon_hash_many(m)).collect();
+    let want: Vec<Felt> = msgs.iter().map(poseidon_hash_many).collect();
     assert_eq!(poseidon::hash_many(&msgs[7]), want[7]);
     for backend in backends("poseidon_hash_many_matches_starknet_crypto") {
         check(&format!("{backend} poseidon many"), &poseidon::hash_many_batch_felts(backend, &msgs).unwrap(), &want);

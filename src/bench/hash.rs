@@ -115,7 +115,9 @@ pub fn run(rep: &mut Reporter, o: &Options) -> anyhow::Result<()> {
                     peer_all = Some(peer);
                 }
             }
-            let (Some(ctx), Some(peer)) = (ctx, peer_all) else { continue };
+            let (Some(ctx), Some(peer)) = (ctx, peer_all) else {
+                continue;
+            };
             rep.step(&format!("{bench} n={n} gpu"));
             let mut out = vec![Fe::ZERO; n];
             let mut kernel = f64::INFINITY;

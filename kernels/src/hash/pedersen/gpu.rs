@@ -49,7 +49,7 @@ pub fn hash(ctx: &GpuContext, a: &[Fe], b: &[Fe], out: &mut [Fe]) -> Result<(), 
 
 /// [`hash`], returning the kernel-only seconds when timestamps are available.
 pub fn hash_timed(ctx: &GpuContext, a: &[Fe], b: &[Fe], out: &mut [Fe]) -> Result<Option<f64>, GpuError> {
-    let chunk = ((ctx.limits.max_storage_buffer_binding_size as u64 / FE_BYTES).min(u32::MAX as u64) as usize).max(1);
+    let chunk = ((ctx.limits.max_storage_buffer_binding_size / FE_BYTES).min(u32::MAX as u64) as usize).max(1);
     let mut total = ctx.has_timestamps().then_some(0.0);
     for (start, o) in (0..out.len()).step_by(chunk).zip(out.chunks_mut(chunk)) {
         let end = start + o.len();

@@ -82,10 +82,10 @@ fn accumulate_lanes(t: &Tables, a: &[Fe], b: &[Fe]) -> [Jacobian; LANES] {
     for (k, x) in [a, b].into_iter().enumerate() {
         let d: [[u8; DIGITS]; LANES] = std::array::from_fn(|j| digits(x[j]));
         for w in 0..DIGITS {
-            for j in 0..LANES {
-                let dw = d[j][w];
+            for (p, dj) in acc.iter_mut().zip(&d) {
+                let dw = dj[w];
                 if dw != 0 {
-                    acc[j] = acc[j].add_affine(t.entry(k, w, dw as usize));
+                    *p = p.add_affine(t.entry(k, w, dw as usize));
                 }
             }
         }

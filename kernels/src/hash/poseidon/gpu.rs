@@ -98,7 +98,7 @@ fn add(total: &mut Option<f64>, s: Option<f64>) {
 }
 
 fn max_elems(ctx: &GpuContext) -> usize {
-    ((ctx.limits.max_storage_buffer_binding_size as u64 / FE_BYTES).min(u32::MAX as u64 / 2) as usize).max(2)
+    ((ctx.limits.max_storage_buffer_binding_size / FE_BYTES).min(u32::MAX as u64 / 2) as usize).max(2)
 }
 
 fn run(ctx: &GpuContext, input: Input<'_>, out: &mut [Fe]) -> Result<Option<f64>, GpuError> {
