@@ -31,12 +31,17 @@ fn oracle(name: &str, trace: bool) -> Outcome {
         ..Default::default()
     };
     let mut hp = BuiltinHintProcessor::new_empty();
-    let r = cairo_run(&bytes, &cfg, &mut hp).unwrap_or_else(|e| panic!("cairo-vm failed on {name}: {e}"));
+    let r = cairo_run(&bytes, &cfg, &mut hp)
+        .unwrap_or_else(|e| panic!("cairo-vm failed on {name}: {e}"));
     let table = r.vm.segments.relocate_segments().unwrap();
     let reloc = |a: OracleRel| (table[a.segment_index as usize] + a.offset) as u64;
     Outcome {
         steps: r.vm.get_current_step() as u64,
-        regs: (reloc(r.vm.get_pc()), reloc(r.vm.get_ap()), reloc(r.vm.get_fp())),
+        regs: (
+            reloc(r.vm.get_pc()),
+            reloc(r.vm.get_ap()),
+            reloc(r.vm.get_fp()),
+        ),
         memory: r.relocated_memory.clone(),
         trace: r
             .relocated_trace
@@ -50,13 +55,24 @@ fn oracle(name: &str, trace: bool) -> Outcome {
 
 fn ours(name: &str, trace: bool) -> Outcome {
     let program = Program::from_file(path(name).as_ref()).unwrap();
-    let r = run(&program, &RunConfig { steps_limit: None, trace }).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let r = run(
+        &program,
+        &RunConfig {
+            steps_limit: None,
+            trace,
+        },
+    )
+    .unwrap_or_else(|e| panic!("{name}: {e}"));
     let regs = r.relocated_registers();
     Outcome {
         steps: r.steps,
         regs: (regs.pc, regs.ap, regs.fp),
         memory: r.relocated_memory(),
-        trace: r.relocated_trace().iter().map(|e| (e.pc, e.ap, e.fp)).collect(),
+        trace: r
+            .relocated_trace()
+            .iter()
+            .map(|e| (e.pc, e.ap, e.fp))
+            .collect(),
     }
 }
 
@@ -64,7 +80,11 @@ fn check(name: &str, trace: bool) {
     let (want, got) = (oracle(name, trace), ours(name, trace));
     assert_eq!(got.steps, want.steps, "{name}: steps");
     assert_eq!(got.regs, want.regs, "{name}: final pc, ap, fp");
-    assert_eq!(got.memory.len(), want.memory.len(), "{name}: relocated memory size");
+    assert_eq!(
+        got.memory.len(),
+        want.memory.len(),
+        "{name}: relocated memory size"
+    );
     for (i, (g, w)) in got.memory.iter().zip(&want.memory).enumerate() {
         assert_eq!(g, w, "{name}: relocated memory at address {i}");
     }
@@ -129,7 +149,14 @@ fn program(data: &[&str], extra: &str) -> String {
 
 fn run_text(text: &str, limit: Option<u64>) -> Result<u64, VmError> {
     let p = Program::from_json(text)?;
-    run(&p, &RunConfig { steps_limit: limit, trace: false }).map(|r| r.steps)
+    run(
+        &p,
+        &RunConfig {
+            steps_limit: limit,
+            trace: false,
+        },
+    )
+    .map(|r| r.steps)
 }
 
 #[test]
@@ -147,7 +174,11 @@ fn conflicting_write() {
     // [ap] = 1 (no ap++), then at pc 2 an `alloc` hint writes a new segment's
     // base to [ap]: a second, different value in one cell.
     let extra = r#","hints":{"2":[{"accessible_scopes":[],"code":"memory[ap] = segments.add()","flow_tracking_data":{"ap_tracking":{"group":0,"offset":0},"reference_ids":{}}}]}"#;
-    let e = run_text(&program(&["0x400680017fff8000", "0x1", "0x208b7fff7fff7ffe"], extra), None).unwrap_err();
+    let e = run_text(
+        &program(&["0x400680017fff8000", "0x1", "0x208b7fff7fff7ffe"], extra),
+        None,
+    )
+    .unwrap_err();
     assert!(matches!(e, VmError::ConflictingWrite { .. }), "{e}");
     assert!(e.to_string().contains("step 1"), "{e}");
 }
@@ -158,7 +189,10 @@ fn unknown_memory() {
     let e = run_text(&program(&["0x011380057fff7fff"], ""), None);
     let e = e.unwrap_err();
     assert!(matches!(e, VmError::UnknownMemory { .. }), "{e}");
-    assert!(e.to_string().contains("pc 0:0") && e.to_string().contains("step 0"), "{e}");
+    assert!(
+        e.to_string().contains("pc 0:0") && e.to_string().contains("step 0"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -170,8 +204,24 @@ fn step_limit() {
     // A real program within its limit, and just past it.
     let p = Program::from_file(path("fib_loop").as_ref()).unwrap();
     let n = run(&p, &RunConfig::default()).unwrap().steps;
-    assert!(run(&p, &RunConfig { steps_limit: Some(n), trace: false }).is_ok());
-    assert!(matches!(run(&p, &RunConfig { steps_limit: Some(n - 1), trace: false }), Err(VmError::StepLimit { .. })));
+    assert!(run(
+        &p,
+        &RunConfig {
+            steps_limit: Some(n),
+            trace: false
+        }
+    )
+    .is_ok());
+    assert!(matches!(
+        run(
+            &p,
+            &RunConfig {
+                steps_limit: Some(n - 1),
+                trace: false
+            }
+        ),
+        Err(VmError::StepLimit { .. })
+    ));
 }
 
 #[test]
@@ -187,13 +237,23 @@ fn unsupported_hint_is_named() {
 #[test]
 fn malformed_programs_are_rejected() {
     for bad in ["", "{}", "[1]", &program(&["0xzz"], "")] {
-        assert!(matches!(Program::from_json(bad), Err(VmError::Program(_))), "{bad}");
+        assert!(
+            matches!(Program::from_json(bad), Err(VmError::Program(_))),
+            "{bad}"
+        );
     }
 }
 
 #[test]
 fn failing_assertion_is_an_error_not_a_panic() {
     // [ap] = 1; ap++ then [ap - 1] = 2 → assert_eq mismatch (dst known).
-    let e = run_text(&program(&["0x480680017fff8000", "0x1", "0x400680017fff7fff", "0x2"], ""), None).unwrap_err();
+    let e = run_text(
+        &program(
+            &["0x480680017fff8000", "0x1", "0x400680017fff7fff", "0x2"],
+            "",
+        ),
+        None,
+    )
+    .unwrap_err();
     assert!(matches!(e, VmError::Run { .. }), "{e}");
 }

@@ -19,7 +19,10 @@ use wavelane_kernels::vm::{run, Program, RunConfig};
 /// The long-running programs measured by default: (name, compiled JSON).
 pub const DEFAULT_PROGRAMS: &[(&str, &str)] = &[
     ("long_fib", include_str!("../../tests/cairo/long_fib.json")),
-    ("long_loop", include_str!("../../tests/cairo/long_loop.json")),
+    (
+        "long_loop",
+        include_str!("../../tests/cairo/long_loop.json"),
+    ),
 ];
 
 fn oracle_config() -> CairoRunConfig<'static> {
@@ -34,14 +37,23 @@ fn oracle_config() -> CairoRunConfig<'static> {
 
 /// Measures one program (`name`, JSON text) on both VMs and pushes two
 /// figures: cairo-vm's and ours (with the ratio against cairo-vm).
-pub fn bench_program(name: &str, json: &str, budget: Duration, reporter: &mut Reporter) -> anyhow::Result<()> {
+pub fn bench_program(
+    name: &str,
+    json: &str,
+    budget: Duration,
+    reporter: &mut Reporter,
+) -> anyhow::Result<()> {
     let ours = Program::from_json(json).with_context(|| format!("loading {name}"))?;
-    let theirs = OracleProgram::from_bytes(json.as_bytes(), Some("main")).map_err(|e| anyhow!("cairo-vm cannot load {name}: {e}"))?;
+    let theirs = OracleProgram::from_bytes(json.as_bytes(), Some("main"))
+        .map_err(|e| anyhow!("cairo-vm cannot load {name}: {e}"))?;
     let cfg = RunConfig::default();
-    let steps = run(&ours, &cfg).with_context(|| format!("running {name}"))?.steps;
+    let steps = run(&ours, &cfg)
+        .with_context(|| format!("running {name}"))?
+        .steps;
     let their_steps = {
         let mut hp = BuiltinHintProcessor::new_empty();
-        let r = cairo_run_program(&theirs, &oracle_config(), &mut hp).map_err(|e| anyhow!("cairo-vm failed on {name}: {e}"))?;
+        let r = cairo_run_program(&theirs, &oracle_config(), &mut hp)
+            .map_err(|e| anyhow!("cairo-vm failed on {name}: {e}"))?;
         r.vm.get_current_step() as u64
     };
     if steps != their_steps {
@@ -60,7 +72,9 @@ pub fn bench_program(name: &str, json: &str, budget: Duration, reporter: &mut Re
         let r = run(&ours, &cfg).expect("ran once already");
         std::hint::black_box(r.steps);
     });
-    let mine = Measurement::new(&bench, "scalar", steps, 1, ours_s).scope("end-to-end").against(&peer);
+    let mine = Measurement::new(&bench, "scalar", steps, 1, ours_s)
+        .scope("end-to-end")
+        .against(&peer);
     reporter.push(peer);
     reporter.push(mine);
     Ok(())
@@ -71,8 +85,13 @@ pub fn run_bench(program: Option<&std::path::Path>, json: bool) -> anyhow::Resul
     let budget = Duration::from_secs(3);
     match program {
         Some(p) => {
-            let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
-            let name = p.file_stem().and_then(|s| s.to_str()).unwrap_or("program").to_string();
+            let text =
+                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+            let name = p
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or("program")
+                .to_string();
             let mut reporter = Reporter::new(json, 2);
             bench_program(&name, &text, budget, &mut reporter)?;
             reporter.finish();

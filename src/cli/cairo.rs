@@ -37,9 +37,16 @@ struct RunArgs {
 pub(crate) fn run_cmd(args: CairoArgs) -> anyhow::Result<()> {
     let CairoCmd::Run(a) = args.cmd;
     let where_ = a.program.display().to_string();
-    let program = Program::from_file(&a.program).map_err(|e| InputError(format!("{where_}: {e}")))?;
-    let r = run(&program, &RunConfig { steps_limit: a.steps_limit, trace: false })
-        .map_err(|e| InputError(format!("{where_}: {e}")))?;
+    let program =
+        Program::from_file(&a.program).map_err(|e| InputError(format!("{where_}: {e}")))?;
+    let r = run(
+        &program,
+        &RunConfig {
+            steps_limit: a.steps_limit,
+            trace: false,
+        },
+    )
+    .map_err(|e| InputError(format!("{where_}: {e}")))?;
     let regs = r.relocated_registers();
     if a.json {
         let memory: Vec<serde_json::Value> = r

@@ -59,8 +59,13 @@ impl Builtin {
         }
         match v {
             Value::Int(f) if f.to_canonical()[2] == 0 && f.to_canonical()[3] == 0 => Ok(()),
-            Value::Int(f) => Err(format!("range_check: value {:#x} is out of range [0, 2^128)", f.to_felt())),
-            Value::Rel(r) => Err(format!("range_check: value {r} is a pointer, not an integer")),
+            Value::Int(f) => Err(format!(
+                "range_check: value {:#x} is out of range [0, 2^128)",
+                f.to_felt()
+            )),
+            Value::Rel(r) => Err(format!(
+                "range_check: value {r} is a pointer, not an integer"
+            )),
         }
     }
 
@@ -85,7 +90,9 @@ impl Builtin {
             match mem.get(a) {
                 None => return Ok(None),
                 Some(Value::Int(f)) => *slot = f.to_felt(),
-                Some(Value::Rel(r)) => return Err(format!("{}: input at {a} is a pointer ({r})", self.name())),
+                Some(Value::Rel(r)) => {
+                    return Err(format!("{}: input at {a} is a pointer ({r})", self.name()))
+                }
             }
         }
         let out = match self {
@@ -93,13 +100,18 @@ impl Builtin {
             Builtin::Bitwise => {
                 for (i, x) in input.iter().take(2).enumerate() {
                     if x.bits() > 251 {
-                        return Err(format!("bitwise: input {:#x} at {base}+{i} exceeds 251 bits", x));
+                        return Err(format!(
+                            "bitwise: input {:#x} at {base}+{i} exceeds 251 bits",
+                            x
+                        ));
                     }
                 }
                 let (x, y) = (input[0].to_le_digits(), input[1].to_le_digits());
                 let op = |f: fn(u64, u64) -> u64| -> Felt {
                     let limbs: [u64; 4] = std::array::from_fn(|k| f(x[k], y[k]));
-                    Fe::from_canonical(limbs).map(Fe::to_felt).unwrap_or(Felt::ZERO)
+                    Fe::from_canonical(limbs)
+                        .map(Fe::to_felt)
+                        .unwrap_or(Felt::ZERO)
                 };
                 match idx {
                     2 => op(|a, b| a & b),

@@ -154,13 +154,23 @@ const OFFSET_BIAS: i64 = 1 << 15;
 /// which must fit in 63 bits). The error says what is wrong.
 pub fn decode(word: u64) -> Result<Instruction, String> {
     if word >> 63 != 0 {
-        return Err("bit 63 (opcode extension) is set; only Cairo 0 instructions are supported".into());
+        return Err(
+            "bit 63 (opcode extension) is set; only Cairo 0 instructions are supported".into(),
+        );
     }
     let off = |shift: u64| ((word >> shift) & OFFSET_MASK) as i64 - OFFSET_BIAS;
     let (off0, off1, off2) = (off(0), off(16), off(32));
     let flags = word >> FLAGS_SHIFT;
-    let dst_reg = if flags & DST_REG_MASK != 0 { Reg::Fp } else { Reg::Ap };
-    let op0_reg = if flags & OP0_REG_MASK != 0 { Reg::Fp } else { Reg::Ap };
+    let dst_reg = if flags & DST_REG_MASK != 0 {
+        Reg::Fp
+    } else {
+        Reg::Ap
+    };
+    let op0_reg = if flags & OP0_REG_MASK != 0 {
+        Reg::Fp
+    } else {
+        Reg::Ap
+    };
     let op1_src = match (flags & OP1_SRC_MASK) >> OP1_SRC_SHIFT {
         0 => Op1Src::Op0,
         1 => Op1Src::Imm,
@@ -175,7 +185,10 @@ pub fn decode(word: u64) -> Result<Instruction, String> {
         4 => PcUpdate::Jnz,
         n => return Err(format!("invalid pc update {n}")),
     };
-    let res = match ((flags & RES_LOGIC_MASK) >> RES_LOGIC_SHIFT, pc_update == PcUpdate::Jnz) {
+    let res = match (
+        (flags & RES_LOGIC_MASK) >> RES_LOGIC_SHIFT,
+        pc_update == PcUpdate::Jnz,
+    ) {
         (0, true) => ResLogic::Unconstrained,
         (0, false) => ResLogic::Op1,
         (1, false) => ResLogic::Add,
@@ -189,7 +202,10 @@ pub fn decode(word: u64) -> Result<Instruction, String> {
         4 => Opcode::AssertEq,
         n => return Err(format!("invalid opcode {n}")),
     };
-    let ap_update = match ((flags & AP_UPDATE_MASK) >> AP_UPDATE_SHIFT, opcode == Opcode::Call) {
+    let ap_update = match (
+        (flags & AP_UPDATE_MASK) >> AP_UPDATE_SHIFT,
+        opcode == Opcode::Call,
+    ) {
         (0, true) => ApUpdate::Add2,
         (0, false) => ApUpdate::Regular,
         (1, false) => ApUpdate::Add,
@@ -220,7 +236,19 @@ pub fn decode(word: u64) -> Result<Instruction, String> {
     if op1_src == Op1Src::Imm && off2 != 1 {
         return Err("immediate operand with off2 != 1".into());
     }
-    Ok(Instruction { off0, off1, off2, dst_reg, op0_reg, op1_src, res, pc_update, ap_update, fp_update, opcode })
+    Ok(Instruction {
+        off0,
+        off1,
+        off2,
+        dst_reg,
+        op0_reg,
+        op1_src,
+        res,
+        pc_update,
+        ap_update,
+        fp_update,
+        opcode,
+    })
 }
 
 #[cfg(test)]

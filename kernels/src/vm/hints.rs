@@ -66,7 +66,9 @@ pub enum HintKind {
 /// Supported hint codes, exactly as cairo-lang emits them.
 pub const SUPPORTED: &[(HintKind, &str)] = &[
     (HintKind::Alloc, r#"memory[ap] = segments.add()"#),
-    (HintKind::AssertLeFelt, r#"import itertools
+    (
+        HintKind::AssertLeFelt,
+        r#"import itertools
 
 from starkware.cairo.common.math_utils import assert_integer
 assert_integer(ids.a)
@@ -84,43 +86,92 @@ excluded = lengths_and_indices[2][1]
 memory[ids.range_check_ptr + 1], memory[ids.range_check_ptr + 0] = (
     divmod(lengths_and_indices[0][0], ids.PRIME_OVER_3_HIGH))
 memory[ids.range_check_ptr + 3], memory[ids.range_check_ptr + 2] = (
-    divmod(lengths_and_indices[1][0], ids.PRIME_OVER_2_HIGH))"#),
-    (HintKind::AssertLtFelt, r#"from starkware.cairo.common.math_utils import assert_integer
+    divmod(lengths_and_indices[1][0], ids.PRIME_OVER_2_HIGH))"#,
+    ),
+    (
+        HintKind::AssertLtFelt,
+        r#"from starkware.cairo.common.math_utils import assert_integer
 assert_integer(ids.a)
 assert_integer(ids.b)
 assert (ids.a % PRIME) < (ids.b % PRIME), \
-    f'a = {ids.a % PRIME} is not less than b = {ids.b % PRIME}.'"#),
-    (HintKind::AssertNn, r#"from starkware.cairo.common.math_utils import assert_integer
+    f'a = {ids.a % PRIME} is not less than b = {ids.b % PRIME}.'"#,
+    ),
+    (
+        HintKind::AssertNn,
+        r#"from starkware.cairo.common.math_utils import assert_integer
 assert_integer(ids.a)
-assert 0 <= ids.a % PRIME < range_check_builtin.bound, f'a = {ids.a} is out of range.'"#),
-    (HintKind::AssertNotZero, r#"from starkware.cairo.common.math_utils import assert_integer
+assert 0 <= ids.a % PRIME < range_check_builtin.bound, f'a = {ids.a} is out of range.'"#,
+    ),
+    (
+        HintKind::AssertNotZero,
+        r#"from starkware.cairo.common.math_utils import assert_integer
 assert_integer(ids.value)
-assert ids.value % PRIME != 0, f'assert_not_zero failed: {ids.value} = 0.'"#),
-    (HintKind::ElementsOver10, r#"memory[ap] = to_felt_or_relocatable(ids.elements_end - ids.elements >= 10)"#),
-    (HintKind::ElementsOver2, r#"memory[ap] = to_felt_or_relocatable(ids.elements_end - ids.elements >= 2)"#),
+assert ids.value % PRIME != 0, f'assert_not_zero failed: {ids.value} = 0.'"#,
+    ),
+    (
+        HintKind::ElementsOver10,
+        r#"memory[ap] = to_felt_or_relocatable(ids.elements_end - ids.elements >= 10)"#,
+    ),
+    (
+        HintKind::ElementsOver2,
+        r#"memory[ap] = to_felt_or_relocatable(ids.elements_end - ids.elements >= 2)"#,
+    ),
     (HintKind::Excluded2, r#"assert excluded == 2"#),
-    (HintKind::ExcludedNe0, r#"memory[ap] = 1 if excluded != 0 else 0"#),
-    (HintKind::ExcludedNe1, r#"memory[ap] = 1 if excluded != 1 else 0"#),
-    (HintKind::IsLeFelt, r#"memory[ap] = 0 if (ids.a % PRIME) <= (ids.b % PRIME) else 1"#),
-    (HintKind::IsNn, r#"memory[ap] = 0 if 0 <= (ids.a % PRIME) < range_check_builtin.bound else 1"#),
-    (HintKind::IsNnOutOfRange, r#"memory[ap] = 0 if 0 <= ((-ids.a - 1) % PRIME) < range_check_builtin.bound else 1"#),
-    (HintKind::MemcpyContinue, r#"n -= 1
-ids.continue_copying = 1 if n > 0 else 0"#),
-    (HintKind::MemcpyEnterScope, r#"vm_enter_scope({'n': ids.len})"#),
-    (HintKind::MemsetContinue, r#"n -= 1
-ids.continue_loop = 1 if n > 0 else 0"#),
-    (HintKind::MemsetEnterScope, r#"vm_enter_scope({'n': ids.n})"#),
-    (HintKind::SplitFelt, r#"from starkware.cairo.common.math_utils import assert_integer
+    (
+        HintKind::ExcludedNe0,
+        r#"memory[ap] = 1 if excluded != 0 else 0"#,
+    ),
+    (
+        HintKind::ExcludedNe1,
+        r#"memory[ap] = 1 if excluded != 1 else 0"#,
+    ),
+    (
+        HintKind::IsLeFelt,
+        r#"memory[ap] = 0 if (ids.a % PRIME) <= (ids.b % PRIME) else 1"#,
+    ),
+    (
+        HintKind::IsNn,
+        r#"memory[ap] = 0 if 0 <= (ids.a % PRIME) < range_check_builtin.bound else 1"#,
+    ),
+    (
+        HintKind::IsNnOutOfRange,
+        r#"memory[ap] = 0 if 0 <= ((-ids.a - 1) % PRIME) < range_check_builtin.bound else 1"#,
+    ),
+    (
+        HintKind::MemcpyContinue,
+        r#"n -= 1
+ids.continue_copying = 1 if n > 0 else 0"#,
+    ),
+    (
+        HintKind::MemcpyEnterScope,
+        r#"vm_enter_scope({'n': ids.len})"#,
+    ),
+    (
+        HintKind::MemsetContinue,
+        r#"n -= 1
+ids.continue_loop = 1 if n > 0 else 0"#,
+    ),
+    (
+        HintKind::MemsetEnterScope,
+        r#"vm_enter_scope({'n': ids.n})"#,
+    ),
+    (
+        HintKind::SplitFelt,
+        r#"from starkware.cairo.common.math_utils import assert_integer
 assert ids.MAX_HIGH < 2**128 and ids.MAX_LOW < 2**128
 assert PRIME - 1 == ids.MAX_HIGH * 2**128 + ids.MAX_LOW
 assert_integer(ids.value)
 ids.low = ids.value & ((1 << 128) - 1)
-ids.high = ids.value >> 128"#),
-    (HintKind::UnsignedDivRem, r#"from starkware.cairo.common.math_utils import assert_integer
+ids.high = ids.value >> 128"#,
+    ),
+    (
+        HintKind::UnsignedDivRem,
+        r#"from starkware.cairo.common.math_utils import assert_integer
 assert_integer(ids.div)
 assert 0 < ids.div <= PRIME // range_check_builtin.bound, \
     f'div={hex(ids.div)} is out of the valid range.'
-ids.q, ids.r = divmod(ids.value, ids.div)"#),
+ids.q, ids.r = divmod(ids.value, ids.div)"#,
+    ),
     (HintKind::VmEnterScope, r#"vm_enter_scope()"#),
     (HintKind::VmExitScope, r#"vm_exit_scope()"#),
 ];
@@ -165,26 +216,52 @@ fn perr(pc: usize, what: impl std::fmt::Display) -> VmError {
 }
 
 /// Compiles one entry of the program's `hints` (at pc offset `pc`).
-pub fn compile(pc: usize, hint: &Json, refs: &[Json], constants: &HashMap<&str, Felt>) -> Result<Hint, VmError> {
-    let code = hint.get("code").and_then(Json::as_str).ok_or_else(|| perr(pc, "missing `code`"))?;
+pub fn compile(
+    pc: usize,
+    hint: &Json,
+    refs: &[Json],
+    constants: &HashMap<&str, Felt>,
+) -> Result<Hint, VmError> {
+    let code = hint
+        .get("code")
+        .and_then(Json::as_str)
+        .ok_or_else(|| perr(pc, "missing `code`"))?;
     let kind = SUPPORTED
         .iter()
         .find(|(_, c)| *c == code)
         .map(|(k, _)| *k)
-        .ok_or_else(|| VmError::UnsupportedHint { pc, code: code.to_string() })?;
-    let flow = hint.get("flow_tracking_data").ok_or_else(|| perr(pc, "missing `flow_tracking_data`"))?;
-    let (group, offset) = ap_tracking(flow.get("ap_tracking")).ok_or_else(|| perr(pc, "bad `ap_tracking`"))?;
+        .ok_or_else(|| VmError::UnsupportedHint {
+            pc,
+            code: code.to_string(),
+        })?;
+    let flow = hint
+        .get("flow_tracking_data")
+        .ok_or_else(|| perr(pc, "missing `flow_tracking_data`"))?;
+    let (group, offset) =
+        ap_tracking(flow.get("ap_tracking")).ok_or_else(|| perr(pc, "bad `ap_tracking`"))?;
     let mut ids = HashMap::new();
     if let Some(map) = flow.get("reference_ids").and_then(Json::as_object) {
         for (path, id) in map {
             let name = path.rsplit('.').next().unwrap_or(path).to_string();
-            let id = id.as_u64().ok_or_else(|| perr(pc, format!("reference id of {path} is not a number")))? as usize;
-            let r = refs.get(id).ok_or_else(|| perr(pc, format!("reference {id} ({path}) does not exist")))?;
-            let text = r.get("value").and_then(Json::as_str).ok_or_else(|| perr(pc, format!("reference {id} has no `value`")))?;
-            let expr = Parser { s: text.as_bytes(), i: 0 }
-                .full()
-                .ok_or_else(|| perr(pc, format!("cannot parse reference {text:?} ({path})")))?;
-            let (rg, ro) = ap_tracking(r.get("ap_tracking_data")).ok_or_else(|| perr(pc, format!("reference {id} has bad ap tracking")))?;
+            let id = id
+                .as_u64()
+                .ok_or_else(|| perr(pc, format!("reference id of {path} is not a number")))?
+                as usize;
+            let r = refs
+                .get(id)
+                .ok_or_else(|| perr(pc, format!("reference {id} ({path}) does not exist")))?;
+            let text = r
+                .get("value")
+                .and_then(Json::as_str)
+                .ok_or_else(|| perr(pc, format!("reference {id} has no `value`")))?;
+            let expr = Parser {
+                s: text.as_bytes(),
+                i: 0,
+            }
+            .full()
+            .ok_or_else(|| perr(pc, format!("cannot parse reference {text:?} ({path})")))?;
+            let (rg, ro) = ap_tracking(r.get("ap_tracking_data"))
+                .ok_or_else(|| perr(pc, format!("reference {id} has bad ap tracking")))?;
             let ap_diff = (rg == group).then_some(offset - ro);
             ids.insert(name, Reference { expr, ap_diff });
         }
@@ -198,14 +275,25 @@ pub fn compile(pc: usize, hint: &Json, refs: &[Json], constants: &HashMap<&str, 
         .map(|a| a.iter().filter_map(Json::as_str).collect())
         .unwrap_or_default();
     for name in ["PRIME_OVER_3_HIGH", "PRIME_OVER_2_HIGH"] {
-        if let Some(v) = scopes.iter().rev().find_map(|s| constants.get(format!("{s}.{name}").as_str())) {
+        if let Some(v) = scopes
+            .iter()
+            .rev()
+            .find_map(|s| constants.get(format!("{s}.{name}").as_str()))
+        {
             consts.insert(name.to_string(), *v);
         }
     }
     if kind == HintKind::AssertLeFelt && consts.len() != 2 {
-        return Err(perr(pc, "assert_le_felt needs constants PRIME_OVER_3_HIGH and PRIME_OVER_2_HIGH"));
+        return Err(perr(
+            pc,
+            "assert_le_felt needs constants PRIME_OVER_3_HIGH and PRIME_OVER_2_HIGH",
+        ));
     }
-    Ok(Hint { kind, ids, constants: consts })
+    Ok(Hint {
+        kind,
+        ids,
+        constants: consts,
+    })
 }
 
 fn ap_tracking(v: Option<&Json>) -> Option<(u64, i64)> {
@@ -247,7 +335,10 @@ impl Parser<'_> {
                 e = Expr::Add(Box::new(e), Box::new(self.product()?));
             } else if self.eat("-") {
                 let rhs = self.product()?;
-                e = Expr::Add(Box::new(e), Box::new(Expr::Mul(Box::new(Expr::Int(-Felt::ONE)), Box::new(rhs))));
+                e = Expr::Add(
+                    Box::new(e),
+                    Box::new(Expr::Mul(Box::new(Expr::Int(-Felt::ONE)), Box::new(rhs))),
+                );
             } else {
                 return Some(e);
             }
@@ -296,7 +387,11 @@ impl Parser<'_> {
         let neg = self.eat("-");
         self.ws();
         let start = self.i;
-        while self.s.get(self.i).is_some_and(|c| c.is_ascii_alphanumeric()) {
+        while self
+            .s
+            .get(self.i)
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+        {
             self.i += 1;
         }
         let text = std::str::from_utf8(&self.s[start..self.i]).ok()?;
@@ -318,31 +413,50 @@ pub struct HintCtx<'a> {
     /// Where, for errors.
     pub at: At,
     /// Validated write (range-check rules, write-once).
-    pub write: &'a dyn Fn(&mut Memory, Relocatable, Value, At) -> Result<(), VmError>,
+    pub write: &'a WriteFn<'a>,
 }
+
+/// A validated memory write: address, value, and where (for errors).
+pub type WriteFn<'a> = dyn Fn(&mut Memory, Relocatable, Value, At) -> Result<(), VmError> + 'a;
 
 const RC_BOUND_BITS: usize = 128;
 
 impl HintCtx<'_> {
     fn fail(&self, what: impl Into<String>) -> VmError {
-        VmError::Run { at: self.at, what: what.into() }
+        VmError::Run {
+            at: self.at,
+            what: what.into(),
+        }
     }
 
     fn eval(&self, e: &Expr, r: &Reference, name: &str) -> Result<Value, VmError> {
         Ok(match e {
             Expr::Ap => {
-                let d = r.ap_diff.ok_or_else(|| self.fail(format!("hint: `ids.{name}` uses ap across a tracking group")))?;
-                Value::Rel(self.ap.add_signed(-d).ok_or_else(|| self.fail("hint: ap out of range"))?)
+                let d = r.ap_diff.ok_or_else(|| {
+                    self.fail(format!(
+                        "hint: `ids.{name}` uses ap across a tracking group"
+                    ))
+                })?;
+                Value::Rel(
+                    self.ap
+                        .add_signed(-d)
+                        .ok_or_else(|| self.fail("hint: ap out of range"))?,
+                )
             }
             Expr::Fp => Value::Rel(self.fp),
             Expr::Int(v) => Value::from(*v),
             Expr::Deref(inner) => {
                 let a = self.eval_addr(inner, r, name)?;
-                self.mem.get(a).ok_or_else(|| VmError::UnknownMemory { at: self.at, addr: a, what: format!("ids.{name}") })?
+                self.mem.get(a).ok_or_else(|| VmError::UnknownMemory {
+                    at: self.at,
+                    addr: a,
+                    what: format!("ids.{name}"),
+                })?
             }
-            Expr::Add(a, b) => {
-                self.eval(a, r, name)?.add(self.eval(b, r, name)?).map_err(|e| self.fail(format!("hint: ids.{name}: {e}")))?
-            }
+            Expr::Add(a, b) => self
+                .eval(a, r, name)?
+                .try_add(self.eval(b, r, name)?)
+                .map_err(|e| self.fail(format!("hint: ids.{name}: {e}")))?,
             Expr::Mul(a, b) => match (self.eval(a, r, name)?, self.eval(b, r, name)?) {
                 (Value::Int(x), Value::Int(y)) => Value::Int(x.mul(y)),
                 _ => return Err(self.fail(format!("hint: ids.{name}: cannot multiply pointers"))),
@@ -358,7 +472,9 @@ impl HintCtx<'_> {
     }
 
     fn reference<'h>(&self, h: &'h Hint, name: &str) -> Result<&'h Reference, VmError> {
-        h.ids.get(name).ok_or_else(|| self.fail(format!("hint: no variable `ids.{name}`")))
+        h.ids
+            .get(name)
+            .ok_or_else(|| self.fail(format!("hint: no variable `ids.{name}`")))
     }
 
     fn get(&self, h: &Hint, name: &str) -> Result<Value, VmError> {
@@ -369,7 +485,9 @@ impl HintCtx<'_> {
     fn get_int(&self, h: &Hint, name: &str) -> Result<Felt, VmError> {
         match self.get(h, name)? {
             Value::Int(f) => Ok(f.to_felt()),
-            Value::Rel(p) => Err(self.fail(format!("hint: ids.{name} = {p} is a pointer, expected an integer"))),
+            Value::Rel(p) => Err(self.fail(format!(
+                "hint: ids.{name} = {p} is a pointer, expected an integer"
+            ))),
         }
     }
 
@@ -396,12 +514,18 @@ impl HintCtx<'_> {
 
     fn excluded(&mut self) -> Result<u8, VmError> {
         let at = self.at;
-        self.scope().excluded.ok_or(VmError::Run { at, what: "hint: variable `excluded` is not set".into() })
+        self.scope().excluded.ok_or(VmError::Run {
+            at,
+            what: "hint: variable `excluded` is not set".into(),
+        })
     }
 
     fn n(&mut self) -> Result<Felt, VmError> {
         let at = self.at;
-        self.scope().n.ok_or(VmError::Run { at, what: "hint: variable `n` is not set".into() })
+        self.scope().n.ok_or(VmError::Run {
+            at,
+            what: "hint: variable `n` is not set".into(),
+        })
     }
 }
 
@@ -442,7 +566,9 @@ pub fn execute(h: &Hint, cx: &mut HintCtx<'_>) -> Result<(), VmError> {
         HintKind::AssertLeFelt => {
             let (a, b) = (cx.get_int(h, "a")?, cx.get_int(h, "b")?);
             if a > b {
-                return Err(cx.fail(format!("assert_le_felt: a = {a} is not less than or equal to b = {b}")));
+                return Err(cx.fail(format!(
+                    "assert_le_felt: a = {a} is not less than or equal to b = {b}"
+                )));
             }
             let mut arcs = [(a, 0u8), (b - a, 1), (p_minus_1 - b, 2)];
             arcs.sort();
@@ -456,12 +582,19 @@ pub fn execute(h: &Hint, cx: &mut HintCtx<'_>) -> Result<(), VmError> {
             cx.scope().excluded = Some(arcs[2].1);
             let rc = match cx.get(h, "range_check_ptr")? {
                 Value::Rel(r) => r,
-                Value::Int(_) => return Err(cx.fail("assert_le_felt: range_check_ptr is not a pointer")),
+                Value::Int(_) => {
+                    return Err(cx.fail("assert_le_felt: range_check_ptr is not a pointer"))
+                }
             };
             let (q0, r0) = divmod(arcs[0].0, h.constants["PRIME_OVER_3_HIGH"]);
             let (q1, r1) = divmod(arcs[1].0, h.constants["PRIME_OVER_2_HIGH"]);
             for (k, v) in [(1, q0), (0, r0), (3, q1), (2, r1)] {
-                (cx.write)(cx.mem, Relocatable::new(rc.segment, rc.offset + k), Value::from(v), cx.at)?;
+                (cx.write)(
+                    cx.mem,
+                    Relocatable::new(rc.segment, rc.offset + k),
+                    Value::from(v),
+                    cx.at,
+                )?;
             }
             Ok(())
         }
@@ -497,7 +630,9 @@ pub fn execute(h: &Hint, cx: &mut HintCtx<'_>) -> Result<(), VmError> {
             // PRIME // 2^128 = (p - 1) // 2^128, as p ≡ 1 (mod 2^128).
             let max = divmod(p_minus_1, Felt::from(u128::MAX) + Felt::ONE).0;
             if div == Felt::ZERO || div > max {
-                return Err(cx.fail(format!("unsigned_div_rem: div = {div:#x} is out of the valid range")));
+                return Err(cx.fail(format!(
+                    "unsigned_div_rem: div = {div:#x} is out of the valid range"
+                )));
             }
             let (q, r) = divmod(value, div);
             cx.set(h, "q", Value::from(q))?;
@@ -523,18 +658,33 @@ pub fn execute(h: &Hint, cx: &mut HintCtx<'_>) -> Result<(), VmError> {
             cx.write_ap(bool_felt(a > b))
         }
         HintKind::MemcpyEnterScope | HintKind::MemsetEnterScope => {
-            let name = if h.kind == HintKind::MemcpyEnterScope { "len" } else { "n" };
+            let name = if h.kind == HintKind::MemcpyEnterScope {
+                "len"
+            } else {
+                "n"
+            };
             let n = cx.get_int(h, name)?;
             cx.scope();
-            cx.scopes.push(Scope { n: Some(n), excluded: None });
+            cx.scopes.push(Scope {
+                n: Some(n),
+                excluded: None,
+            });
             Ok(())
         }
         HintKind::MemcpyContinue | HintKind::MemsetContinue => {
             let n = cx.n()? - Felt::ONE;
             cx.scope().n = Some(n);
-            let name = if h.kind == HintKind::MemcpyContinue { "continue_copying" } else { "continue_loop" };
+            let name = if h.kind == HintKind::MemcpyContinue {
+                "continue_copying"
+            } else {
+                "continue_loop"
+            };
             // `n > 0` on Python integers: n never goes negative in the library loops.
-            cx.set(h, name, Value::from(bool_felt(n != Felt::ZERO && n.bits() < 252)))
+            cx.set(
+                h,
+                name,
+                Value::from(bool_felt(n != Felt::ZERO && n.bits() < 252)),
+            )
         }
         HintKind::VmEnterScope => {
             cx.scope();
@@ -549,8 +699,15 @@ pub fn execute(h: &Hint, cx: &mut HintCtx<'_>) -> Result<(), VmError> {
             Ok(())
         }
         HintKind::ElementsOver10 | HintKind::ElementsOver2 => {
-            let k = if h.kind == HintKind::ElementsOver10 { 10u64 } else { 2 };
-            let d = cx.get(h, "elements_end")?.sub(cx.get(h, "elements")?).map_err(|e| cx.fail(format!("hint: {e}")))?;
+            let k = if h.kind == HintKind::ElementsOver10 {
+                10u64
+            } else {
+                2
+            };
+            let d = cx
+                .get(h, "elements_end")?
+                .try_sub(cx.get(h, "elements")?)
+                .map_err(|e| cx.fail(format!("hint: {e}")))?;
             let d = d.as_int().map(Fe::to_felt).unwrap_or(Felt::ZERO);
             cx.write_ap(bool_felt(d >= Felt::from(k)))
         }

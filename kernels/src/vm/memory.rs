@@ -31,18 +31,27 @@ impl Relocatable {
     /// `self + d`, or `None` if the offset would leave `0..2^64`.
     #[inline(always)]
     pub fn add_signed(self, d: i64) -> Option<Relocatable> {
-        Some(Relocatable::new(self.segment, self.offset.checked_add_signed(d)?))
+        Some(Relocatable::new(
+            self.segment,
+            self.offset.checked_add_signed(d)?,
+        ))
     }
 
     /// `self + f` for a felt `f` read as a signed offset (so `-1` works).
     pub fn add_fe(self, f: Fe) -> Option<Relocatable> {
         let c = f.to_canonical();
         if c[1] == 0 && c[2] == 0 && c[3] == 0 {
-            return Some(Relocatable::new(self.segment, self.offset.checked_add(c[0])?));
+            return Some(Relocatable::new(
+                self.segment,
+                self.offset.checked_add(c[0])?,
+            ));
         }
         let n = f.neg().to_canonical();
         if n[1] == 0 && n[2] == 0 && n[3] == 0 {
-            return Some(Relocatable::new(self.segment, self.offset.checked_sub(n[0])?));
+            return Some(Relocatable::new(
+                self.segment,
+                self.offset.checked_sub(n[0])?,
+            ));
         }
         None
     }
@@ -66,18 +75,19 @@ pub enum Value {
 impl Value {
     /// `self + rhs`: int + int, pointer + int or int + pointer.
     #[inline(always)]
-    pub fn add(self, rhs: Value) -> Result<Value, String> {
+    pub fn try_add(self, rhs: Value) -> Result<Value, String> {
         match (self, rhs) {
             (Value::Int(a), Value::Int(b)) => Ok(Value::Int(a.add(b))),
-            (Value::Rel(r), Value::Int(b)) | (Value::Int(b), Value::Rel(r)) => {
-                r.add_fe(b).map(Value::Rel).ok_or_else(|| format!("pointer {r} + {:#x} is out of range", b.to_felt()))
-            }
+            (Value::Rel(r), Value::Int(b)) | (Value::Int(b), Value::Rel(r)) => r
+                .add_fe(b)
+                .map(Value::Rel)
+                .ok_or_else(|| format!("pointer {r} + {:#x} is out of range", b.to_felt())),
             (Value::Rel(a), Value::Rel(b)) => Err(format!("cannot add two pointers {a} and {b}")),
         }
     }
 
     /// `self - rhs`: int - int, pointer - int, or pointer - pointer in one segment.
-    pub fn sub(self, rhs: Value) -> Result<Value, String> {
+    pub fn try_sub(self, rhs: Value) -> Result<Value, String> {
         match (self, rhs) {
             (Value::Int(a), Value::Int(b)) => Ok(Value::Int(a.sub(b))),
             (Value::Rel(r), Value::Int(b)) => r
@@ -142,6 +152,12 @@ pub struct Cell([u64; 4]);
 impl Cell {
     /// An unwritten cell.
     pub const HOLE: Cell = Cell([0, 0, 0, HOLE_TAG]);
+
+    /// Whether the cell is unwritten (one word compared: cheaper than `==`).
+    #[inline(always)]
+    pub fn is_hole(self) -> bool {
+        self.0[3] == HOLE_TAG
+    }
 
     /// Whether the cell holds a field element.
     #[inline(always)]
@@ -220,13 +236,20 @@ impl Memory {
 
     /// The cells of segment `i` in offset order (`None` for holes).
     pub fn cells(&self, i: usize) -> impl Iterator<Item = Option<Value>> + '_ {
-        self.segments.get(i).into_iter().flatten().map(|c| c.unpack())
+        self.segments
+            .get(i)
+            .into_iter()
+            .flatten()
+            .map(|c| c.unpack())
     }
 
     /// The value at `a`, if written.
     #[inline(always)]
     pub fn get(&self, a: Relocatable) -> Option<Value> {
-        self.segments.get(a.segment as usize)?.get(usize::try_from(a.offset).ok()?)?.unpack()
+        self.segments
+            .get(a.segment as usize)?
+            .get(usize::try_from(a.offset).ok()?)?
+            .unpack()
     }
 
     /// The packed cell at `a` ([`Cell::HOLE`] if unwritten).
@@ -247,16 +270,21 @@ impl Memory {
     /// Writes a packed, non-hole cell at `a` (write-once).
     #[inline(always)]
     pub fn insert_cell(&mut self, a: Relocatable, new: Cell) -> Result<(), WriteError> {
-        let seg = self.segments.get_mut(a.segment as usize).ok_or(WriteError::NoSegment)?;
+        let seg = self
+            .segments
+            .get_mut(a.segment as usize)
+            .ok_or(WriteError::NoSegment)?;
         let off = a.offset as usize;
         if off == seg.len() {
             seg.push(new);
         } else if off < seg.len() {
             let cell = &mut seg[off];
-            if *cell == Cell::HOLE {
+            if cell.is_hole() {
                 *cell = new;
             } else if *cell != new {
-                return Err(WriteError::Conflict(cell.unpack().unwrap_or(Value::Int(Fe::ZERO))));
+                return Err(WriteError::Conflict(
+                    cell.unpack().unwrap_or(Value::Int(Fe::ZERO)),
+                ));
             }
         } else {
             if off - seg.len() > MAX_GAP {

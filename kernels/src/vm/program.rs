@@ -43,8 +43,11 @@ pub(crate) fn parse_felt(s: &str) -> Option<Felt> {
         }
         let v = Felt::from_hex(s).ok()?;
         // Reject values ≥ p (from_hex reduces silently).
-        (v.to_hex_string().trim_start_matches("0x").trim_start_matches('0') == h.to_ascii_lowercase().trim_start_matches('0'))
-            .then_some(v)
+        (v.to_hex_string()
+            .trim_start_matches("0x")
+            .trim_start_matches('0')
+            == h.to_ascii_lowercase().trim_start_matches('0'))
+        .then_some(v)
     } else if let Some(d) = s.strip_prefix('-') {
         parse_felt(d).map(|v| -v)
     } else {
@@ -69,34 +72,51 @@ pub(crate) fn json_felt(v: &Json) -> Option<Felt> {
 impl Program {
     /// Parses compiled program JSON text.
     pub fn from_json(text: &str) -> Result<Program, VmError> {
-        let j: Json = serde_json::from_str(text).map_err(|e| err(format!("not valid JSON: {e}")))?;
+        let j: Json =
+            serde_json::from_str(text).map_err(|e| err(format!("not valid JSON: {e}")))?;
         Program::from_value(&j)
     }
 
     /// Loads a compiled program from a file.
     pub fn from_file(path: &std::path::Path) -> Result<Program, VmError> {
-        let text = std::fs::read_to_string(path).map_err(|e| err(format!("cannot read {}: {e}", path.display())))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| err(format!("cannot read {}: {e}", path.display())))?;
         Program::from_json(&text)
     }
 
     /// Loads from parsed JSON.
     pub fn from_value(j: &Json) -> Result<Program, VmError> {
-        let obj = j.as_object().ok_or_else(|| err("top level is not a JSON object"))?;
-        let prime = obj.get("prime").and_then(Json::as_str).ok_or_else(|| err("missing field `prime`"))?;
+        let obj = j
+            .as_object()
+            .ok_or_else(|| err("top level is not a JSON object"))?;
+        let prime = obj
+            .get("prime")
+            .and_then(Json::as_str)
+            .ok_or_else(|| err("missing field `prime`"))?;
         if prime.to_ascii_lowercase() != STARK_PRIME {
-            return Err(err(format!("`prime` is {prime}, only Starknet's prime {STARK_PRIME} is supported")));
+            return Err(err(format!(
+                "`prime` is {prime}, only Starknet's prime {STARK_PRIME} is supported"
+            )));
         }
-        let data_json = obj.get("data").and_then(Json::as_array).ok_or_else(|| err("missing array `data`"))?;
+        let data_json = obj
+            .get("data")
+            .and_then(Json::as_array)
+            .ok_or_else(|| err("missing array `data`"))?;
         let mut data = Vec::with_capacity(data_json.len());
         for (i, w) in data_json.iter().enumerate() {
-            let f = json_felt(w).ok_or_else(|| err(format!("`data[{i}]` is not a field element: {w}")))?;
+            let f = json_felt(w)
+                .ok_or_else(|| err(format!("`data[{i}]` is not a field element: {w}")))?;
             data.push(Fe::from_felt(&f));
         }
         let mut builtins = Vec::new();
         if let Some(b) = obj.get("builtins") {
-            let arr = b.as_array().ok_or_else(|| err("`builtins` is not an array"))?;
+            let arr = b
+                .as_array()
+                .ok_or_else(|| err("`builtins` is not an array"))?;
             for (i, name) in arr.iter().enumerate() {
-                let name = name.as_str().ok_or_else(|| err(format!("`builtins[{i}]` is not a string")))?;
+                let name = name
+                    .as_str()
+                    .ok_or_else(|| err(format!("`builtins[{i}]` is not a string")))?;
                 let b = Builtin::from_name(name).ok_or_else(|| {
                     err(format!(
                         "builtin `{name}` (builtins[{i}]) is not supported; supported: output, pedersen, range_check, bitwise, poseidon"
@@ -104,20 +124,31 @@ impl Program {
                 })?;
                 if let Some(prev) = builtins.last() {
                     if b <= *prev {
-                        return Err(err(format!("builtin `{name}` (builtins[{i}]) is out of the canonical order")));
+                        return Err(err(format!(
+                            "builtin `{name}` (builtins[{i}]) is out of the canonical order"
+                        )));
                     }
                 }
                 builtins.push(b);
             }
         }
-        let identifiers = obj.get("identifiers").and_then(Json::as_object).ok_or_else(|| err("missing object `identifiers`"))?;
-        let main_id = identifiers.get("__main__.main").ok_or_else(|| err("no entry point `__main__.main` in `identifiers`"))?;
+        let identifiers = obj
+            .get("identifiers")
+            .and_then(Json::as_object)
+            .ok_or_else(|| err("missing object `identifiers`"))?;
+        let main_id = identifiers
+            .get("__main__.main")
+            .ok_or_else(|| err("no entry point `__main__.main` in `identifiers`"))?;
         let main = main_id
             .get("pc")
             .and_then(Json::as_u64)
-            .ok_or_else(|| err("`identifiers.__main__.main` has no numeric `pc`"))? as usize;
+            .ok_or_else(|| err("`identifiers.__main__.main` has no numeric `pc`"))?
+            as usize;
         if main >= data.len() {
-            return Err(err(format!("entry point pc {main} is past the end of `data` ({} words)", data.len())));
+            return Err(err(format!(
+                "entry point pc {main} is past the end of `data` ({} words)",
+                data.len()
+            )));
         }
         let mut constants = HashMap::new();
         for (name, id) in identifiers {
@@ -127,25 +158,42 @@ impl Program {
                 }
             }
         }
-        let refs: &[Json] = match obj.get("reference_manager").and_then(|r| r.get("references")) {
-            Some(r) => r.as_array().map(Vec::as_slice).ok_or_else(|| err("`reference_manager.references` is not an array"))?,
+        let refs: &[Json] = match obj
+            .get("reference_manager")
+            .and_then(|r| r.get("references"))
+        {
+            Some(r) => r
+                .as_array()
+                .map(Vec::as_slice)
+                .ok_or_else(|| err("`reference_manager.references` is not an array"))?,
             None => &[],
         };
         let mut hint_table: Vec<Vec<Hint>> = vec![Vec::new(); data.len()];
         if let Some(h) = obj.get("hints") {
-            let h = h.as_object().ok_or_else(|| err("`hints` is not an object"))?;
+            let h = h
+                .as_object()
+                .ok_or_else(|| err("`hints` is not an object"))?;
             for (pc, list) in h {
-                let pc: usize = pc.parse().map_err(|_| err(format!("hint key {pc:?} is not a pc offset")))?;
+                let pc: usize = pc
+                    .parse()
+                    .map_err(|_| err(format!("hint key {pc:?} is not a pc offset")))?;
                 if pc >= data.len() {
                     return Err(err(format!("hint at pc {pc} is past the end of `data`")));
                 }
-                let list = list.as_array().ok_or_else(|| err(format!("hints at pc {pc} are not an array")))?;
+                let list = list
+                    .as_array()
+                    .ok_or_else(|| err(format!("hints at pc {pc} are not an array")))?;
                 for hint in list {
                     hint_table[pc].push(hints::compile(pc, hint, refs, &constants)?);
                 }
             }
         }
-        Ok(Program { data, builtins, main, hints: hint_table })
+        Ok(Program {
+            data,
+            builtins,
+            main,
+            hints: hint_table,
+        })
     }
 }
 
@@ -157,7 +205,10 @@ mod tests {
     fn parses_felts() {
         assert_eq!(parse_felt("0x10"), Some(Felt::from(16)));
         assert_eq!(parse_felt("-1"), Some(-Felt::ONE));
-        assert_eq!(parse_felt("0x800000000000011000000000000000000000000000000000000000000000001"), None);
+        assert_eq!(
+            parse_felt("0x800000000000011000000000000000000000000000000000000000000000001"),
+            None
+        );
         assert_eq!(parse_felt("12a"), None);
     }
 
@@ -166,9 +217,18 @@ mod tests {
         for (text, needle) in [
             ("[]", "not a JSON object"),
             (r#"{"prime":"0x3","data":[]}"#, "prime"),
-            (r#"{"prime":"0x800000000000011000000000000000000000000000000000000000000000001","data":["zz"],"identifiers":{}}"#, "data[0]"),
-            (r#"{"prime":"0x800000000000011000000000000000000000000000000000000000000000001","data":[],"identifiers":{}}"#, "__main__.main"),
-            (r#"{"prime":"0x800000000000011000000000000000000000000000000000000000000000001","data":["0x1"],"builtins":["ecdsa"],"identifiers":{"__main__.main":{"pc":0}}}"#, "ecdsa"),
+            (
+                r#"{"prime":"0x800000000000011000000000000000000000000000000000000000000000001","data":["zz"],"identifiers":{}}"#,
+                "data[0]",
+            ),
+            (
+                r#"{"prime":"0x800000000000011000000000000000000000000000000000000000000000001","data":[],"identifiers":{}}"#,
+                "__main__.main",
+            ),
+            (
+                r#"{"prime":"0x800000000000011000000000000000000000000000000000000000000000001","data":["0x1"],"builtins":["ecdsa"],"identifiers":{"__main__.main":{"pc":0}}}"#,
+                "ecdsa",
+            ),
         ] {
             let e = Program::from_json(text).unwrap_err().to_string();
             assert!(e.contains(needle), "{e} should mention {needle}");

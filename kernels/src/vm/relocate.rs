@@ -56,7 +56,11 @@ impl Run {
     pub fn relocated_registers(&self) -> RelocatedEntry {
         let table = self.relocation_table();
         let exec = table[EXEC as usize];
-        RelocatedEntry { pc: Run::relocate_addr(&table, self.pc), ap: exec + self.ap, fp: exec + self.fp }
+        RelocatedEntry {
+            pc: Run::relocate_addr(&table, self.pc),
+            ap: exec + self.ap,
+            fp: exec + self.fp,
+        }
     }
 
     /// The trace, relocated (empty unless the run recorded one).
@@ -65,7 +69,11 @@ impl Run {
         let exec = table[EXEC as usize];
         self.trace
             .iter()
-            .map(|e| RelocatedEntry { pc: Run::relocate_addr(&table, e.pc), ap: exec + e.ap, fp: exec + e.fp })
+            .map(|e| RelocatedEntry {
+                pc: Run::relocate_addr(&table, e.pc),
+                ap: exec + e.ap,
+                fp: exec + e.fp,
+            })
             .collect()
     }
 }

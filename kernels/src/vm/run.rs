@@ -15,7 +15,9 @@
 //! update fp, ap, pc. Nothing in the loop allocates.
 
 use super::builtins::Builtin;
-use super::decode::{self, ApUpdate, FpUpdate, Instruction, Op1Src, Opcode, PcUpdate, Reg, ResLogic};
+use super::decode::{
+    self, ApUpdate, FpUpdate, Instruction, Op1Src, Opcode, PcUpdate, Reg, ResLogic,
+};
 use super::error::{At, VmError};
 use super::hints::{self, HintCtx, Scope};
 use super::memory::{Cell, Memory, Relocatable, Value, WriteError};
@@ -71,14 +73,34 @@ struct Mem {
     kinds: Vec<Option<Builtin>>,
 }
 
-fn write_checked(kinds: &[Option<Builtin>], mem: &mut Memory, a: Relocatable, v: Value, at: At) -> Result<(), VmError> {
+fn write_checked(
+    kinds: &[Option<Builtin>],
+    mem: &mut Memory,
+    a: Relocatable,
+    v: Value,
+    at: At,
+) -> Result<(), VmError> {
     if let Some(Some(b)) = kinds.get(a.segment as usize) {
-        b.validate(v).map_err(|what| VmError::Run { at, what: format!("{what} (writing {a})") })?;
+        b.validate(v).map_err(|what| VmError::Run {
+            at,
+            what: format!("{what} (writing {a})"),
+        })?;
     }
     mem.insert(a, v).map_err(|e| match e {
-        WriteError::Conflict(old) => VmError::ConflictingWrite { at, addr: a, old: old.to_string(), new: v.to_string() },
-        WriteError::NoSegment => VmError::Run { at, what: format!("write to {a}: no such segment") },
-        WriteError::TooFar => VmError::Run { at, what: format!("write to {a}: offset too far past the segment's end") },
+        WriteError::Conflict(old) => VmError::ConflictingWrite {
+            at,
+            addr: a,
+            old: old.to_string(),
+            new: v.to_string(),
+        },
+        WriteError::NoSegment => VmError::Run {
+            at,
+            what: format!("write to {a}: no such segment"),
+        },
+        WriteError::TooFar => VmError::Run {
+            at,
+            what: format!("write to {a}: offset too far past the segment's end"),
+        },
     })
 }
 
@@ -97,7 +119,9 @@ impl Mem {
     /// A builtin deduction for an unknown cell.
     fn deduce(&self, a: Relocatable, at: At) -> Result<Option<Value>, VmError> {
         match self.kinds.get(a.segment as usize) {
-            Some(Some(b)) => b.deduce(&self.mem, a).map_err(|what| VmError::Run { at, what }),
+            Some(Some(b)) => b
+                .deduce(&self.mem, a)
+                .map_err(|what| VmError::Run { at, what }),
             _ => Ok(None),
         }
     }
@@ -122,10 +146,17 @@ pub fn run(program: &Program, cfg: &RunConfig) -> Result<Run, VmError> {
     kinds.extend([None, None]);
     stack.push(Value::Rel(return_fp));
     stack.push(Value::Rel(end));
-    let start = At { pc: Relocatable::new(prog.segment, program.main as u64), step: 0 };
+    let start = At {
+        pc: Relocatable::new(prog.segment, program.main as u64),
+        step: 0,
+    };
     let mut m = Mem { mem, kinds };
     for (i, w) in program.data.iter().enumerate() {
-        m.write(Relocatable::new(prog.segment, i as u64), Value::Int(*w), start)?;
+        m.write(
+            Relocatable::new(prog.segment, i as u64),
+            Value::Int(*w),
+            start,
+        )?;
     }
     for (i, v) in stack.iter().enumerate() {
         m.write(Relocatable::new(exec.segment, i as u64), *v, start)?;
@@ -153,11 +184,23 @@ pub fn run(program: &Program, cfg: &RunConfig) -> Result<Run, VmError> {
             }
         }
         if cfg.trace {
-            trace.push(TraceEntry { pc: st.pc, ap: st.ap, fp: st.fp });
+            trace.push(TraceEntry {
+                pc: st.pc,
+                ap: st.ap,
+                fp: st.fp,
+            });
         }
         st.step()?;
     }
-    Ok(Run { memory: st.m.mem, pc: st.pc, ap: st.ap, fp: st.fp, steps: st.steps, trace, builtin_segments })
+    Ok(Run {
+        memory: st.m.mem,
+        pc: st.pc,
+        ap: st.ap,
+        fp: st.fp,
+        steps: st.steps,
+        trace,
+        builtin_segments,
+    })
 }
 
 struct State {
@@ -182,18 +225,26 @@ struct Cached {
 impl State {
     #[inline(always)]
     fn at(&self) -> At {
-        At { pc: self.pc, step: self.steps }
+        At {
+            pc: self.pc,
+            step: self.steps,
+        }
     }
 
     fn fail(&self, what: impl Into<String>) -> VmError {
-        VmError::Run { at: self.at(), what: what.into() }
+        VmError::Run {
+            at: self.at(),
+            what: what.into(),
+        }
     }
 
     #[cold]
     fn run_hints(&mut self, hs: &[hints::Hint]) -> Result<(), VmError> {
         let at = self.at();
         let kinds = &self.m.kinds;
-        let write = |mem: &mut Memory, a: Relocatable, v: Value, at: At| write_checked(kinds, mem, a, v, at);
+        let write = |mem: &mut Memory, a: Relocatable, v: Value, at: At| {
+            write_checked(kinds, mem, a, v, at)
+        };
         let mut cx = HintCtx {
             mem: &mut self.m.mem,
             ap: Relocatable::new(EXEC, self.ap),
@@ -212,17 +263,30 @@ impl State {
     fn decode_at(&mut self) -> Result<Cached, VmError> {
         let at = self.at();
         let invalid = |word: String, why: String| VmError::InvalidInstruction { at, word, why };
-        let v = self.m.mem.get(self.pc).ok_or_else(|| invalid("unknown".into(), "no instruction in memory at pc".into()))?;
+        let v =
+            self.m.mem.get(self.pc).ok_or_else(|| {
+                invalid("unknown".into(), "no instruction in memory at pc".into())
+            })?;
         let f = match v {
             Value::Int(f) => f,
-            Value::Rel(r) => return Err(invalid(r.to_string(), "the word at pc is a pointer".into())),
+            Value::Rel(r) => {
+                return Err(invalid(r.to_string(), "the word at pc is a pointer".into()))
+            }
         };
         let c = f.to_canonical();
         if c[1] != 0 || c[2] != 0 || c[3] != 0 {
-            return Err(invalid(format!("{:#x}", f.to_felt()), "the word does not fit in 64 bits".into()));
+            return Err(invalid(
+                format!("{:#x}", f.to_felt()),
+                "the word does not fit in 64 bits".into(),
+            ));
         }
         let ins = decode::decode(c[0]).map_err(|why| invalid(format!("{:#x}", c[0]), why))?;
-        let imm = match (ins.op1_src, self.m.mem.get(Relocatable::new(self.pc.segment, self.pc.offset + 1))) {
+        let imm = match (
+            ins.op1_src,
+            self.m
+                .mem
+                .get(Relocatable::new(self.pc.segment, self.pc.offset + 1)),
+        ) {
             (Op1Src::Imm, Some(Value::Int(f))) => signed_small(f),
             _ => None,
         };
@@ -267,7 +331,9 @@ impl State {
     fn fast_step(&mut self, c: &Cached) -> bool {
         let ins = &c.ins;
         let base = |r: Reg, ap: u64, fp: u64| if r == Reg::Ap { ap } else { fp };
-        let Some(dst_off) = base(ins.dst_reg, self.ap, self.fp).checked_add_signed(ins.off0) else { return false };
+        let Some(dst_off) = base(ins.dst_reg, self.ap, self.fp).checked_add_signed(ins.off0) else {
+            return false;
+        };
         let dst_addr = Relocatable::new(EXEC, dst_off);
         let mem = &self.m.mem;
         match ins.opcode {
@@ -286,11 +352,14 @@ impl State {
                 };
                 let fp_cell = Cell::pack(Value::Rel(Relocatable::new(EXEC, self.fp)));
                 let ret_addr = Relocatable::new(EXEC, self.ap + 1);
-                if mem.cell(dst_addr) != Cell::HOLE || mem.cell(ret_addr) != Cell::HOLE {
+                if !mem.cell(dst_addr).is_hole() || !mem.cell(ret_addr).is_hole() {
                     return false;
                 }
                 let m = &mut self.m.mem;
-                if m.insert_cell(dst_addr, fp_cell).is_err() || m.insert_cell(ret_addr, Cell::pack(Value::Rel(ret_pc))).is_err() {
+                if m.insert_cell(dst_addr, fp_cell).is_err()
+                    || m.insert_cell(ret_addr, Cell::pack(Value::Rel(ret_pc)))
+                        .is_err()
+                {
                     return false; // unreachable: both were holes in an existing segment
                 }
                 self.fp = self.ap + 2;
@@ -300,8 +369,13 @@ impl State {
                 true
             }
             Opcode::Ret => {
-                let Some(fp2) = self.fp.checked_sub(2) else { return false };
-                let (old_fp, ret) = (mem.cell(Relocatable::new(EXEC, fp2)), mem.cell(Relocatable::new(EXEC, fp2 + 1)));
+                let Some(fp2) = self.fp.checked_sub(2) else {
+                    return false;
+                };
+                let (old_fp, ret) = (
+                    mem.cell(Relocatable::new(EXEC, fp2)),
+                    mem.cell(Relocatable::new(EXEC, fp2 + 1)),
+                );
                 match (old_fp.rel(), ret.rel()) {
                     (Some(f), Some(p)) => {
                         self.fp = f.offset;
@@ -313,15 +387,23 @@ impl State {
                 }
             }
             Opcode::AssertEq | Opcode::Nop => {
-                let Some(op0_off) = base(ins.op0_reg, self.ap, self.fp).checked_add_signed(ins.off1) else { return false };
+                let Some(op0_off) =
+                    base(ins.op0_reg, self.ap, self.fp).checked_add_signed(ins.off1)
+                else {
+                    return false;
+                };
                 let op0 = mem.cell(Relocatable::new(EXEC, op0_off));
-                if op0 == Cell::HOLE {
+                if op0.is_hole() {
                     return false; // op0 must be known or deduced (slow path)
                 }
                 let op1 = match ins.op1_src {
                     Op1Src::Imm => mem.cell(Relocatable::new(self.pc.segment, self.pc.offset + 1)),
                     Op1Src::Ap | Op1Src::Fp => {
-                        let r = if ins.op1_src == Op1Src::Ap { self.ap } else { self.fp };
+                        let r = if ins.op1_src == Op1Src::Ap {
+                            self.ap
+                        } else {
+                            self.fp
+                        };
                         match r.checked_add_signed(ins.off2) {
                             Some(o) => mem.cell(Relocatable::new(EXEC, o)),
                             None => return false,
@@ -346,7 +428,9 @@ impl State {
                     _ => return false,
                 };
                 let dst = mem.cell(dst_addr);
-                if (ins.opcode == Opcode::Nop && dst == Cell::HOLE) || (ins.opcode == Opcode::AssertEq && res == Cell::HOLE) {
+                if (ins.opcode == Opcode::Nop && dst.is_hole())
+                    || (ins.opcode == Opcode::AssertEq && res.is_hole())
+                {
                     return false; // the slow path reports these
                 }
                 let size = ins.size();
@@ -365,23 +449,29 @@ impl State {
                             }
                         }
                     }
-                    PcUpdate::JumpRel if ins.res == ResLogic::Op1 => match c.imm.and_then(|d| self.pc.add_signed(d)) {
-                        Some(p) => p,
-                        None => return false,
-                    },
+                    PcUpdate::JumpRel if ins.res == ResLogic::Op1 => {
+                        match c.imm.and_then(|d| self.pc.add_signed(d)) {
+                            Some(p) => p,
+                            None => return false,
+                        }
+                    }
                     _ => return false,
                 };
                 let new_ap = match ins.ap_update {
                     ApUpdate::Regular => self.ap,
                     ApUpdate::Add1 => self.ap + 1,
-                    ApUpdate::Add => match c.imm.filter(|_| ins.res == ResLogic::Op1).and_then(|d| self.ap.checked_add_signed(d)) {
+                    ApUpdate::Add => match c
+                        .imm
+                        .filter(|_| ins.res == ResLogic::Op1)
+                        .and_then(|d| self.ap.checked_add_signed(d))
+                    {
                         Some(a) => a,
                         None => return false,
                     },
                     ApUpdate::Add2 => return false,
                 };
                 if ins.opcode == Opcode::AssertEq {
-                    if dst == Cell::HOLE {
+                    if dst.is_hole() {
                         if self.m.mem.insert_cell(dst_addr, res).is_err() {
                             return false;
                         }
@@ -409,10 +499,20 @@ impl State {
             Op1Src::Ap => self.reg(Reg::Ap, ins.off2)?,
             Op1Src::Fp => self.reg(Reg::Fp, ins.off2)?,
             Op1Src::Op0 => match op0_m {
-                Some(Value::Rel(r)) => r.add_signed(ins.off2).ok_or_else(|| self.fail("op1 address out of range"))?,
-                Some(Value::Int(_)) => return Err(self.fail(format!("op0 at {op0_addr} is not a pointer (needed for op1's address)"))),
+                Some(Value::Rel(r)) => r
+                    .add_signed(ins.off2)
+                    .ok_or_else(|| self.fail("op1 address out of range"))?,
+                Some(Value::Int(_)) => {
+                    return Err(self.fail(format!(
+                        "op0 at {op0_addr} is not a pointer (needed for op1's address)"
+                    )))
+                }
                 None => {
-                    return Err(VmError::UnknownMemory { at: self.at(), addr: op0_addr, what: "op0 (needed for op1's address)".into() })
+                    return Err(VmError::UnknownMemory {
+                        at: self.at(),
+                        addr: op0_addr,
+                        what: "op0 (needed for op1's address)".into(),
+                    })
                 }
             },
         };
@@ -437,7 +537,7 @@ impl State {
         if res.is_none() {
             res = match ins.res {
                 ResLogic::Op1 => Some(op1),
-                ResLogic::Add => Some(op0.add(op1).map_err(|e| self.fail(e))?),
+                ResLogic::Add => Some(op0.try_add(op1).map_err(|e| self.fail(e))?),
                 ResLogic::Mul => match (op0, op1) {
                     (Value::Int(a), Value::Int(b)) => Some(Value::Int(a.mul(b))),
                     _ => return Err(self.fail(format!("cannot multiply {op0} by {op1}"))),
@@ -451,7 +551,13 @@ impl State {
                 let v = match (ins.opcode, res) {
                     (Opcode::AssertEq, Some(r)) => r,
                     (Opcode::Call, _) => Value::Rel(Relocatable::new(EXEC, self.fp)),
-                    _ => return Err(VmError::UnknownMemory { at: self.at(), addr: dst_addr, what: "dst".into() }),
+                    _ => {
+                        return Err(VmError::UnknownMemory {
+                            at: self.at(),
+                            addr: dst_addr,
+                            what: "dst".into(),
+                        })
+                    }
                 };
                 self.m.write(dst_addr, v, self.at())?;
                 v
@@ -464,12 +570,19 @@ impl State {
                 None => return Err(self.fail("assert_eq with unconstrained res")),
             },
             Opcode::Call => {
-                let ret = Value::Rel(Relocatable::new(self.pc.segment, self.pc.offset + ins.size()));
+                let ret = Value::Rel(Relocatable::new(
+                    self.pc.segment,
+                    self.pc.offset + ins.size(),
+                ));
                 if op0 != ret {
-                    return Err(self.fail(format!("call: cannot write return pc {ret}, cell holds {op0}")));
+                    return Err(self.fail(format!(
+                        "call: cannot write return pc {ret}, cell holds {op0}"
+                    )));
                 }
                 if dst != Value::Rel(Relocatable::new(EXEC, self.fp)) {
-                    return Err(self.fail(format!("call: cannot write return fp, cell holds {dst}")));
+                    return Err(
+                        self.fail(format!("call: cannot write return fp, cell holds {dst}"))
+                    );
                 }
             }
             Opcode::Ret | Opcode::Nop => {}
@@ -481,7 +594,8 @@ impl State {
             FpUpdate::Dst => {
                 self.fp = match dst {
                     Value::Rel(r) => r.offset,
-                    Value::Int(f) => small(f).ok_or_else(|| self.fail(format!("ret: fp {dst} is not a pointer")))?,
+                    Value::Int(f) => small(f)
+                        .ok_or_else(|| self.fail(format!("ret: fp {dst} is not a pointer")))?,
                 }
             }
         }
@@ -492,7 +606,10 @@ impl State {
             ApUpdate::Add2 => self.ap += 2,
             ApUpdate::Add if imm.is_some() && ins.res == ResLogic::Op1 => {
                 let d = imm.unwrap_or(0);
-                self.ap = self.ap.checked_add_signed(d).ok_or_else(|| self.fail("ap out of range"))?;
+                self.ap = self
+                    .ap
+                    .checked_add_signed(d)
+                    .ok_or_else(|| self.fail("ap out of range"))?;
             }
             ApUpdate::Add => {
                 let r = match res {
@@ -513,10 +630,14 @@ impl State {
                 _ => return Err(self.fail("absolute jump to a non-pointer")),
             },
             PcUpdate::JumpRel => match res {
-                Some(Value::Int(_)) if imm.is_some() && ins.res == ResLogic::Op1 => {
-                    self.pc.add_signed(imm.unwrap_or(0)).ok_or_else(|| self.fail("relative jump out of range"))?
-                }
-                Some(Value::Int(f)) => self.pc.add_fe(f).ok_or_else(|| self.fail("relative jump out of range"))?,
+                Some(Value::Int(_)) if imm.is_some() && ins.res == ResLogic::Op1 => self
+                    .pc
+                    .add_signed(imm.unwrap_or(0))
+                    .ok_or_else(|| self.fail("relative jump out of range"))?,
+                Some(Value::Int(f)) => self
+                    .pc
+                    .add_fe(f)
+                    .ok_or_else(|| self.fail("relative jump out of range"))?,
                 _ => return Err(self.fail("relative jump by a pointer")),
             },
             PcUpdate::Jnz => {
@@ -524,10 +645,15 @@ impl State {
                 if zero {
                     Relocatable::new(self.pc.segment, self.pc.offset + ins.size())
                 } else if let Some(d) = imm {
-                    self.pc.add_signed(d).ok_or_else(|| self.fail("jnz target out of range"))?
+                    self.pc
+                        .add_signed(d)
+                        .ok_or_else(|| self.fail("jnz target out of range"))?
                 } else {
                     match op1 {
-                        Value::Int(f) => self.pc.add_fe(f).ok_or_else(|| self.fail("jnz target out of range"))?,
+                        Value::Int(f) => self
+                            .pc
+                            .add_fe(f)
+                            .ok_or_else(|| self.fail("jnz target out of range"))?,
                         Value::Rel(_) => return Err(self.fail("jnz by a pointer")),
                     }
                 }
@@ -550,10 +676,13 @@ impl State {
             return Ok(v);
         }
         let deduced = match ins.opcode {
-            Opcode::Call => Some(Value::Rel(Relocatable::new(self.pc.segment, self.pc.offset + ins.size()))),
+            Opcode::Call => Some(Value::Rel(Relocatable::new(
+                self.pc.segment,
+                self.pc.offset + ins.size(),
+            ))),
             Opcode::AssertEq => match (ins.res, dst, op1) {
                 (ResLogic::Add, Some(d), Some(o1)) => {
-                    let v = d.sub(o1).ok();
+                    let v = d.try_sub(o1).ok();
                     if v.is_some() {
                         *res = Some(d);
                     }
@@ -567,7 +696,11 @@ impl State {
             },
             _ => None,
         };
-        deduced.ok_or_else(|| VmError::UnknownMemory { at: self.at(), addr, what: "op0".into() })
+        deduced.ok_or_else(|| VmError::UnknownMemory {
+            at: self.at(),
+            addr,
+            what: "op0".into(),
+        })
     }
 
     #[cold]
@@ -590,7 +723,7 @@ impl State {
                 }
                 (ResLogic::Add, Some(d)) => {
                     res.get_or_insert(d);
-                    d.sub(op0).ok()
+                    d.try_sub(op0).ok()
                 }
                 (ResLogic::Mul, Some(Value::Int(d))) => match op0 {
                     Value::Int(o0) if !o0.is_zero() => {
@@ -604,7 +737,11 @@ impl State {
         } else {
             None
         };
-        deduced.ok_or_else(|| VmError::UnknownMemory { at: self.at(), addr, what: "op1".into() })
+        deduced.ok_or_else(|| VmError::UnknownMemory {
+            at: self.at(),
+            addr,
+            what: "op1".into(),
+        })
     }
 }
 
