@@ -420,18 +420,15 @@ impl State {
                 if !op1.is_int() {
                     return false;
                 }
-                let res = match ins.res {
-                    ResLogic::Op1 => op1,
-                    ResLogic::Add if op0.is_int() => Cell::from_fe(op0.fe().add(op1.fe())),
-                    ResLogic::Mul if op0.is_int() => Cell::from_fe(op0.fe().mul(op1.fe())),
-                    ResLogic::Unconstrained => Cell::HOLE,
-                    _ => return false,
-                };
+                match ins.res {
+                    ResLogic::Op1 => {}
+                    ResLogic::Add | ResLogic::Mul if op0.is_int() => {}
+                    ResLogic::Unconstrained if ins.opcode == Opcode::Nop => {}
+                    _ => return false, // pointer arithmetic, or errors: slow path
+                }
                 let dst = mem.cell(dst_addr);
-                if (ins.opcode == Opcode::Nop && dst.is_hole())
-                    || (ins.opcode == Opcode::AssertEq && res.is_hole())
-                {
-                    return false; // the slow path reports these
+                if ins.opcode == Opcode::Nop && dst.is_hole() {
+                    return false; // the slow path reports it
                 }
                 let size = ins.size();
                 let new_pc = match ins.pc_update {
@@ -471,6 +468,13 @@ impl State {
                     ApUpdate::Add2 => return false,
                 };
                 if ins.opcode == Opcode::AssertEq {
+                    // res is computed last, right before it is stored, so it
+                    // stays in registers.
+                    let res = match ins.res {
+                        ResLogic::Add => Cell::from_fe(op0.fe().add(op1.fe())),
+                        ResLogic::Mul => Cell::from_fe(op0.fe().mul(op1.fe())),
+                        _ => op1,
+                    };
                     if dst.is_hole() {
                         if self.m.mem.insert_cell(dst_addr, res).is_err() {
                             return false;
