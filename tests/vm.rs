@@ -311,3 +311,23 @@ fn cli_bad_input_exits_2_naming_the_problem() {
         "{err}"
     );
 }
+
+#[test]
+fn huge_hole_is_an_error_not_an_allocation() {
+    // [ap + 0x7fff] = 1 is fine; a hint-free program cannot reach further in
+    // one write, so jump ap far ahead first: ap += 2^40, then [ap] = 1.
+    let e = run_text(
+        &program(
+            &[
+                "0x40780017fff7fff",
+                "0x10000000000",
+                "0x400680017fff8000",
+                "0x1",
+            ],
+            "",
+        ),
+        None,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("too far"), "{e}");
+}

@@ -31,7 +31,7 @@ impl State {
                 if ins.op1_src != Op1Src::Imm || ins.res != ResLogic::Op1 {
                     return false;
                 }
-                let ret_pc = Relocatable::new(self.pc.segment, self.pc.offset + 2);
+                let ret_pc = Relocatable::new(self.pc.segment, self.pc.offset.wrapping_add(2));
                 let new_pc = match (ins.pc_update, c.imm) {
                     (PcUpdate::JumpRel, Some(d)) => match self.pc.add_signed(d) {
                         Some(p) => p,
@@ -86,7 +86,10 @@ impl State {
                     return false; // op0 must be known or deduced (slow path)
                 }
                 let op1 = match ins.op1_src {
-                    Op1Src::Imm => mem.cell(Relocatable::new(self.pc.segment, self.pc.offset + 1)),
+                    Op1Src::Imm => mem.cell(Relocatable::new(
+                        self.pc.segment,
+                        self.pc.offset.wrapping_add(1),
+                    )),
                     Op1Src::Ap | Op1Src::Fp => {
                         let r = if ins.op1_src == Op1Src::Ap {
                             self.ap
@@ -121,13 +124,15 @@ impl State {
                 }
                 let size = ins.size();
                 let new_pc = match ins.pc_update {
-                    PcUpdate::Regular => Relocatable::new(self.pc.segment, self.pc.offset + size),
+                    PcUpdate::Regular => {
+                        Relocatable::new(self.pc.segment, self.pc.offset.wrapping_add(size))
+                    }
                     PcUpdate::Jnz => {
                         if !dst.is_int() {
                             return false;
                         }
                         if dst.fe().is_zero() {
-                            Relocatable::new(self.pc.segment, self.pc.offset + size)
+                            Relocatable::new(self.pc.segment, self.pc.offset.wrapping_add(size))
                         } else {
                             match c.imm.and_then(|d| self.pc.add_signed(d)) {
                                 Some(p) => p,

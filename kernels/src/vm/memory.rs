@@ -139,7 +139,7 @@ pub enum WriteError {
 }
 
 /// The largest hole a single write may open at the end of a segment.
-pub const MAX_GAP: usize = 1 << 28;
+pub const MAX_GAP: usize = 1 << 22;
 
 const HOLE_TAG: u64 = 1 << 63;
 const REL_TAG: u64 = 1 << 62;

@@ -286,9 +286,10 @@ impl State {
         let ins = decode::decode(c[0]).map_err(|why| invalid(format!("{:#x}", c[0]), why))?;
         let imm = match (
             ins.op1_src,
-            self.m
-                .mem
-                .get(Relocatable::new(self.pc.segment, self.pc.offset + 1)),
+            self.m.mem.get(Relocatable::new(
+                self.pc.segment,
+                self.pc.offset.wrapping_add(1),
+            )),
         ) {
             (Op1Src::Imm, Some(Value::Int(f))) => signed_small(f),
             _ => None,
@@ -334,7 +335,7 @@ impl State {
         let dst_m = self.m.mem.get(dst_addr);
         let op0_m = self.m.mem.get(op0_addr);
         let op1_addr = match ins.op1_src {
-            Op1Src::Imm => Relocatable::new(self.pc.segment, self.pc.offset + 1),
+            Op1Src::Imm => Relocatable::new(self.pc.segment, self.pc.offset.wrapping_add(1)),
             Op1Src::Ap => self.reg(Reg::Ap, ins.off2)?,
             Op1Src::Fp => self.reg(Reg::Fp, ins.off2)?,
             Op1Src::Op0 => match op0_m {
@@ -411,7 +412,7 @@ impl State {
             Opcode::Call => {
                 let ret = Value::Rel(Relocatable::new(
                     self.pc.segment,
-                    self.pc.offset + ins.size(),
+                    self.pc.offset.wrapping_add(ins.size()),
                 ));
                 if op0 != ret {
                     return Err(self.fail(format!(
@@ -463,7 +464,9 @@ impl State {
         }
         // pc
         self.pc = match ins.pc_update {
-            PcUpdate::Regular => Relocatable::new(self.pc.segment, self.pc.offset + ins.size()),
+            PcUpdate::Regular => {
+                Relocatable::new(self.pc.segment, self.pc.offset.wrapping_add(ins.size()))
+            }
             PcUpdate::Jump => match res {
                 Some(Value::Rel(r)) => r,
                 _ => return Err(self.fail("absolute jump to a non-pointer")),
@@ -482,7 +485,7 @@ impl State {
             PcUpdate::Jnz => {
                 let zero = matches!(dst, Value::Int(f) if f.is_zero());
                 if zero {
-                    Relocatable::new(self.pc.segment, self.pc.offset + ins.size())
+                    Relocatable::new(self.pc.segment, self.pc.offset.wrapping_add(ins.size()))
                 } else if let Some(d) = imm {
                     self.pc
                         .add_signed(d)
@@ -517,7 +520,7 @@ impl State {
         let deduced = match ins.opcode {
             Opcode::Call => Some(Value::Rel(Relocatable::new(
                 self.pc.segment,
-                self.pc.offset + ins.size(),
+                self.pc.offset.wrapping_add(ins.size()),
             ))),
             Opcode::AssertEq => match (ins.res, dst, op1) {
                 (ResLogic::Add, Some(d), Some(o1)) => {
