@@ -197,3 +197,48 @@ fn failing_assertion_is_an_error_not_a_panic() {
     let e = run_text(&program(&["0x480680017fff8000", "0x1", "0x400680017fff7fff", "0x2"], ""), None).unwrap_err();
     assert!(matches!(e, VmError::Run { .. }), "{e}");
 }
+
+// ---- the CLI ---------------------------------------------------------------
+
+fn cli(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_wavelane")).args(args).output().unwrap()
+}
+
+#[test]
+fn cli_json_matches_cairo_vm() {
+    for name in ["builtins", "hints"] {
+        let out = cli(&["cairo", "run", &path(name), "--json"]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let want = oracle(name, false);
+        assert_eq!(j["steps"].as_u64(), Some(want.steps), "{name}");
+        assert_eq!(
+            (j["pc"].as_u64().unwrap(), j["ap"].as_u64().unwrap(), j["fp"].as_u64().unwrap()),
+            want.regs,
+            "{name}"
+        );
+        let mem: Vec<Option<Felt>> =
+            j["memory"].as_array().unwrap().iter().map(|c| c.as_str().map(|s| Felt::from_hex(s).unwrap())).collect();
+        assert_eq!(mem, want.memory, "{name}: memory");
+    }
+}
+
+#[test]
+fn cli_bad_input_exits_2_naming_the_problem() {
+    let out = cli(&["cairo", "run", "Cargo.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Cargo.toml"));
+    let out = cli(&["cairo", "run", &path("long_fib"), "--steps-limit", "1000"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(err.contains("step limit 1000") && err.contains("pc 0:"), "{err}");
+}
+
+#[test]
+fn huge_hole_is_an_error_not_an_allocation() {
+    // [ap + 0x7fff] = 1 is fine; a hint-free program cannot reach further in
+    // one write, so jump ap far ahead first: ap += 2^40, then [ap] = 1.
+    let e =
+        run_text(&program(&["0x40780017fff7fff", "0x10000000000", "0x400680017fff8000", "0x1"], ""), None).unwrap_err();
+    assert!(e.to_string().contains("too far"), "{e}");
+}

@@ -1,4 +1,4 @@
-// A long-running loop (about 1.5 million steps): arithmetic, memory and jnz.
+// A long-running loop (about 1 million steps): arithmetic, memory and jnz.
 func run(n: felt, a: felt, b: felt) -> felt {
     if (n == 0) {
         return a;

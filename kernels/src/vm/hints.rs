@@ -346,8 +346,11 @@ pub struct HintCtx<'a> {
     /// Where, for errors.
     pub at: At,
     /// Validated write (range-check rules, write-once).
-    pub write: &'a dyn Fn(&mut Memory, Relocatable, Value, At) -> Result<(), VmError>,
+    pub write: &'a WriteFn<'a>,
 }
+
+/// A validated memory write: address, value, and where (for errors).
+pub type WriteFn<'a> = dyn Fn(&mut Memory, Relocatable, Value, At) -> Result<(), VmError> + 'a;
 
 const RC_BOUND_BITS: usize = 128;
 
@@ -376,7 +379,7 @@ impl HintCtx<'_> {
             }
             Expr::Add(a, b) => self
                 .eval(a, r, name)?
-                .add(self.eval(b, r, name)?)
+                .try_add(self.eval(b, r, name)?)
                 .map_err(|e| self.fail(format!("hint: ids.{name}: {e}")))?,
             Expr::Mul(a, b) => match (self.eval(a, r, name)?, self.eval(b, r, name)?) {
                 (Value::Int(x), Value::Int(y)) => Value::Int(x.mul(y)),
@@ -585,8 +588,10 @@ pub fn execute(h: &Hint, cx: &mut HintCtx<'_>) -> Result<(), VmError> {
         }
         HintKind::ElementsOver10 | HintKind::ElementsOver2 => {
             let k = if h.kind == HintKind::ElementsOver10 { 10u64 } else { 2 };
-            let d =
-                cx.get(h, "elements_end")?.sub(cx.get(h, "elements")?).map_err(|e| cx.fail(format!("hint: {e}")))?;
+            let d = cx
+                .get(h, "elements_end")?
+                .try_sub(cx.get(h, "elements")?)
+                .map_err(|e| cx.fail(format!("hint: {e}")))?;
             let d = d.as_int().map(Fe::to_felt).unwrap_or(Felt::ZERO);
             cx.write_ap(bool_felt(d >= Felt::from(k)))
         }

@@ -66,7 +66,7 @@ pub enum Value {
 impl Value {
     /// `self + rhs`: int + int, pointer + int or int + pointer.
     #[inline(always)]
-    pub fn add(self, rhs: Value) -> Result<Value, String> {
+    pub fn try_add(self, rhs: Value) -> Result<Value, String> {
         match (self, rhs) {
             (Value::Int(a), Value::Int(b)) => Ok(Value::Int(a.add(b))),
             (Value::Rel(r), Value::Int(b)) | (Value::Int(b), Value::Rel(r)) => {
@@ -77,7 +77,7 @@ impl Value {
     }
 
     /// `self - rhs`: int - int, pointer - int, or pointer - pointer in one segment.
-    pub fn sub(self, rhs: Value) -> Result<Value, String> {
+    pub fn try_sub(self, rhs: Value) -> Result<Value, String> {
         match (self, rhs) {
             (Value::Int(a), Value::Int(b)) => Ok(Value::Int(a.sub(b))),
             (Value::Rel(r), Value::Int(b)) => r
@@ -129,7 +129,7 @@ pub enum WriteError {
 }
 
 /// The largest hole a single write may open at the end of a segment.
-pub const MAX_GAP: usize = 1 << 28;
+pub const MAX_GAP: usize = 1 << 22;
 
 const HOLE_TAG: u64 = 1 << 63;
 const REL_TAG: u64 = 1 << 62;
@@ -142,6 +142,12 @@ pub struct Cell([u64; 4]);
 impl Cell {
     /// An unwritten cell.
     pub const HOLE: Cell = Cell([0, 0, 0, HOLE_TAG]);
+
+    /// Whether the cell is unwritten (one word compared: cheaper than `==`).
+    #[inline(always)]
+    pub fn is_hole(self) -> bool {
+        self.0[3] == HOLE_TAG
+    }
 
     /// Whether the cell holds a field element.
     #[inline(always)]
@@ -253,7 +259,7 @@ impl Memory {
             seg.push(new);
         } else if off < seg.len() {
             let cell = &mut seg[off];
-            if *cell == Cell::HOLE {
+            if cell.is_hole() {
                 *cell = new;
             } else if *cell != new {
                 return Err(WriteError::Conflict(cell.unpack().unwrap_or(Value::Int(Fe::ZERO))));

@@ -4,12 +4,13 @@
 //!
 //! A run goes: load the compiled JSON ([`program`]: bytecode, builtins,
 //! hints, entry point `__main__.main`), lay out the segments and the initial
-//! stack as cairo-vm does for `main` ([`run`]), then loop until pc reaches
+//! stack as cairo-vm does for `main` ([`mod@run`]), then loop until pc reaches
 //! the end pointer: hints at pc ([`hints`]), the instruction at pc decoded
 //! once and cached ([`decode`]), operands read from segmented write-once
 //! memory ([`memory`]) or deduced — first by a builtin ([`builtins`], whose
 //! hashes sit behind [`hash_glue`]), then from the instruction — and the
-//! register updates. After the run, [`relocate`] flattens memory and the
+//! register updates; the common instructions take a fast path on packed
+//! cells (`fast.rs`). After the run, [`relocate`] flattens memory and the
 //! trace. Every failure is a [`VmError`] naming pc and step ([`error`]).
 //!
 //! ```no_run
@@ -23,6 +24,7 @@
 pub mod builtins;
 pub mod decode;
 pub mod error;
+mod fast;
 pub mod hash_glue;
 pub mod hints;
 pub mod memory;

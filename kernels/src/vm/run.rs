@@ -8,6 +8,9 @@
 //! ap and fp always point into the execution segment, so they are kept as
 //! offsets there; pc is a full [`Relocatable`].
 //!
+//! The common instructions take a fast path on packed cells (`fast.rs`);
+//! everything else, and every error, goes through the general path here.
+//!
 //! Each step: run the hints at pc, fetch the decoded instruction (decoded once
 //! per pc and cached in a `Vec` indexed by pc), read dst/op0/op1, deduce
 //! missing operands (builtin cells first, then from the instruction),
@@ -18,7 +21,7 @@ use super::builtins::Builtin;
 use super::decode::{self, ApUpdate, FpUpdate, Instruction, Op1Src, Opcode, PcUpdate, Reg, ResLogic};
 use super::error::{At, VmError};
 use super::hints::{self, HintCtx, Scope};
-use super::memory::{Cell, Memory, Relocatable, Value, WriteError};
+use super::memory::{Memory, Relocatable, Value, WriteError};
 use super::program::Program;
 use crate::field::Fe;
 
@@ -65,8 +68,8 @@ pub struct Run {
 }
 
 /// Memory plus what each segment is, with validated writes.
-struct Mem {
-    mem: Memory,
+pub(super) struct Mem {
+    pub(super) mem: Memory,
     /// The builtin owning each segment, if any.
     kinds: Vec<Option<Builtin>>,
 }
@@ -162,12 +165,12 @@ pub fn run(program: &Program, cfg: &RunConfig) -> Result<Run, VmError> {
     Ok(Run { memory: st.m.mem, pc: st.pc, ap: st.ap, fp: st.fp, steps: st.steps, trace, builtin_segments })
 }
 
-struct State {
-    m: Mem,
-    pc: Relocatable,
-    ap: u64,
-    fp: u64,
-    steps: u64,
+pub(super) struct State {
+    pub(super) m: Mem,
+    pub(super) pc: Relocatable,
+    pub(super) ap: u64,
+    pub(super) fp: u64,
+    pub(super) steps: u64,
     scopes: Vec<Scope>,
     cache: Vec<Option<Cached>>,
 }
@@ -176,9 +179,9 @@ struct State {
 /// as a signed offset (jump distances, `ap += n`), so the loop need not
 /// convert it out of Montgomery form each time.
 #[derive(Clone, Copy)]
-struct Cached {
-    ins: Instruction,
-    imm: Option<i64>,
+pub(super) struct Cached {
+    pub(super) ins: Instruction,
+    pub(super) imm: Option<i64>,
 }
 
 impl State {
@@ -228,7 +231,8 @@ impl State {
             return Err(invalid(format!("{:#x}", f.to_felt()), "the word does not fit in 64 bits".into()));
         }
         let ins = decode::decode(c[0]).map_err(|why| invalid(format!("{:#x}", c[0]), why))?;
-        let imm = match (ins.op1_src, self.m.mem.get(Relocatable::new(self.pc.segment, self.pc.offset + 1))) {
+        let imm = match (ins.op1_src, self.m.mem.get(Relocatable::new(self.pc.segment, self.pc.offset.wrapping_add(1))))
+        {
             (Op1Src::Imm, Some(Value::Int(f))) => signed_small(f),
             _ => None,
         };
@@ -265,152 +269,6 @@ impl State {
         self.slow_step(cached)
     }
 
-    /// The common cases on packed cells: every operand an integer (or the
-    /// pointers of call/ret), nothing to deduce but dst, immediates for
-    /// jumps. Returns false, having changed nothing, when the general path
-    /// (`slow_step`) must run instead — including for every error.
-    #[inline(always)]
-    fn fast_step(&mut self, c: &Cached) -> bool {
-        let ins = &c.ins;
-        let base = |r: Reg, ap: u64, fp: u64| if r == Reg::Ap { ap } else { fp };
-        let Some(dst_off) = base(ins.dst_reg, self.ap, self.fp).checked_add_signed(ins.off0) else { return false };
-        let dst_addr = Relocatable::new(EXEC, dst_off);
-        let mem = &self.m.mem;
-        match ins.opcode {
-            Opcode::Call => {
-                // call rel imm / call abs: [ap] = fp, [ap + 1] = return pc.
-                if ins.op1_src != Op1Src::Imm || ins.res != ResLogic::Op1 {
-                    return false;
-                }
-                let ret_pc = Relocatable::new(self.pc.segment, self.pc.offset + 2);
-                let new_pc = match (ins.pc_update, c.imm) {
-                    (PcUpdate::JumpRel, Some(d)) => match self.pc.add_signed(d) {
-                        Some(p) => p,
-                        None => return false,
-                    },
-                    _ => return false,
-                };
-                let fp_cell = Cell::pack(Value::Rel(Relocatable::new(EXEC, self.fp)));
-                let ret_addr = Relocatable::new(EXEC, self.ap + 1);
-                if mem.cell(dst_addr) != Cell::HOLE || mem.cell(ret_addr) != Cell::HOLE {
-                    return false;
-                }
-                let m = &mut self.m.mem;
-                if m.insert_cell(dst_addr, fp_cell).is_err()
-                    || m.insert_cell(ret_addr, Cell::pack(Value::Rel(ret_pc))).is_err()
-                {
-                    return false; // unreachable: both were holes in an existing segment
-                }
-                self.fp = self.ap + 2;
-                self.ap += 2;
-                self.pc = new_pc;
-                self.steps += 1;
-                true
-            }
-            Opcode::Ret => {
-                let Some(fp2) = self.fp.checked_sub(2) else { return false };
-                let (old_fp, ret) = (mem.cell(Relocatable::new(EXEC, fp2)), mem.cell(Relocatable::new(EXEC, fp2 + 1)));
-                match (old_fp.rel(), ret.rel()) {
-                    (Some(f), Some(p)) => {
-                        self.fp = f.offset;
-                        self.pc = p;
-                        self.steps += 1;
-                        true
-                    }
-                    _ => false,
-                }
-            }
-            Opcode::AssertEq | Opcode::Nop => {
-                let Some(op0_off) = base(ins.op0_reg, self.ap, self.fp).checked_add_signed(ins.off1) else {
-                    return false;
-                };
-                let op0 = mem.cell(Relocatable::new(EXEC, op0_off));
-                if op0 == Cell::HOLE {
-                    return false; // op0 must be known or deduced (slow path)
-                }
-                let op1 = match ins.op1_src {
-                    Op1Src::Imm => mem.cell(Relocatable::new(self.pc.segment, self.pc.offset + 1)),
-                    Op1Src::Ap | Op1Src::Fp => {
-                        let r = if ins.op1_src == Op1Src::Ap { self.ap } else { self.fp };
-                        match r.checked_add_signed(ins.off2) {
-                            Some(o) => mem.cell(Relocatable::new(EXEC, o)),
-                            None => return false,
-                        }
-                    }
-                    Op1Src::Op0 => match op0.rel() {
-                        Some(p) => match p.add_signed(ins.off2) {
-                            Some(a) => mem.cell(a),
-                            None => return false,
-                        },
-                        None => return false,
-                    },
-                };
-                if !op1.is_int() {
-                    return false;
-                }
-                let res = match ins.res {
-                    ResLogic::Op1 => op1,
-                    ResLogic::Add if op0.is_int() => Cell::from_fe(op0.fe().add(op1.fe())),
-                    ResLogic::Mul if op0.is_int() => Cell::from_fe(op0.fe().mul(op1.fe())),
-                    ResLogic::Unconstrained => Cell::HOLE,
-                    _ => return false,
-                };
-                let dst = mem.cell(dst_addr);
-                if (ins.opcode == Opcode::Nop && dst == Cell::HOLE)
-                    || (ins.opcode == Opcode::AssertEq && res == Cell::HOLE)
-                {
-                    return false; // the slow path reports these
-                }
-                let size = ins.size();
-                let new_pc = match ins.pc_update {
-                    PcUpdate::Regular => Relocatable::new(self.pc.segment, self.pc.offset + size),
-                    PcUpdate::Jnz => {
-                        if !dst.is_int() {
-                            return false;
-                        }
-                        if dst.fe().is_zero() {
-                            Relocatable::new(self.pc.segment, self.pc.offset + size)
-                        } else {
-                            match c.imm.and_then(|d| self.pc.add_signed(d)) {
-                                Some(p) => p,
-                                None => return false,
-                            }
-                        }
-                    }
-                    PcUpdate::JumpRel if ins.res == ResLogic::Op1 => match c.imm.and_then(|d| self.pc.add_signed(d)) {
-                        Some(p) => p,
-                        None => return false,
-                    },
-                    _ => return false,
-                };
-                let new_ap = match ins.ap_update {
-                    ApUpdate::Regular => self.ap,
-                    ApUpdate::Add1 => self.ap + 1,
-                    ApUpdate::Add => {
-                        match c.imm.filter(|_| ins.res == ResLogic::Op1).and_then(|d| self.ap.checked_add_signed(d)) {
-                            Some(a) => a,
-                            None => return false,
-                        }
-                    }
-                    ApUpdate::Add2 => return false,
-                };
-                if ins.opcode == Opcode::AssertEq {
-                    if dst == Cell::HOLE {
-                        if self.m.mem.insert_cell(dst_addr, res).is_err() {
-                            return false;
-                        }
-                    } else if dst != res {
-                        return false;
-                    }
-                }
-                self.ap = new_ap;
-                self.pc = new_pc;
-                self.steps += 1;
-                true
-            }
-        }
-    }
-
     #[inline(never)]
     fn slow_step(&mut self, cached: Cached) -> Result<(), VmError> {
         let Cached { ins, imm } = cached;
@@ -419,7 +277,7 @@ impl State {
         let dst_m = self.m.mem.get(dst_addr);
         let op0_m = self.m.mem.get(op0_addr);
         let op1_addr = match ins.op1_src {
-            Op1Src::Imm => Relocatable::new(self.pc.segment, self.pc.offset + 1),
+            Op1Src::Imm => Relocatable::new(self.pc.segment, self.pc.offset.wrapping_add(1)),
             Op1Src::Ap => self.reg(Reg::Ap, ins.off2)?,
             Op1Src::Fp => self.reg(Reg::Fp, ins.off2)?,
             Op1Src::Op0 => match op0_m {
@@ -457,7 +315,7 @@ impl State {
         if res.is_none() {
             res = match ins.res {
                 ResLogic::Op1 => Some(op1),
-                ResLogic::Add => Some(op0.add(op1).map_err(|e| self.fail(e))?),
+                ResLogic::Add => Some(op0.try_add(op1).map_err(|e| self.fail(e))?),
                 ResLogic::Mul => match (op0, op1) {
                     (Value::Int(a), Value::Int(b)) => Some(Value::Int(a.mul(b))),
                     _ => return Err(self.fail(format!("cannot multiply {op0} by {op1}"))),
@@ -484,7 +342,7 @@ impl State {
                 None => return Err(self.fail("assert_eq with unconstrained res")),
             },
             Opcode::Call => {
-                let ret = Value::Rel(Relocatable::new(self.pc.segment, self.pc.offset + ins.size()));
+                let ret = Value::Rel(Relocatable::new(self.pc.segment, self.pc.offset.wrapping_add(ins.size())));
                 if op0 != ret {
                     return Err(self.fail(format!("call: cannot write return pc {ret}, cell holds {op0}")));
                 }
@@ -527,7 +385,7 @@ impl State {
         }
         // pc
         self.pc = match ins.pc_update {
-            PcUpdate::Regular => Relocatable::new(self.pc.segment, self.pc.offset + ins.size()),
+            PcUpdate::Regular => Relocatable::new(self.pc.segment, self.pc.offset.wrapping_add(ins.size())),
             PcUpdate::Jump => match res {
                 Some(Value::Rel(r)) => r,
                 _ => return Err(self.fail("absolute jump to a non-pointer")),
@@ -542,7 +400,7 @@ impl State {
             PcUpdate::Jnz => {
                 let zero = matches!(dst, Value::Int(f) if f.is_zero());
                 if zero {
-                    Relocatable::new(self.pc.segment, self.pc.offset + ins.size())
+                    Relocatable::new(self.pc.segment, self.pc.offset.wrapping_add(ins.size()))
                 } else if let Some(d) = imm {
                     self.pc.add_signed(d).ok_or_else(|| self.fail("jnz target out of range"))?
                 } else {
@@ -570,10 +428,12 @@ impl State {
             return Ok(v);
         }
         let deduced = match ins.opcode {
-            Opcode::Call => Some(Value::Rel(Relocatable::new(self.pc.segment, self.pc.offset + ins.size()))),
+            Opcode::Call => {
+                Some(Value::Rel(Relocatable::new(self.pc.segment, self.pc.offset.wrapping_add(ins.size()))))
+            }
             Opcode::AssertEq => match (ins.res, dst, op1) {
                 (ResLogic::Add, Some(d), Some(o1)) => {
-                    let v = d.sub(o1).ok();
+                    let v = d.try_sub(o1).ok();
                     if v.is_some() {
                         *res = Some(d);
                     }
@@ -610,7 +470,7 @@ impl State {
                 }
                 (ResLogic::Add, Some(d)) => {
                     res.get_or_insert(d);
-                    d.sub(op0).ok()
+                    d.try_sub(op0).ok()
                 }
                 (ResLogic::Mul, Some(Value::Int(d))) => match op0 {
                     Value::Int(o0) if !o0.is_zero() => {
