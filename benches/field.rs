@@ -4,15 +4,15 @@
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use rand::SeedableRng;
 use starknet_types_core::felt::Felt;
-use wavelane::bench::field::random_felt;
+use wavelane::bench::random_felts;
 use wavelane::kernels::field::{self, Fe, FieldOp};
 use wavelane::kernels::gpu;
 
 fn bench_mul(c: &mut Criterion) {
     let mut rng = rand::rngs::StdRng::seed_from_u64(1);
     for n in [4096usize, 65536] {
-        let a: Vec<Felt> = (0..n).map(|_| random_felt(&mut rng)).collect();
-        let b: Vec<Felt> = (0..n).map(|_| random_felt(&mut rng)).collect();
+        let a = random_felts(&mut rng, n);
+        let b = random_felts(&mut rng, n);
         let fa: Vec<Fe> = a.iter().map(Fe::from_felt).collect();
         let fb: Vec<Fe> = b.iter().map(Fe::from_felt).collect();
         let want: Vec<Fe> = a.iter().zip(&b).map(|(x, y)| Fe::from_felt(&(x * y))).collect();

@@ -3,21 +3,11 @@
 //! covers 1M, thread counts and GPU kernel-only time).
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use starknet_types_core::felt::Felt;
+use wavelane::bench::random_felts;
 use wavelane::kernels::hash::{pedersen, poseidon};
 use wavelane::kernels::{gpu, Backend, Fe};
-
-fn random(rng: &mut impl Rng, n: usize) -> Vec<Felt> {
-    (0..n)
-        .map(|_| {
-            let mut bytes = [0u8; 32];
-            rng.fill(&mut bytes);
-            bytes[0] &= 0x07;
-            Felt::from_bytes_be(&bytes)
-        })
-        .collect()
-}
 
 fn hashes(c: &mut Criterion) {
     let has_gpu = gpu::context_or_skip("criterion hash").is_some();
@@ -26,7 +16,7 @@ fn hashes(c: &mut Criterion) {
         g.sample_size(10);
         for n in [1usize << 10, 1 << 16] {
             let mut rng = rand::rngs::StdRng::seed_from_u64(n as u64);
-            let (a, b) = (random(&mut rng, n), random(&mut rng, n));
+            let (a, b) = (random_felts(&mut rng, n), random_felts(&mut rng, n));
             let (fa, fb): (Vec<Fe>, Vec<Fe>) =
                 (a.iter().map(Fe::from_felt).collect(), b.iter().map(Fe::from_felt).collect());
             let want: Vec<Fe> = a

@@ -1,8 +1,9 @@
 //! felt252 batches: every backend against starknet-types-core on random
 //! inputs, edge values and boundary batch sizes.
 
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use starknet_types_core::felt::Felt;
+use wavelane::bench::random_felts;
 use wavelane::kernels::field::{self, scalar, simd, Fe, FieldError, FieldOp};
 use wavelane::kernels::{gpu, Backend};
 
@@ -23,17 +24,6 @@ fn edges() -> Vec<Felt> {
         Felt::from(17u64) * two.pow(192u32),
         Felt::from(u64::MAX),
     ]
-}
-
-fn random_felts(rng: &mut impl Rng, n: usize) -> Vec<Felt> {
-    (0..n)
-        .map(|_| {
-            let mut bytes = [0u8; 32];
-            rng.fill(&mut bytes);
-            bytes[0] &= 0x0f; // < 2^252; from_bytes_be reduces mod p
-            Felt::from_bytes_be(&bytes)
-        })
-        .collect()
 }
 
 /// All pairs of edge values, then `n` random pairs.

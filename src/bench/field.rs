@@ -6,8 +6,8 @@
 //! fresh output slice. Outputs are checked against the peer before timing,
 //! so a fast wrong answer never looks like a win.
 
-use super::{best_of, on_threads, Measurement, Reporter};
-use rand::{Rng, SeedableRng};
+use super::{best_of, on_threads, random_felts, Measurement, Reporter};
+use rand::SeedableRng;
 use starknet_types_core::felt::Felt;
 use std::time::Duration;
 use wavelane_kernels::field::{self, Fe, FieldOp};
@@ -30,7 +30,7 @@ pub struct FieldBench {
 impl Default for FieldBench {
     fn default() -> Self {
         FieldBench {
-            n: 1 << 20,
+            n: 1 << 16,
             ops: vec![FieldOp::Mul],
             backends: Backend::CONCRETE.to_vec(),
             budget: Duration::from_millis(700),
@@ -48,8 +48,8 @@ impl FieldBench {
     /// disagrees with the peer.
     pub fn run(&self, rep: &mut Reporter) -> anyhow::Result<()> {
         let mut rng = rand::rngs::StdRng::seed_from_u64(42);
-        let a: Vec<Felt> = (0..self.n).map(|_| random_felt(&mut rng)).collect();
-        let b: Vec<Felt> = (0..self.n).map(|_| random_felt(&mut rng)).collect();
+        let a = random_felts(&mut rng, self.n);
+        let b = random_felts(&mut rng, self.n);
         let fa: Vec<Fe> = a.iter().map(Fe::from_felt).collect();
         let fb: Vec<Fe> = b.iter().map(Fe::from_felt).collect();
         let cores = rayon::current_num_threads();
@@ -133,12 +133,4 @@ fn verify(name: &str, backend: Backend, got: &[Fe], want: &[Fe]) -> anyhow::Resu
         None => Ok(()),
         Some(i) => anyhow::bail!("{name} on {backend}: element {i} differs from starknet-types-core"),
     }
-}
-
-/// A uniformly random felt (below 2^252, reduced mod p).
-pub fn random_felt(rng: &mut impl Rng) -> Felt {
-    let mut bytes = [0u8; 32];
-    rng.fill(&mut bytes);
-    bytes[0] &= 0x0f;
-    Felt::from_bytes_be(&bytes)
 }

@@ -5,8 +5,8 @@
 //! from timestamp queries. Every backend's output is checked against the
 //! peer's, so a fast wrong answer fails the run instead of looking like a win.
 
-use super::{best_of, on_threads, Measurement, Reporter};
-use rand::{Rng, SeedableRng};
+use super::{best_of, on_threads, random_felts, Measurement, Reporter};
+use rand::SeedableRng;
 use rayon::prelude::*;
 use starknet_types_core::felt::Felt;
 use std::time::Duration;
@@ -87,8 +87,8 @@ pub fn run(rep: &mut Reporter, o: &Options) -> anyhow::Result<()> {
     for &algo in &o.algos {
         for &n in &o.sizes {
             let mut rng = rand::rngs::StdRng::seed_from_u64(n as u64);
-            let a = random(&mut rng, n);
-            let b = random(&mut rng, n);
+            let a = random_felts(&mut rng, n);
+            let b = random_felts(&mut rng, n);
             let (fa, fb): (Vec<Fe>, Vec<Fe>) =
                 (a.iter().map(Fe::from_felt).collect(), b.iter().map(Fe::from_felt).collect());
             let bench = algo.bench();
@@ -138,15 +138,4 @@ pub fn run(rep: &mut Reporter, o: &Options) -> anyhow::Result<()> {
 
 fn want_fe_of(want: &[Felt]) -> Vec<Fe> {
     want.iter().map(Fe::from_felt).collect()
-}
-
-fn random(rng: &mut impl Rng, n: usize) -> Vec<Felt> {
-    (0..n)
-        .map(|_| {
-            let mut bytes = [0u8; 32];
-            rng.fill(&mut bytes);
-            bytes[0] &= 0x07;
-            Felt::from_bytes_be(&bytes)
-        })
-        .collect()
 }

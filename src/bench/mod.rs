@@ -158,6 +158,19 @@ pub fn on_threads<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> R {
     rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool").install(f)
 }
 
+/// `n` uniformly random felts (below 2^252, reduced mod p): the inputs of
+/// every benchmark and of the tests' random cases.
+pub fn random_felts(rng: &mut impl rand::Rng, n: usize) -> Vec<starknet_types_core::felt::Felt> {
+    (0..n)
+        .map(|_| {
+            let mut bytes = [0u8; 32];
+            rng.fill(&mut bytes);
+            bytes[0] &= 0x0f;
+            starknet_types_core::felt::Felt::from_bytes_be(&bytes)
+        })
+        .collect()
+}
+
 fn fmt_secs(s: f64) -> String {
     if s < 1e-6 {
         format!("{:.1} ns", s * 1e9)
