@@ -4,7 +4,6 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rand::SeedableRng;
-use starknet_types_core::felt::Felt;
 use wavelane::bench::random_felts;
 use wavelane::kernels::hash::{pedersen, poseidon};
 use wavelane::kernels::{gpu, Backend, Fe};
