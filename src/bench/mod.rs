@@ -4,6 +4,7 @@
 //! JSON object per line with `--json`; progress goes to stderr only).
 
 pub mod field;
+pub mod schedule;
 
 use serde::Serialize;
 use std::time::{Duration, Instant};

@@ -3,13 +3,13 @@ use clap::Args;
 
 /// Arguments of `wavelane info`.
 #[derive(Args)]
-pub struct InfoArgs {
+pub(crate) struct InfoArgs {
     /// Print one JSON object instead of text.
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
 }
 
 /// Runs `wavelane info`.
-pub fn run(_args: InfoArgs) -> anyhow::Result<()> {
+pub(crate) fn run(_args: InfoArgs) -> anyhow::Result<()> {
     Ok(())
 }

@@ -1,11 +1,11 @@
 //! Subcommands of the `wavelane` binary, one module each.
 
-pub mod bench;
-pub mod info;
+pub(crate) mod bench;
+pub(crate) mod info;
 
 /// Bad input (a malformed line, a value ≥ p, …): exit status 2.
 #[derive(Debug)]
-pub struct InputError(pub String);
+pub(crate) struct InputError(pub(crate) String);
 
 impl std::fmt::Display for InputError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -16,7 +16,7 @@ impl std::fmt::Display for InputError {
 impl std::error::Error for InputError {}
 
 /// The process exit status for an error: 2 for bad input, 1 otherwise.
-pub fn exit_code(e: &anyhow::Error) -> u8 {
+pub(crate) fn exit_code(e: &anyhow::Error) -> u8 {
     if e.downcast_ref::<InputError>().is_some() {
         2
     } else {
