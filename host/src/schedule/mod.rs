@@ -42,16 +42,18 @@
 //!
 //! ```text
 //!                    next_task / try_incarnate
-//!   READY_TO_EXECUTE(k) ─────────────────────► EXECUTING(k)
-//!         ▲                                     │        │
-//!         │ set_ready_status: k ← k+1           │        │ read an ESTIMATE of
-//!         │ (resumed / abort done)              │        │ txn b: add_dependency
-//!         │                     finish_execution│        ▼
-//!         │                                     │    ABORTING(k) ── parked on b;
-//!         │                                     ▼         ▲        b's finish
-//!         └────────────── ABORTING(k) ◄──── EXECUTED(k) ──┘        resumes it
-//!                       validation failed:
-//!                       try_validation_abort
+//!   READY_TO_EXECUTE(k) ───────────────────────► EXECUTING(k)
+//!         ▲                                       │       │
+//!         │                       finish_execution│       │ read an ESTIMATE of
+//!         │                                       ▼       │ txn b: add_dependency
+//!         │ set_ready_status               EXECUTED(k)    │ (parked on b)
+//!         │ k ← k + 1                             │       │
+//!         │                    validation failed: │       │
+//!         │                   try_validation_abort│       │
+//!         │                                       ▼       ▼
+//!         └──────────────────────────────────── ABORTING(k)
+//!            finish_validation (after an abort), or b's
+//!            finish_execution resuming its dependents
 //! ```
 
 pub mod blockstm;
