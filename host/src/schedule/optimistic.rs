@@ -204,41 +204,69 @@ pub fn execute_optimistic<T: Transaction, S: StateRead, B: WaveBackend>(
             }
         }
         wave = Vec::new();
-        let snapshot = Snapshot {
-            base: state,
-            versions: &versions,
-        };
-        for j in std::mem::take(&mut check) {
+        let mut carry: BTreeSet<u32> = BTreeSet::new();
+        while let Some(j) = check.pop_first() {
             stats.validations += 1;
-            let rec = recorded[j as usize]
-                .as_ref()
-                .expect("executed before validated");
-            let mut verdict = Status::Valid;
-            for (a, seen) in &rec.reads {
-                let (writer, now) = snapshot.lookup(a, j);
-                if writer.is_some_and(|w| status[w as usize] != Status::Valid) {
-                    verdict = Status::Dependent;
-                    break;
-                }
-                if now != *seen {
-                    verdict = Status::Pending;
+            let verdict = validate(j, &recorded, &status, &Snapshot { base: state, versions: &versions });
+            let was = std::mem::replace(&mut status[j as usize], verdict);
+            if was == Status::Valid && verdict != Status::Valid {
+                // Its readers can no longer count on it: look at them again.
+                for (a, _) in &recorded[j as usize].as_ref().expect("executed").output.writes {
+                    readers_after(j, a, &versions, &readers, &mut check);
                 }
             }
-            status[j as usize] = verdict;
             match verdict {
                 Status::Valid => {}
                 Status::Pending => wave.push(j),
                 Status::Dependent => {
-                    check.insert(j);
+                    carry.insert(j);
                 }
             }
         }
-        // `check` now holds the dependents: validated again after the wave.
+        check = carry; // the dependents: validated again after the wave
     }
     let outputs = recorded
         .into_iter()
         .map(|r| r.expect("every transaction executed").output);
     (BlockOutput::from_outputs(outputs), stats)
+}
+
+/// Valid when every value `j` read is what the map holds at its position
+/// and was written by a valid transaction; dependent when a writer is not
+/// valid; pending (to run again) otherwise.
+fn validate(
+    j: u32,
+    recorded: &[Option<Recorded>],
+    status: &[Status],
+    snapshot: &Snapshot<'_>,
+) -> Status {
+    let rec = recorded[j as usize].as_ref().expect("executed before validated");
+    let mut verdict = Status::Valid;
+    for (a, seen) in &rec.reads {
+        let (writer, now) = snapshot.lookup(a, j);
+        if writer.is_some_and(|w| status[w as usize] != Status::Valid) {
+            return Status::Dependent;
+        }
+        if now != *seen {
+            verdict = Status::Pending;
+        }
+    }
+    verdict
+}
+
+/// Sends the readers of `a` after `i`, up to the next writer, to validation.
+fn readers_after(
+    i: u32,
+    a: &Address,
+    versions: &AHashMap<Address, BTreeMap<u32, Account>>,
+    readers: &AHashMap<Address, BTreeSet<u32>>,
+    check: &mut BTreeSet<u32>,
+) {
+    let next_writer =
+        versions.get(a).and_then(|m| m.range(i + 1..).next()).map_or(u32::MAX, |(&w, _)| w);
+    if let Some(r) = readers.get(a) {
+        check.extend(r.range(i + 1..=next_writer));
+    }
 }
 
 /// Replaces transaction `i`'s recorded execution `old` by `new` in the
