@@ -207,11 +207,14 @@ pub fn execute_optimistic<T: Transaction, S: StateRead, B: WaveBackend>(
         let mut carry: BTreeSet<u32> = BTreeSet::new();
         while let Some(j) = check.pop_first() {
             stats.validations += 1;
-            let verdict = validate(j, &recorded, &status, &Snapshot { base: state, versions: &versions });
+            let snapshot = Snapshot { base: state, versions: &versions };
+            let verdict = validate(j, &recorded, &status, &snapshot, &readers);
             let was = std::mem::replace(&mut status[j as usize], verdict);
             if was == Status::Valid && verdict != Status::Valid {
-                // Its readers can no longer count on it: look at them again.
-                for (a, _) in &recorded[j as usize].as_ref().expect("executed").output.writes {
+                // Later transactions can no longer count on it: look at the
+                // readers of what it wrote or read again.
+                let rec = recorded[j as usize].as_ref().expect("executed");
+                for a in rec.output.writes.iter().map(|w| &w.0).chain(rec.reads.iter().map(|r| &r.0)) {
                     readers_after(j, a, &versions, &readers, &mut check);
                 }
             }
@@ -232,19 +235,30 @@ pub fn execute_optimistic<T: Transaction, S: StateRead, B: WaveBackend>(
 }
 
 /// Valid when every value `j` read is what the map holds at its position
-/// and was written by a valid transaction; dependent when a writer is not
-/// valid; pending (to run again) otherwise.
+/// and comes from settled transactions; pending (to run again) when a value
+/// differs; dependent when it may still change: its writer is not valid, or
+/// a transaction between the writer and `j` that also read the account is
+/// not valid (it will run again and may write what it read — a sender whose
+/// nonce was wrong in wave 0 wrote nothing).
 fn validate(
     j: u32,
     recorded: &[Option<Recorded>],
     status: &[Status],
     snapshot: &Snapshot<'_>,
+    readers: &AHashMap<Address, BTreeSet<u32>>,
 ) -> Status {
     let rec = recorded[j as usize].as_ref().expect("executed before validated");
     let mut verdict = Status::Valid;
     for (a, seen) in &rec.reads {
         let (writer, now) = snapshot.lookup(a, j);
         if writer.is_some_and(|w| status[w as usize] != Status::Valid) {
+            return Status::Dependent;
+        }
+        let since = writer.map_or(0, |w| w + 1);
+        let unsettled = readers.get(a).is_some_and(|r| {
+            r.range(since..j).rev().any(|&p| status[p as usize] != Status::Valid)
+        });
+        if unsettled {
             return Status::Dependent;
         }
         if now != *seen {
