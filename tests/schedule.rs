@@ -4,7 +4,7 @@
 
 use proptest::prelude::*;
 use wavelane::host::exec::{
-    execute_serial, AccessSet, Account, Address, Blocked, BlockOutput, ExecError, Receipt,
+    execute_serial, AccessSet, Account, Address, BlockOutput, Blocked, ExecError, Receipt,
     StateView, Transaction, TxOutput,
 };
 use wavelane::host::schedule::blockstm::{execute_block_stm, BlockStmConfig};
@@ -18,7 +18,10 @@ use wavelane::Felt;
 const THREADS: [usize; 3] = [1, 2, 8];
 
 fn pool(threads: usize) -> rayon::ThreadPool {
-    rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool")
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("pool")
 }
 
 /// No two transactions of a wave conflict, and every transaction is in
@@ -32,14 +35,20 @@ fn check_waves(sets: &[AccessSet], waves: &Waves) {
             wave_of[i as usize] = w;
         }
     }
-    assert!(wave_of.iter().all(|&w| w != usize::MAX), "waves do not cover the block");
+    assert!(
+        wave_of.iter().all(|&w| w != usize::MAX),
+        "waves do not cover the block"
+    );
     let conflict = |a: &AccessSet, b: &AccessSet| {
         a.writes.iter().any(|x| b.covers(x)) || b.writes.iter().any(|x| a.covers(x))
     };
     for j in 0..sets.len() {
         for i in 0..j {
             if conflict(&sets[i], &sets[j]) {
-                assert!(wave_of[i] < wave_of[j], "txn {j} not after conflicting txn {i}");
+                assert!(
+                    wave_of[i] < wave_of[j],
+                    "txn {j} not after conflicting txn {i}"
+                );
             }
         }
     }
@@ -50,7 +59,7 @@ fn all_modes_equal_serial<T: Transaction, S: StateRead>(state: &S, block: &[T], 
     let serial = execute_serial(state, block);
     assert_eq!(serial.receipts.len(), block.len());
     let sets = declared_sets(block).ok();
-    let waves = sets.as_ref().map(|s| plan(s));
+    let waves = sets.as_ref().map(plan);
     if let (Some(sets), Some(waves)) = (&sets, &waves) {
         check_waves(sets, waves);
     }
@@ -144,22 +153,58 @@ impl Transaction for MockTx {
             sum += view.read(a)?.balance;
         }
         let hash = Felt::from(sum);
-        if sum % 5 == 0 {
+        if sum.is_multiple_of(5) {
             let status = Err(ExecError::Program(format!("sum {sum}")));
-            return Ok(TxOutput { writes: Vec::new(), receipt: Receipt { hash, fee: 0, status } });
+            return Ok(TxOutput {
+                writes: Vec::new(),
+                receipt: Receipt {
+                    hash,
+                    fee: 0,
+                    status,
+                },
+            });
         }
-        let targets = if sum % 2 == 0 { &self.writes_even } else { &self.writes_odd };
+        let targets = if sum.is_multiple_of(2) {
+            &self.writes_even
+        } else {
+            &self.writes_odd
+        };
         let writes = targets
             .iter()
-            .map(|a| (*a, Account { balance: (sum * 31 + self.id as u128 % 97) % 1_000_003, aux: sum, nonce: 1 }))
+            .map(|a| {
+                (
+                    *a,
+                    Account {
+                        balance: (sum * 31 + self.id as u128 % 97) % 1_000_003,
+                        aux: sum,
+                        nonce: 1,
+                    },
+                )
+            })
             .collect();
-        Ok(TxOutput { writes, receipt: Receipt { hash, fee: 1, status: Ok(()) } })
+        Ok(TxOutput {
+            writes,
+            receipt: Receipt {
+                hash,
+                fee: 1,
+                status: Ok(()),
+            },
+        })
     }
 
     fn declared(&self) -> Option<AccessSet> {
         let mut writes = self.writes_even.clone();
-        writes.extend(self.writes_odd.iter().filter(|a| !self.writes_even.contains(a)));
-        let reads = self.reads.iter().filter(|a| !writes.contains(a)).copied().collect();
+        writes.extend(
+            self.writes_odd
+                .iter()
+                .filter(|a| !self.writes_even.contains(a)),
+        );
+        let reads = self
+            .reads
+            .iter()
+            .filter(|a| !writes.contains(a))
+            .copied()
+            .collect();
         Some(AccessSet { reads, writes })
     }
 }
@@ -167,14 +212,26 @@ impl Transaction for MockTx {
 #[test]
 fn fully_contended_and_chain_blocks_equal_serial() {
     for (kind, accounts) in [(Kind::P2p, 2), (Kind::Chain, 0), (Kind::Swaps, 50)] {
-        let w = generate(&Spec { kind, accounts, pools: 1, txs: 600, seed: 7 });
+        let w = generate(&Spec {
+            kind,
+            accounts,
+            pools: 1,
+            txs: 600,
+            seed: 7,
+        });
         all_modes_equal_serial(&w.state, &w.block, 1 << 14);
     }
 }
 
 #[test]
 fn chain_takes_one_wave_per_transaction_without_waste() {
-    let w = generate(&Spec { kind: Kind::Chain, accounts: 0, pools: 1, txs: 50, seed: 1 });
+    let w = generate(&Spec {
+        kind: Kind::Chain,
+        accounts: 0,
+        pools: 1,
+        txs: 50,
+        seed: 1,
+    });
     let sets = declared_sets(&w.block).unwrap();
     assert_eq!(plan(&sets).len(), 50);
     let (_, stats) = execute_optimistic(&w.state, &w.block, &CpuWaves);
@@ -185,39 +242,77 @@ fn chain_takes_one_wave_per_transaction_without_waste() {
 
 #[test]
 fn independent_transfers_fit_one_wave() {
-    let w = generate(&Spec { kind: Kind::Chain, accounts: 0, pools: 1, txs: 2, seed: 1 });
+    let w = generate(&Spec {
+        kind: Kind::Chain,
+        accounts: 0,
+        pools: 1,
+        txs: 2,
+        seed: 1,
+    });
     // 0→1 then 1→2 conflict; 0→1 and 5→6 do not.
     let sets = declared_sets(&w.block).unwrap();
     assert_eq!(plan(&sets).len(), 2);
     let a = |k: u64| Felt::from(k);
     let free = [
-        AccessSet { reads: vec![], writes: vec![a(1), a(2)] },
-        AccessSet { reads: vec![a(9)], writes: vec![a(3)] },
-        AccessSet { reads: vec![a(9)], writes: vec![a(4)] },
+        AccessSet {
+            reads: vec![],
+            writes: vec![a(1), a(2)],
+        },
+        AccessSet {
+            reads: vec![a(9)],
+            writes: vec![a(3)],
+        },
+        AccessSet {
+            reads: vec![a(9)],
+            writes: vec![a(4)],
+        },
     ];
     assert_eq!(plan(&free).waves(), &[vec![0, 1, 2]]);
     let read_then_write = [
-        AccessSet { reads: vec![a(9)], writes: vec![] },
-        AccessSet { reads: vec![], writes: vec![a(9)] },
-        AccessSet { reads: vec![a(9)], writes: vec![] },
+        AccessSet {
+            reads: vec![a(9)],
+            writes: vec![],
+        },
+        AccessSet {
+            reads: vec![],
+            writes: vec![a(9)],
+        },
+        AccessSet {
+            reads: vec![a(9)],
+            writes: vec![],
+        },
     ];
     assert_eq!(plan(&read_then_write).waves(), &[vec![0], vec![1], vec![2]]);
 }
 
 #[test]
 fn undeclared_access_is_an_error() {
-    let tx = MockTx { id: 1, reads: vec![key(1)], writes_even: vec![key(2)], writes_odd: vec![key(2)] };
+    let tx = MockTx {
+        id: 1,
+        reads: vec![key(1)],
+        writes_even: vec![key(2)],
+        writes_odd: vec![key(2)],
+    };
     struct Lying(MockTx);
     impl Transaction for Lying {
         fn execute<V: StateView + ?Sized>(&self, view: &mut V) -> Result<TxOutput, Blocked> {
             self.0.execute(view)
         }
         fn declared(&self) -> Option<AccessSet> {
-            Some(AccessSet { reads: vec![], writes: vec![key(2)] })
+            Some(AccessSet {
+                reads: vec![],
+                writes: vec![key(2)],
+            })
         }
     }
     let block = [Lying(tx)];
     let sets = declared_sets(&block).unwrap();
     let err = execute_waves(&MemStore::new(), &block, &sets, &plan(&sets)).unwrap_err();
-    assert_eq!(err, ScheduleError::Undeclared { txn: 0, account: key(1) });
+    assert_eq!(
+        err,
+        ScheduleError::Undeclared {
+            txn: 0,
+            account: key(1)
+        }
+    );
 }

@@ -74,7 +74,11 @@ pub fn run(params: &ScheduleParams, reporter: &mut Reporter) -> anyhow::Result<S
     let t_plan = best_of(budget, 3, || {
         std::hint::black_box(plan(&sets));
     });
-    reporter.push(Measurement::new(&name, "waves.plan", n, 1, t_plan).against(&base).scope("planning only"));
+    reporter.push(
+        Measurement::new(&name, "waves.plan", n, 1, t_plan)
+            .against(&base)
+            .scope("planning only"),
+    );
 
     let mut stats = ScheduleStats {
         bench: "schedule.stats".into(),
@@ -91,12 +95,20 @@ pub fn run(params: &ScheduleParams, reporter: &mut Reporter) -> anyhow::Result<S
     for &threads in &params.threads {
         on_threads(threads, || -> anyhow::Result<()> {
             reporter.step(&format!("declared waves, {threads} threads"));
-            check("declared waves", &execute_waves(state, block, &sets, &waves)?, &serial)?;
+            check(
+                "declared waves",
+                &execute_waves(state, block, &sets, &waves)?,
+                &serial,
+            )?;
             let t = best_of(budget, 3, || {
                 let waves = plan(&sets);
                 std::hint::black_box(execute_waves(state, block, &sets, &waves).expect("checked"));
             });
-            reporter.push(Measurement::new(&name, "waves", n, threads, t).against(&base).scope("plan+execute"));
+            reporter.push(
+                Measurement::new(&name, "waves", n, threads, t)
+                    .against(&base)
+                    .scope("plan+execute"),
+            );
 
             reporter.step(&format!("Block-STM, {threads} threads"));
             let config = BlockStmConfig::default();

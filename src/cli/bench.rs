@@ -69,7 +69,13 @@ fn run_schedule(args: ScheduleArgs, json: bool) -> anyhow::Result<()> {
         return Err(InputError("--threads: a thread count must be at least 1".into()).into());
     }
     let params = ScheduleParams {
-        spec: Spec { kind, accounts: args.accounts, pools: args.pools, txs: args.txs, seed: args.seed },
+        spec: Spec {
+            kind,
+            accounts: args.accounts,
+            pools: args.pools,
+            txs: args.txs,
+            seed: args.seed,
+        },
         budget: Duration::from_millis(args.budget_ms),
         threads,
     };

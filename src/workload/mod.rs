@@ -99,34 +99,55 @@ const RESERVE: u128 = 1_000_000_000_000_000;
 pub fn generate(spec: &Spec) -> Workload {
     let mut rng = StdRng::seed_from_u64(spec.seed);
     let faults = spec.kind != Kind::Chain;
-    let mut g = Gen { rng: &mut rng, nonces: Vec::new(), state: MemStore::new(), faults };
+    let mut g = Gen {
+        rng: &mut rng,
+        nonces: Vec::new(),
+        state: MemStore::new(),
+        faults,
+    };
     let block = match spec.kind {
         Kind::P2p => {
             let n = spec.accounts.max(1);
             g.fund(n);
-            (0..spec.txs).map(|_| g.transfer(|r| r.random_range(0..n), |r| r.random_range(0..n))).collect()
+            (0..spec.txs)
+                .map(|_| g.transfer(|r| r.random_range(0..n), |r| r.random_range(0..n)))
+                .collect()
         }
         Kind::Zipf => {
             let n = spec.accounts.max(1);
             g.fund(n);
             let zipf = Zipf::new(n, 1.0);
-            (0..spec.txs).map(|_| g.transfer(|r| zipf.sample(r), |r| zipf.sample(r))).collect()
+            (0..spec.txs)
+                .map(|_| g.transfer(|r| zipf.sample(r), |r| zipf.sample(r)))
+                .collect()
         }
         Kind::Swaps => {
             let n = spec.accounts.max(1);
             let pools = spec.pools.max(1);
             g.fund(n);
             for p in 0..pools {
-                g.state.insert(pool(p), Account { balance: RESERVE, aux: RESERVE, nonce: 0 });
+                g.state.insert(
+                    pool(p),
+                    Account {
+                        balance: RESERVE,
+                        aux: RESERVE,
+                        nonce: 0,
+                    },
+                );
             }
             (0..spec.txs).map(|_| g.swap(n, pools)).collect()
         }
         Kind::Chain => {
             g.fund(spec.txs + 1);
-            (0..spec.txs).map(|k| g.transfer(|_| k, |_| k + 1)).collect()
+            (0..spec.txs)
+                .map(|k| g.transfer(|_| k, |_| k + 1))
+                .collect()
         }
     };
-    Workload { state: g.state, block }
+    Workload {
+        state: g.state,
+        block,
+    }
 }
 
 struct Gen<'a> {
@@ -140,7 +161,14 @@ impl Gen<'_> {
     fn fund(&mut self, n: usize) {
         self.nonces = vec![0; n];
         for i in 0..n {
-            self.state.insert(account(i), Account { balance: BALANCE, aux: BALANCE, nonce: 0 });
+            self.state.insert(
+                account(i),
+                Account {
+                    balance: BALANCE,
+                    aux: BALANCE,
+                    nonce: 0,
+                },
+            );
         }
     }
 
@@ -172,16 +200,30 @@ impl Gen<'_> {
         let to = to(self.rng);
         let amount = self.amount();
         let (nonce, fee) = self.nonce_and_fee(from);
-        NativeTx::Transfer(Transfer { from: account(from), to: account(to), amount, nonce, fee })
+        NativeTx::Transfer(Transfer {
+            from: account(from),
+            to: account(to),
+            amount,
+            nonce,
+            fee,
+        })
     }
 
     fn swap(&mut self, users: usize, pools: usize) -> NativeTx {
         let user = self.rng.random_range(0..users);
         let p = self.rng.random_range(0..pools);
         let amount_in = self.amount();
-        let direction = if self.rng.random_bool(0.5) { Direction::AToB } else { Direction::BToA };
+        let direction = if self.rng.random_bool(0.5) {
+            Direction::AToB
+        } else {
+            Direction::BToA
+        };
         // 5 % ask for more than the pool can give: slippage failures.
-        let min_out = if self.rng.random_range(0..20) == 0 { amount_in * 2 } else { 0 };
+        let min_out = if self.rng.random_range(0..20) == 0 {
+            amount_in * 2
+        } else {
+            0
+        };
         let (nonce, fee) = self.nonce_and_fee(user);
         NativeTx::Swap(Swap {
             user: account(user),

@@ -137,30 +137,27 @@ fn fail(hash: Felt, fee: u64, writes: Vec<(Address, Account)>, e: ExecError) -> 
     }
 }
 
-/// Checks the nonce and charges the fee: the sender after both, or the
-/// failed output (no effects).
+/// Checks the nonce and charges the fee: the sender after both, or why the
+/// transaction fails with no effects.
 fn charge(
-    hash: Felt,
     address: Address,
     mut sender: Account,
     nonce: u64,
     fee: u64,
-) -> Result<Account, TxOutput> {
+) -> Result<Account, ExecError> {
     if sender.nonce != nonce {
-        let e = ExecError::BadNonce {
+        return Err(ExecError::BadNonce {
             account: address,
             expected: sender.nonce,
             got: nonce,
-        };
-        return Err(fail(hash, 0, Vec::new(), e));
+        });
     }
     if sender.balance < u128::from(fee) {
-        let e = ExecError::InsufficientBalance {
+        return Err(ExecError::InsufficientBalance {
             account: address,
             need: fee.into(),
             have: sender.balance,
-        };
-        return Err(fail(hash, 0, Vec::new(), e));
+        });
     }
     sender.balance -= u128::from(fee);
     sender.nonce += 1;
@@ -178,9 +175,9 @@ impl Transfer {
             Felt::from(self.fee),
         ]);
         let sender = view.read(&self.from)?;
-        let mut sender = match charge(hash, self.from, sender, self.nonce, self.fee) {
+        let mut sender = match charge(self.from, sender, self.nonce, self.fee) {
             Ok(s) => s,
-            Err(out) => return Ok(out),
+            Err(e) => return Ok(fail(hash, 0, Vec::new(), e)),
         };
         if sender.balance < self.amount {
             let e = ExecError::InsufficientBalance {
@@ -240,9 +237,9 @@ impl Swap {
             Felt::from(self.fee),
         ]);
         let user = view.read(&self.user)?;
-        let mut user = match charge(hash, self.user, user, self.nonce, self.fee) {
+        let mut user = match charge(self.user, user, self.nonce, self.fee) {
             Ok(u) => u,
-            Err(out) => return Ok(out),
+            Err(e) => return Ok(fail(hash, 0, Vec::new(), e)),
         };
         let fee_only =
             |user: Account, e: ExecError| fail(hash, self.fee, vec![(self.user, user)], e);

@@ -207,14 +207,23 @@ pub fn execute_optimistic<T: Transaction, S: StateRead, B: WaveBackend>(
         let mut carry: BTreeSet<u32> = BTreeSet::new();
         while let Some(j) = check.pop_first() {
             stats.validations += 1;
-            let snapshot = Snapshot { base: state, versions: &versions };
+            let snapshot = Snapshot {
+                base: state,
+                versions: &versions,
+            };
             let verdict = validate(j, &recorded, &status, &snapshot, &readers);
             let was = std::mem::replace(&mut status[j as usize], verdict);
             if was == Status::Valid && verdict != Status::Valid {
                 // Later transactions can no longer count on it: look at the
                 // readers of what it wrote or read again.
                 let rec = recorded[j as usize].as_ref().expect("executed");
-                for a in rec.output.writes.iter().map(|w| &w.0).chain(rec.reads.iter().map(|r| &r.0)) {
+                for a in rec
+                    .output
+                    .writes
+                    .iter()
+                    .map(|w| &w.0)
+                    .chain(rec.reads.iter().map(|r| &r.0))
+                {
                     readers_after(j, a, &versions, &readers, &mut check);
                 }
             }
@@ -247,7 +256,9 @@ fn validate(
     snapshot: &Snapshot<'_>,
     readers: &AHashMap<Address, BTreeSet<u32>>,
 ) -> Status {
-    let rec = recorded[j as usize].as_ref().expect("executed before validated");
+    let rec = recorded[j as usize]
+        .as_ref()
+        .expect("executed before validated");
     let mut verdict = Status::Valid;
     for (a, seen) in &rec.reads {
         let (writer, now) = snapshot.lookup(a, j);
@@ -256,7 +267,9 @@ fn validate(
         }
         let since = writer.map_or(0, |w| w + 1);
         let unsettled = readers.get(a).is_some_and(|r| {
-            r.range(since..j).rev().any(|&p| status[p as usize] != Status::Valid)
+            r.range(since..j)
+                .rev()
+                .any(|&p| status[p as usize] != Status::Valid)
         });
         if unsettled {
             return Status::Dependent;
@@ -276,8 +289,10 @@ fn readers_after(
     readers: &AHashMap<Address, BTreeSet<u32>>,
     check: &mut BTreeSet<u32>,
 ) {
-    let next_writer =
-        versions.get(a).and_then(|m| m.range(i + 1..).next()).map_or(u32::MAX, |(&w, _)| w);
+    let next_writer = versions
+        .get(a)
+        .and_then(|m| m.range(i + 1..).next())
+        .map_or(u32::MAX, |(&w, _)| w);
     if let Some(r) = readers.get(a) {
         check.extend(r.range(i + 1..=next_writer));
     }

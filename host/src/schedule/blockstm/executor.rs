@@ -124,7 +124,7 @@ fn worker<T: Transaction, S: StateRead + ?Sized>(sh: &Shared<'_, T, S>) {
                 let t = sh.scheduler.next_task();
                 if t.is_none() {
                     idle += 1;
-                    if idle % 16 == 0 {
+                    if idle.is_multiple_of(16) {
                         std::thread::yield_now();
                     } else {
                         std::hint::spin_loop();
