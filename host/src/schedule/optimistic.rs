@@ -11,7 +11,7 @@
 //!    value it read equals what the map holds at its position (the latest
 //!    write below it, or the pre-block state). One that read from a
 //!    transaction still waiting to run or to be validated is a *dependent*:
-//!    it waits, and is validated once that transaction has settled. One that
+//!    it is parked on that transaction and validated once it has settled. One that
 //!    read a settled but different value is *invalidated* and forms the next
 //!    wave.
 //! 4. The next wave runs against the map (each transaction sees the values at
@@ -178,6 +178,8 @@ pub fn execute_optimistic<T: Transaction, S: StateRead, B: WaveBackend>(
     let mut status = vec![Status::Pending; n];
     let mut wave: Vec<u32> = (0..n as u32).collect();
     let mut check: BTreeSet<u32> = BTreeSet::new();
+    // Dependents parked on the transaction they wait for.
+    let mut waiting: AHashMap<u32, Vec<u32>> = AHashMap::new();
 
     while !wave.is_empty() || !check.is_empty() {
         if !wave.is_empty() {
@@ -204,14 +206,13 @@ pub fn execute_optimistic<T: Transaction, S: StateRead, B: WaveBackend>(
             }
         }
         wave = Vec::new();
-        let mut carry: BTreeSet<u32> = BTreeSet::new();
         while let Some(j) = check.pop_first() {
             stats.validations += 1;
             let snapshot = Snapshot {
                 base: state,
                 versions: &versions,
             };
-            let verdict = validate(j, &recorded, &status, &snapshot, &readers);
+            let (verdict, blocker) = validate(j, &recorded, &status, &snapshot, &readers);
             let was = std::mem::replace(&mut status[j as usize], verdict);
             if was == Status::Valid && verdict != Status::Valid {
                 // Later transactions can no longer count on it: look at the
@@ -227,15 +228,16 @@ pub fn execute_optimistic<T: Transaction, S: StateRead, B: WaveBackend>(
                     readers_after(j, a, &versions, &readers, &mut check);
                 }
             }
-            match verdict {
-                Status::Valid => {}
-                Status::Pending => wave.push(j),
-                Status::Dependent => {
-                    carry.insert(j);
+            match (verdict, blocker) {
+                (Status::Valid, _) => {
+                    // Settled: what waited on it is validated now (all later).
+                    check.extend(waiting.remove(&j).unwrap_or_default());
                 }
+                (Status::Pending, _) => wave.push(j),
+                (Status::Dependent, Some(b)) => waiting.entry(b).or_default().push(j),
+                (Status::Dependent, None) => unreachable!("a dependent names its blocker"),
             }
         }
-        check = carry; // the dependents: validated again after the wave
     }
     let outputs = recorded
         .into_iter()
@@ -255,30 +257,30 @@ fn validate(
     status: &[Status],
     snapshot: &Snapshot<'_>,
     readers: &AHashMap<Address, BTreeSet<u32>>,
-) -> Status {
+) -> (Status, Option<u32>) {
     let rec = recorded[j as usize]
         .as_ref()
         .expect("executed before validated");
     let mut verdict = Status::Valid;
     for (a, seen) in &rec.reads {
         let (writer, now) = snapshot.lookup(a, j);
-        if writer.is_some_and(|w| status[w as usize] != Status::Valid) {
-            return Status::Dependent;
+        if let Some(w) = writer.filter(|&w| status[w as usize] != Status::Valid) {
+            return (Status::Dependent, Some(w));
         }
         let since = writer.map_or(0, |w| w + 1);
-        let unsettled = readers.get(a).is_some_and(|r| {
+        let unsettled = readers.get(a).and_then(|r| {
             r.range(since..j)
                 .rev()
-                .any(|&p| status[p as usize] != Status::Valid)
+                .find(|&&p| status[p as usize] != Status::Valid)
         });
-        if unsettled {
-            return Status::Dependent;
+        if let Some(&p) = unsettled {
+            return (Status::Dependent, Some(p));
         }
         if now != *seen {
             verdict = Status::Pending;
         }
     }
-    verdict
+    (verdict, None)
 }
 
 /// Sends the readers of `a` after `i`, up to the next writer, to validation.
