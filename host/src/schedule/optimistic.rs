@@ -198,6 +198,7 @@ pub fn execute_optimistic<T: Transaction, S: StateRead, B: WaveBackend>(
                     &rec,
                     &mut versions,
                     &mut readers,
+                    &status,
                     &mut check,
                 );
                 recorded[i as usize] = Some(rec);
@@ -225,7 +226,7 @@ pub fn execute_optimistic<T: Transaction, S: StateRead, B: WaveBackend>(
                     .map(|w| &w.0)
                     .chain(rec.reads.iter().map(|r| &r.0))
                 {
-                    readers_after(j, a, &versions, &readers, &mut check);
+                    readers_after(j, a, &versions, &readers, &status, &mut check);
                 }
             }
             match (verdict, blocker) {
@@ -283,12 +284,15 @@ fn validate(
     (verdict, None)
 }
 
-/// Sends the readers of `a` after `i`, up to the next writer, to validation.
+/// Sends the valid readers of `a` after `i`, up to the next writer, to
+/// validation (the others are about to run again, or parked on a blocker
+/// and validated when it settles).
 fn readers_after(
     i: u32,
     a: &Address,
     versions: &AHashMap<Address, BTreeMap<u32, Account>>,
     readers: &AHashMap<Address, BTreeSet<u32>>,
+    status: &[Status],
     check: &mut BTreeSet<u32>,
 ) {
     let next_writer = versions
@@ -296,7 +300,10 @@ fn readers_after(
         .and_then(|m| m.range(i + 1..).next())
         .map_or(u32::MAX, |(&w, _)| w);
     if let Some(r) = readers.get(a) {
-        check.extend(r.range(i + 1..=next_writer));
+        check.extend(
+            r.range(i + 1..=next_writer)
+                .filter(|&&k| status[k as usize] == Status::Valid),
+        );
     }
 }
 
@@ -309,6 +316,7 @@ fn apply(
     new: &Recorded,
     versions: &mut AHashMap<Address, BTreeMap<u32, Account>>,
     readers: &mut AHashMap<Address, BTreeSet<u32>>,
+    status: &[Status],
     check: &mut BTreeSet<u32>,
 ) {
     let mut changed: Vec<Address> = Vec::new();
@@ -338,12 +346,6 @@ fn apply(
         readers.entry(*a).or_default().insert(i);
     }
     for a in changed {
-        let next_writer = versions
-            .get(&a)
-            .and_then(|m| m.range(i + 1..).next())
-            .map_or(u32::MAX, |(&w, _)| w);
-        if let Some(r) = readers.get(&a) {
-            check.extend(r.range(i + 1..=next_writer));
-        }
+        readers_after(i, &a, versions, readers, status, check);
     }
 }
