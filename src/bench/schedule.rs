@@ -1,13 +1,19 @@
 //! `bench schedule`: serial execution against declared waves, Block-STM and
 //! optimistic waves on one workload, in the same run. Every mode's result is
-//! checked against the serial one before its figure counts.
+//! checked against the serial one before its figure counts. A `ceiling`
+//! figure (every transaction against the pre-block state in parallel,
+//! conflicts ignored) shows what the cores of the machine allow at all.
 
 use super::{best_of, on_threads, Measurement, Reporter};
-use crate::host::exec::{execute_serial, BlockOutput};
+use crate::host::exec::{
+    execute_serial, Account, Address, BlockOutput, Blocked, StateView, Transaction,
+};
 use crate::host::schedule::blockstm::{execute_block_stm, BlockStmConfig};
 use crate::host::schedule::optimistic::{execute_optimistic, CpuWaves};
 use crate::host::schedule::waves::{declared_sets, execute_waves, plan};
+use crate::host::state::{MemStore, StateRead};
 use crate::workload::{generate, Spec};
+use rayon::prelude::*;
 use serde::Serialize;
 use std::time::Duration;
 
@@ -45,6 +51,25 @@ pub struct ScheduleStats {
     pub optimistic_waves: u64,
     /// Optimistic re-executions.
     pub optimistic_re_executions: u64,
+}
+
+/// A base-state view for [`ceiling`].
+struct Base<'a>(&'a MemStore);
+
+impl StateView for Base<'_> {
+    fn read(&mut self, address: &Address) -> Result<Account, Blocked> {
+        Ok(self.0.get(address))
+    }
+}
+
+/// Every transaction against the pre-block state in parallel, nothing
+/// committed: what the machine's cores allow with no scheduling at all (an
+/// upper bound for every mode; not a valid block result).
+fn ceiling<T: Transaction>(state: &MemStore, block: &[T]) -> usize {
+    block
+        .par_iter()
+        .map(|t| t.execute(&mut Base(state)).map_or(0, |o| o.writes.len()))
+        .sum()
 }
 
 fn check(mode: &str, got: &BlockOutput, serial: &BlockOutput) -> anyhow::Result<()> {
@@ -94,6 +119,16 @@ pub fn run(params: &ScheduleParams, reporter: &mut Reporter) -> anyhow::Result<S
     };
     for &threads in &params.threads {
         on_threads(threads, || -> anyhow::Result<()> {
+            reporter.step(&format!("ceiling, {threads} threads"));
+            let t = best_of(budget, 3, || {
+                std::hint::black_box(ceiling(state, block));
+            });
+            reporter.push(
+                Measurement::new(&name, "ceiling", n, threads, t)
+                    .against(&base)
+                    .scope("no conflicts honoured"),
+            );
+
             reporter.step(&format!("declared waves, {threads} threads"));
             check(
                 "declared waves",

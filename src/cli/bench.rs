@@ -79,7 +79,7 @@ fn run_schedule(args: ScheduleArgs, json: bool) -> anyhow::Result<()> {
         budget: Duration::from_millis(args.budget_ms),
         threads,
     };
-    let mut reporter = Reporter::new(json, 2 + 3 * params.threads.len() as u64);
+    let mut reporter = Reporter::new(json, 2 + 4 * params.threads.len() as u64);
     let stats = schedule::run(&params, &mut reporter)?;
     reporter.finish();
     if json {
