@@ -312,3 +312,125 @@ impl Swap {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exec::execute_serial;
+    use crate::state::MemStore;
+
+    fn store(accounts: &[(u64, Account)]) -> MemStore {
+        let mut s = MemStore::new();
+        for (a, acc) in accounts {
+            s.insert(Felt::from(*a), *acc);
+        }
+        s
+    }
+
+    fn acc(balance: u128, aux: u128, nonce: u64) -> Account {
+        Account {
+            balance,
+            aux,
+            nonce,
+        }
+    }
+
+    fn transfer(from: u64, to: u64, amount: u128, nonce: u64, fee: u64) -> NativeTx {
+        NativeTx::Transfer(Transfer {
+            from: Felt::from(from),
+            to: Felt::from(to),
+            amount,
+            nonce,
+            fee,
+        })
+    }
+
+    #[test]
+    fn transfer_moves_funds_and_burns_the_fee() {
+        let s = store(&[(1, acc(100, 0, 0))]);
+        let out = execute_serial(&s, &[transfer(1, 2, 30, 0, 5)]);
+        assert_eq!(out.receipts[0].status, Ok(()));
+        assert_eq!(out.receipts[0].fee, 5);
+        assert_eq!(out.delta[&Felt::from(1)], acc(65, 0, 1));
+        assert_eq!(out.delta[&Felt::from(2)], acc(30, 0, 0));
+    }
+
+    #[test]
+    fn wrong_nonce_or_unpaid_fee_changes_nothing() {
+        let s = store(&[(1, acc(100, 0, 3))]);
+        let out = execute_serial(&s, &[transfer(1, 2, 30, 2, 5), transfer(1, 2, 0, 3, 500)]);
+        assert!(matches!(
+            out.receipts[0].status,
+            Err(ExecError::BadNonce {
+                expected: 3,
+                got: 2,
+                ..
+            })
+        ));
+        assert!(matches!(
+            out.receipts[1].status,
+            Err(ExecError::InsufficientBalance { .. })
+        ));
+        assert_eq!(out.receipts[1].fee, 0);
+        assert!(out.delta.is_empty());
+    }
+
+    #[test]
+    fn overdraw_charges_fee_and_nonce_only() {
+        let s = store(&[(1, acc(100, 0, 0))]);
+        let out = execute_serial(&s, &[transfer(1, 2, 96, 0, 5)]);
+        assert!(matches!(
+            out.receipts[0].status,
+            Err(ExecError::InsufficientBalance {
+                need: 96,
+                have: 95,
+                ..
+            })
+        ));
+        assert_eq!(out.delta.len(), 1);
+        assert_eq!(out.delta[&Felt::from(1)], acc(95, 0, 1));
+    }
+
+    #[test]
+    fn self_transfer_only_pays_the_fee() {
+        let s = store(&[(1, acc(100, 0, 0))]);
+        let out = execute_serial(&s, &[transfer(1, 1, 50, 0, 5)]);
+        assert_eq!(out.receipts[0].status, Ok(()));
+        assert_eq!(out.delta[&Felt::from(1)], acc(95, 0, 1));
+    }
+
+    #[test]
+    fn swap_keeps_the_constant_product_and_checks_slippage() {
+        let s = store(&[(1, acc(10_000, 0, 0)), (9, acc(1_000_000, 1_000_000, 0))]);
+        let swap = |min_out, nonce| {
+            NativeTx::Swap(Swap {
+                user: Felt::from(1),
+                pool: Felt::from(9),
+                amount_in: 1000,
+                direction: Direction::AToB,
+                min_out,
+                nonce,
+                fee: 10,
+            })
+        };
+        let out = execute_serial(&s, &[swap(0, 0), swap(10_000, 1)]);
+        // 1e6 * 1000 * 997 / (1e6 * 1000 + 1000 * 997) = 996
+        assert_eq!(out.receipts[0].status, Ok(()));
+        let pool = out.delta[&Felt::from(9)];
+        assert_eq!((pool.balance, pool.aux), (1_001_000, 1_000_000 - 996));
+        assert!(pool.balance * pool.aux >= 1_000_000 * 1_000_000);
+        assert!(matches!(
+            out.receipts[1].status,
+            Err(ExecError::Slippage {
+                min_out: 10_000,
+                ..
+            })
+        ));
+        // The failed swap still paid its fee and advanced the nonce.
+        assert_eq!(
+            out.delta[&Felt::from(1)],
+            acc(10_000 - 10 - 1000 - 10, 996, 2)
+        );
+        assert_ne!(out.receipts[0].hash, out.receipts[1].hash);
+    }
+}
