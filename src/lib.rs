@@ -8,3 +8,4 @@ pub use wavelane_kernels as kernels;
 pub use wavelane_kernels::{Backend, Felt};
 
 pub mod bench;
+pub mod workload;

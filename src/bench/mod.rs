@@ -5,6 +5,7 @@
 
 pub mod field;
 pub mod hash;
+pub mod schedule;
 pub mod vm;
 
 use serde::Serialize;

@@ -3,11 +3,14 @@
 //! With no kernel named it runs every kernel family with sizes that finish
 //! in about a minute and prints one table.
 
+use crate::cli::InputError;
 use clap::{Args, Subcommand, ValueEnum};
 use std::time::Duration;
 use wavelane::bench::field::FieldBench;
+use wavelane::bench::schedule::{self, ScheduleParams, ScheduleStats};
 use wavelane::bench::{hash, vm, Reporter};
 use wavelane::kernels::{Backend, FieldOp};
+use wavelane::workload::{Kind, Spec};
 
 /// Arguments of `wavelane bench`.
 #[derive(Args)]
@@ -30,6 +33,30 @@ enum Kernel {
     Hash(HashArgs),
     /// Cairo VM steps per second vs cairo-vm.
     Vm(VmArgs),
+    /// Serial execution against declared waves, Block-STM and optimistic waves.
+    Schedule(ScheduleArgs),
+}
+
+#[derive(Args)]
+struct ScheduleArgs {
+    /// Workload: p2p, zipf, swaps or chain.
+    #[arg(long, default_value = "p2p")]
+    workload: String,
+    /// Accounts (traders, for swaps).
+    #[arg(long, default_value_t = 1000)]
+    accounts: usize,
+    /// Pools (swaps only).
+    #[arg(long, default_value_t = 4)]
+    pools: usize,
+    /// Transactions in the block.
+    #[arg(long, default_value_t = 10_000)]
+    txs: usize,
+    /// Thread counts, comma-separated (default: every core).
+    #[arg(long, value_delimiter = ',')]
+    threads: Vec<usize>,
+    /// Seed of the workload generator.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
 }
 
 #[derive(Args)]
@@ -73,6 +100,7 @@ enum Part {
     Field(FieldBench),
     Hash(hash::Options),
     Vm(Option<std::path::PathBuf>, Duration),
+    Schedule(ScheduleParams),
 }
 
 impl Part {
@@ -82,11 +110,21 @@ impl Part {
             Part::Hash(o) => hash::steps(o),
             Part::Vm(Some(_), _) => 2,
             Part::Vm(None, _) => 2 * vm::DEFAULT_PROGRAMS.len() as u64,
+            Part::Schedule(p) => 2 + 4 * p.threads.len() as u64,
         }
     }
 
-    fn run(&self, rep: &mut Reporter) -> anyhow::Result<()> {
+    /// Runs the part; the scheduler also returns its summary.
+    fn run(&self, rep: &mut Reporter) -> anyhow::Result<Option<ScheduleStats>> {
+        if let Part::Schedule(p) = self {
+            return schedule::run(p, rep).map(Some);
+        }
+        self.run_kernel(rep).map(|()| None)
+    }
+
+    fn run_kernel(&self, rep: &mut Reporter) -> anyhow::Result<()> {
         match self {
+            Part::Schedule(_) => unreachable!("handled in run"),
             Part::Field(f) => f.run(rep),
             Part::Hash(o) => hash::run(rep, o),
             Part::Vm(Some(path), budget) => {
@@ -124,17 +162,71 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
             vec![Part::Hash(hash::Options { algos, sizes: h.sizes, budget })]
         }
         Some(Kernel::Vm(v)) => vec![Part::Vm(v.program, budget)],
+        Some(Kernel::Schedule(s)) => vec![Part::Schedule(schedule_params(s, budget)?)],
         None => vec![
             Part::Field(FieldBench { budget, ..FieldBench::default() }),
             Part::Hash(hash::Options { sizes: vec![1 << 12], budget, ..hash::Options::default() }),
             Part::Vm(None, budget),
+            Part::Schedule(ScheduleParams {
+                spec: Spec { kind: Kind::P2p, accounts: 1000, pools: 4, txs: 10_000, seed: 1 },
+                budget,
+                threads: vec![all_cores()],
+            }),
         ],
     };
     let mut rep = Reporter::new(args.json, parts.iter().map(Part::steps).sum());
+    let mut summaries = Vec::new();
     for p in &parts {
-        p.run(&mut rep)?;
+        summaries.extend(p.run(&mut rep)?);
     }
     rep.finish();
+    for stats in summaries {
+        print_schedule_summary(&stats, args.json)?;
+    }
+    Ok(())
+}
+
+fn all_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+fn schedule_params(args: ScheduleArgs, budget: Duration) -> anyhow::Result<ScheduleParams> {
+    let kind: Kind = args.workload.parse().map_err(InputError)?;
+    let mut threads = args.threads;
+    if threads.is_empty() {
+        threads.push(all_cores());
+    }
+    if threads.contains(&0) {
+        return Err(InputError("--threads: a thread count must be at least 1".into()).into());
+    }
+    Ok(ScheduleParams {
+        spec: Spec { kind, accounts: args.accounts, pools: args.pools, txs: args.txs, seed: args.seed },
+        budget,
+        threads,
+    })
+}
+
+/// The scheduler's counts: a line after the table, or one JSON object with
+/// `"bench": "schedule.summary"`.
+fn print_schedule_summary(stats: &ScheduleStats, json: bool) -> anyhow::Result<()> {
+    if json {
+        let mut v = serde_json::to_value(stats)?;
+        if let Some(map) = v.as_object_mut() {
+            map.insert("bench".into(), "schedule.summary".into());
+        }
+        println!("{v}");
+    } else {
+        println!(
+            "declared waves: {} (planning {:.2}% of serial) | Block-STM re-executions: {} (suspensions {}) | \
+             optimistic waves: {}, re-executions: {}",
+            stats.declared_waves,
+            stats.planning_percent_of_serial,
+            stats.blockstm_re_executions,
+            stats.blockstm_suspensions,
+            stats.optimistic_waves,
+            stats.optimistic_re_executions
+        );
+    }
     Ok(())
 }
 

@@ -1,0 +1,185 @@
+//! The Block-STM worker loop.
+//!
+//! Every thread of the current rayon pool runs [`worker`]: take a task from
+//! the scheduler, execute or validate, and carry on with the follow-up task
+//! the scheduler hands back, until the scheduler says the segment is done.
+//! A block longer than [`BlockStmConfig::segment`] runs as consecutive
+//! segments on top of the previous ones' writes, which bounds the memory of
+//! the multi-version structures.
+
+use super::mvmemory::{MvMemory, MvRead, Origin, ReadDescriptor};
+use super::scheduler::{Scheduler, Task};
+use super::{TxnIdx, Version};
+use crate::exec::{Account, Address, BlockOutput, Blocked, StateView, Transaction, TxOutput};
+use crate::state::{Overlay, StateRead};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+/// Tuning of Block-STM.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BlockStmConfig {
+    /// Most transactions in flight at once; longer blocks run in segments.
+    pub segment: usize,
+}
+
+impl Default for BlockStmConfig {
+    fn default() -> BlockStmConfig {
+        BlockStmConfig { segment: 1 << 14 }
+    }
+}
+
+/// What a Block-STM run did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BlockStmStats {
+    /// Executions, including re-executions.
+    pub executions: u64,
+    /// Validations.
+    pub validations: u64,
+    /// Executions stopped by an ESTIMATE and parked on a dependency.
+    pub suspensions: u64,
+}
+
+impl BlockStmStats {
+    /// Executions beyond the first of each transaction.
+    pub fn re_executions(&self, n: usize) -> u64 {
+        self.executions.saturating_sub(n as u64)
+    }
+}
+
+/// Executes `block` with Block-STM on the threads of the current rayon pool.
+pub fn execute_block_stm<T: Transaction, S: StateRead + ?Sized>(
+    state: &S,
+    block: &[T],
+    config: &BlockStmConfig,
+) -> (BlockOutput, BlockStmStats) {
+    let mut out = BlockOutput::default();
+    let mut stats = BlockStmStats::default();
+    for segment in block.chunks(config.segment.max(1)) {
+        let base = Overlay { base: state, delta: &out.delta };
+        let (outputs, s) = run_segment(&base, segment);
+        stats.executions += s.executions;
+        stats.validations += s.validations;
+        stats.suspensions += s.suspensions;
+        for o in outputs {
+            out.push(o);
+        }
+    }
+    (out, stats)
+}
+
+struct Shared<'a, T, S: ?Sized> {
+    block: &'a [T],
+    base: &'a S,
+    mv: MvMemory,
+    scheduler: Scheduler,
+    outputs: Box<[Mutex<Option<TxOutput>>]>,
+    executions: AtomicU64,
+    validations: AtomicU64,
+    suspensions: AtomicU64,
+}
+
+fn run_segment<T: Transaction, S: StateRead + ?Sized>(base: &S, block: &[T]) -> (Vec<TxOutput>, BlockStmStats) {
+    let n = block.len();
+    let shared = Shared {
+        block,
+        base,
+        mv: MvMemory::new(n),
+        scheduler: Scheduler::new(n),
+        outputs: (0..n).map(|_| Mutex::new(None)).collect(),
+        executions: AtomicU64::new(0),
+        validations: AtomicU64::new(0),
+        suspensions: AtomicU64::new(0),
+    };
+    rayon::broadcast(|_| worker(&shared));
+    let stats = BlockStmStats {
+        executions: shared.executions.into_inner(),
+        validations: shared.validations.into_inner(),
+        suspensions: shared.suspensions.into_inner(),
+    };
+    let outputs = Vec::from(shared.outputs)
+        .into_iter()
+        .map(|o| o.into_inner().expect("no panics").expect("every transaction executed"))
+        .collect();
+    (outputs, stats)
+}
+
+fn worker<T: Transaction, S: StateRead + ?Sized>(sh: &Shared<'_, T, S>) {
+    let mut task: Option<Task> = None;
+    let mut idle = 0u32;
+    while !sh.scheduler.done() {
+        task = match task.take() {
+            Some(Task::Execute(v)) => try_execute(sh, v),
+            Some(Task::Validate(v)) => needs_reexecution(sh, v),
+            None => {
+                let t = sh.scheduler.next_task();
+                if t.is_none() {
+                    idle += 1;
+                    if idle.is_multiple_of(16) {
+                        std::thread::yield_now();
+                    } else {
+                        std::hint::spin_loop();
+                    }
+                }
+                t
+            }
+        };
+    }
+}
+
+/// A transaction's view of the multi-version memory, recording its reads.
+struct MvView<'a, S: ?Sized> {
+    mv: &'a MvMemory,
+    base: &'a S,
+    txn: TxnIdx,
+    reads: Vec<ReadDescriptor>,
+}
+
+impl<S: StateRead + ?Sized> StateView for MvView<'_, S> {
+    fn read(&mut self, address: &Address) -> Result<Account, Blocked> {
+        match self.mv.read(address, self.txn) {
+            MvRead::Version(v, value) => {
+                self.reads.push(ReadDescriptor { address: *address, origin: Origin::Version(v) });
+                Ok(value)
+            }
+            MvRead::Storage => {
+                self.reads.push(ReadDescriptor { address: *address, origin: Origin::Storage });
+                Ok(self.base.get(address))
+            }
+            MvRead::Estimate(blocking) => Err(Blocked(blocking)),
+        }
+    }
+}
+
+fn try_execute<T: Transaction, S: StateRead + ?Sized>(sh: &Shared<'_, T, S>, (txn, inc): Version) -> Option<Task> {
+    loop {
+        sh.executions.fetch_add(1, Ordering::Relaxed);
+        let mut view = MvView { mv: &sh.mv, base: sh.base, txn, reads: Vec::new() };
+        match sh.block[txn as usize].execute(&mut view) {
+            Err(Blocked(blocking)) => {
+                if sh.scheduler.add_dependency(txn, blocking) {
+                    sh.suspensions.fetch_add(1, Ordering::Relaxed);
+                    return None;
+                }
+                // `blocking` finished meanwhile: read again.
+            }
+            Ok(output) => {
+                let wrote_new = sh.mv.record((txn, inc), view.reads, &output.writes);
+                *sh.outputs[txn as usize].lock().expect("no panics") = Some(output);
+                return sh.scheduler.finish_execution(txn, inc, wrote_new);
+            }
+        }
+    }
+}
+
+fn needs_reexecution<T: Transaction, S: StateRead + ?Sized>(
+    sh: &Shared<'_, T, S>,
+    (txn, inc): Version,
+) -> Option<Task> {
+    sh.validations.fetch_add(1, Ordering::Relaxed);
+    let valid = sh.mv.validate_read_set(txn);
+    let aborted = !valid && sh.scheduler.try_validation_abort(txn, inc);
+    if aborted {
+        sh.mv.convert_writes_to_estimates(txn);
+    }
+    sh.scheduler.finish_validation(txn, aborted)
+}

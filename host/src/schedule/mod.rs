@@ -1,0 +1,89 @@
+//! Scheduling: deciding what can run side by side, with the serial result.
+//!
+//! Four ways to execute a block, all equal to [`crate::exec::execute_serial`]
+//! (same receipts, same final state) for every thread count:
+//!
+//! * **Declared waves** (`waves.rs`). When every transaction declares the
+//!   accounts it reads and writes, each goes into the earliest wave after
+//!   every earlier transaction it conflicts with. An index of each account's
+//!   last writer and readers since makes this one linear pass. Waves run in
+//!   order, each in parallel.
+//! * **Block building** (`builder.rs`). A leader orders its pool by priority
+//!   fee per compute unit and fills a block under three watermarks: the block
+//!   compute limit, a per-account write compute limit, and `LOAD_LIMIT` on
+//!   cold bytes (once spent, transactions touching only hot accounts still
+//!   fit). Every left-out transaction gets its reason.
+//! * **Block-STM** (`blockstm/`), for transactions without declared sets, on
+//!   CPU threads. Transactions execute optimistically against a
+//!   multi-version memory (`blockstm/mvmemory.rs`) holding, per account, the
+//!   value written by each transaction's latest *incarnation*. A read by
+//!   transaction `j` sees the highest writer below `j`, or storage; the read
+//!   set records which version was seen. Validation re-reads the set: a
+//!   different version means the incarnation is aborted, its writes turn
+//!   into ESTIMATE markers, and it runs again as incarnation `k + 1`. A
+//!   reader that meets an ESTIMATE stops at once and is parked on that
+//!   transaction's dependency list until it finishes (no wasted work on a
+//!   value known to be stale). The collaborative scheduler
+//!   (`blockstm/scheduler.rs`) hands out execution and validation tasks from
+//!   two shared indices; after an execution that wrote to no new account
+//!   only that transaction is validated again, otherwise validation resumes
+//!   from it, and only a transaction whose read set no longer validates runs
+//!   again. The worker loop is in `blockstm/executor.rs`; large blocks run as
+//!   consecutive segments so memory stays bounded.
+//! * **Optimistic waves** (`optimistic.rs`), for batch backends (the GPU).
+//!   Wave 0 runs every transaction against the pre-block state, recording
+//!   what it read. The host validates in block order; a transaction whose
+//!   reads differ from the values its predecessors now write is invalid and
+//!   forms the next wave, with the transactions depending on it following
+//!   once it settles. Repeat until every transaction is final. The batch is
+//!   executed through [`optimistic::WaveBackend`].
+//!
+//! The state of one transaction in Block-STM's scheduler:
+//!
+//! ```text
+//!                    next_task / try_incarnate
+//!   READY_TO_EXECUTE(k) ───────────────────────► EXECUTING(k)
+//!         ▲                                       │       │
+//!         │                       finish_execution│       │ read an ESTIMATE of
+//!         │                                       ▼       │ txn b: add_dependency
+//!         │ set_ready_status               EXECUTED(k)    │ (parked on b)
+//!         │ k ← k + 1                             │       │
+//!         │                    validation failed: │       │
+//!         │                   try_validation_abort│       │
+//!         │                                       ▼       ▼
+//!         └──────────────────────────────────── ABORTING(k)
+//!            finish_validation (after an abort), or b's
+//!            finish_execution resuming its dependents
+//! ```
+
+pub mod blockstm;
+pub mod builder;
+pub mod optimistic;
+pub mod waves;
+
+use crate::exec::Address;
+
+/// Errors of the scheduling modes.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ScheduleError {
+    /// A transaction has no declared access set (declared waves need one).
+    #[error("transaction {txn}: no declared read/write set")]
+    NotDeclared {
+        /// Index in the block.
+        txn: usize,
+    },
+    /// A transaction touched an account it did not declare.
+    #[error("transaction {txn}: touched undeclared account {account:#x}")]
+    Undeclared {
+        /// Index in the block.
+        txn: usize,
+        /// The account.
+        account: Address,
+    },
+    /// The waves given do not cover the block.
+    #[error("transaction {txn}: in no wave")]
+    NotScheduled {
+        /// Index in the block.
+        txn: usize,
+    },
+}

@@ -1,0 +1,78 @@
+//! Account state, as far as scheduling needs it: an in-memory store and the
+//! Cold LRU that tells hot accounts from cold ones. The tiered store (disk,
+//! RAM, GPU-resident slab) builds on these interfaces.
+//!
+//! * `mod.rs`: [`StateRead`] and [`MemStore`].
+//! * `cold.rs`: [`ColdLru`], the deterministic LRU of DESIGN.md's *Cold*.
+
+mod cold;
+
+pub use cold::ColdLru;
+
+use crate::exec::{Account, Address, BlockOutput};
+use ahash::AHashMap;
+
+/// Reading committed account state. Absent accounts read as default.
+pub trait StateRead: Sync {
+    /// The account at `address`.
+    fn get(&self, address: &Address) -> Account;
+}
+
+/// Accounts in a hash map.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MemStore {
+    accounts: AHashMap<Address, Account>,
+}
+
+impl MemStore {
+    /// An empty store.
+    pub fn new() -> MemStore {
+        MemStore::default()
+    }
+
+    /// Sets one account.
+    pub fn insert(&mut self, address: Address, account: Account) {
+        self.accounts.insert(address, account);
+    }
+
+    /// Commits a block's changes.
+    pub fn apply(&mut self, output: &BlockOutput) {
+        self.accounts.extend(output.delta.iter().map(|(k, v)| (*k, *v)));
+    }
+
+    /// Number of stored accounts.
+    pub fn len(&self) -> usize {
+        self.accounts.len()
+    }
+
+    /// Whether no account is stored.
+    pub fn is_empty(&self) -> bool {
+        self.accounts.is_empty()
+    }
+
+    /// All stored accounts, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (&Address, &Account)> {
+        self.accounts.iter()
+    }
+}
+
+impl StateRead for MemStore {
+    fn get(&self, address: &Address) -> Account {
+        self.accounts.get(address).copied().unwrap_or_default()
+    }
+}
+
+/// `base` with `delta` on top.
+pub(crate) struct Overlay<'a, S: ?Sized> {
+    pub(crate) base: &'a S,
+    pub(crate) delta: &'a AHashMap<Address, Account>,
+}
+
+impl<S: StateRead + ?Sized> StateRead for Overlay<'_, S> {
+    fn get(&self, address: &Address) -> Account {
+        match self.delta.get(address) {
+            Some(a) => *a,
+            None => self.base.get(address),
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! `bench schedule`: serial execution against declared waves, Block-STM and
+//! optimistic waves on one workload, in the same run. Every mode's result is
+//! checked against the serial one before its figure counts. A `ceiling`
+//! figure (every transaction against the pre-block state in parallel,
+//! conflicts ignored) shows what the cores of the machine allow at all.
+
+use super::{best_of, on_threads, Measurement, Reporter};
+use crate::host::exec::{execute_serial, Account, Address, BlockOutput, Blocked, StateView, Transaction};
+use crate::host::schedule::blockstm::{execute_block_stm, BlockStmConfig};
+use crate::host::schedule::optimistic::{execute_optimistic, CpuWaves};
+use crate::host::schedule::waves::{declared_sets, execute_waves, plan};
+use crate::host::state::{MemStore, StateRead};
+use crate::workload::{generate, Spec};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::time::Duration;
+
+/// What to measure.
+#[derive(Clone, Debug)]
+pub struct ScheduleParams {
+    /// The workload.
+    pub spec: Spec,
+    /// Thread counts to measure the parallel modes at (a scaling curve).
+    pub threads: Vec<usize>,
+    /// Time spent on each figure.
+    pub budget: Duration,
+}
+
+/// Counts that go with the figures: waves, re-executions, planning cost.
+#[derive(Clone, Debug, Serialize)]
+pub struct ScheduleStats {
+    /// Always `schedule.stats`.
+    pub bench: String,
+    /// The workload's name.
+    pub workload: String,
+    /// Transactions in the block.
+    pub txs: usize,
+    /// Accounts of the workload.
+    pub accounts: usize,
+    /// Waves of the declared-set schedule.
+    pub declared_waves: usize,
+    /// Planning the declared waves, as a percentage of serial execution.
+    pub planning_percent_of_serial: f64,
+    /// Block-STM re-executions (at the largest thread count).
+    pub blockstm_re_executions: u64,
+    /// Block-STM executions parked on an ESTIMATE.
+    pub blockstm_suspensions: u64,
+    /// Optimistic waves executed.
+    pub optimistic_waves: u64,
+    /// Optimistic re-executions.
+    pub optimistic_re_executions: u64,
+}
+
+/// A base-state view for [`ceiling`].
+struct Base<'a>(&'a MemStore);
+
+impl StateView for Base<'_> {
+    fn read(&mut self, address: &Address) -> Result<Account, Blocked> {
+        Ok(self.0.get(address))
+    }
+}
+
+/// Every transaction against the pre-block state in parallel, nothing
+/// committed: what the machine's cores allow with no scheduling at all (an
+/// upper bound for every mode; not a valid block result).
+fn ceiling<T: Transaction>(state: &MemStore, block: &[T]) -> usize {
+    block.par_iter().map(|t| t.execute(&mut Base(state)).map_or(0, |o| o.writes.len())).sum()
+}
+
+fn check(mode: &str, got: &BlockOutput, serial: &BlockOutput) -> anyhow::Result<()> {
+    anyhow::ensure!(got == serial, "{mode} differs from serial execution");
+    Ok(())
+}
+
+/// Measures every mode on `params.spec` and reports the figures.
+pub fn run(params: &ScheduleParams, reporter: &mut Reporter) -> anyhow::Result<ScheduleStats> {
+    let w = generate(&params.spec);
+    let (state, block) = (&w.state, &w.block[..]);
+    let n = block.len() as u64;
+    let name = format!("schedule.{}", params.spec.kind.name());
+    let budget = params.budget;
+
+    reporter.step("serial");
+    let serial = execute_serial(state, block);
+    let t_serial = best_of(budget, 3, || {
+        std::hint::black_box(execute_serial(state, block));
+    });
+    let base = Measurement::new(&name, "serial", n, 1, t_serial);
+    reporter.push(base.clone());
+
+    reporter.step("declared waves: planning");
+    let sets = declared_sets(block)?;
+    let waves = plan(&sets);
+    let t_plan = best_of(budget, 3, || {
+        std::hint::black_box(plan(&sets));
+    });
+    reporter.push(Measurement::new(&name, "waves.plan", n, 1, t_plan).against(&base).scope("planning only"));
+
+    let mut stats = ScheduleStats {
+        bench: "schedule.stats".into(),
+        workload: params.spec.kind.name().into(),
+        txs: block.len(),
+        accounts: params.spec.accounts,
+        declared_waves: waves.len(),
+        planning_percent_of_serial: 100.0 * t_plan / t_serial,
+        blockstm_re_executions: 0,
+        blockstm_suspensions: 0,
+        optimistic_waves: 0,
+        optimistic_re_executions: 0,
+    };
+    for &threads in &params.threads {
+        on_threads(threads, || -> anyhow::Result<()> {
+            reporter.step(&format!("ceiling, {threads} threads"));
+            let t = best_of(budget, 3, || {
+                std::hint::black_box(ceiling(state, block));
+            });
+            reporter
+                .push(Measurement::new(&name, "ceiling", n, threads, t).against(&base).scope("no conflicts honoured"));
+
+            reporter.step(&format!("declared waves, {threads} threads"));
+            check("declared waves", &execute_waves(state, block, &sets, &waves)?, &serial)?;
+            let t = best_of(budget, 3, || {
+                let waves = plan(&sets);
+                std::hint::black_box(execute_waves(state, block, &sets, &waves).expect("checked"));
+            });
+            reporter.push(Measurement::new(&name, "waves", n, threads, t).against(&base).scope("plan+execute"));
+
+            reporter.step(&format!("Block-STM, {threads} threads"));
+            let config = BlockStmConfig::default();
+            let (out, s) = execute_block_stm(state, block, &config);
+            check("Block-STM", &out, &serial)?;
+            stats.blockstm_re_executions = s.re_executions(block.len());
+            stats.blockstm_suspensions = s.suspensions;
+            let t = best_of(budget, 3, || {
+                std::hint::black_box(execute_block_stm(state, block, &config));
+            });
+            reporter.push(Measurement::new(&name, "block-stm", n, threads, t).against(&base));
+
+            reporter.step(&format!("optimistic waves, {threads} threads"));
+            let (out, s) = execute_optimistic(state, block, &CpuWaves);
+            check("optimistic waves", &out, &serial)?;
+            stats.optimistic_waves = s.waves;
+            stats.optimistic_re_executions = s.re_executions(block.len());
+            let t = best_of(budget, 3, || {
+                std::hint::black_box(execute_optimistic(state, block, &CpuWaves));
+            });
+            reporter.push(Measurement::new(&name, "optimistic", n, threads, t).against(&base));
+            Ok(())
+        })?;
+    }
+    Ok(stats)
+}
