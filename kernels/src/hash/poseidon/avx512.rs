@@ -35,6 +35,8 @@ use std::sync::OnceLock;
 
 /// Permutations per vector group.
 pub const LANES: usize = 8;
+/// Vector groups advanced together by `hash` and `hash_single`.
+const GROUPS: usize = 2;
 
 /// A group of [`LANES`] permutation states (state `i` is `block[i]`).
 pub type Block = [[Fe; 3]; LANES];
@@ -130,21 +132,38 @@ pub fn permute_block(block: &mut Block) -> bool {
 #[target_feature(enable = "avx512f,avx512ifma")]
 unsafe fn hash_ifma(a: &[Fe], b: Option<&[Fe]>, out: &mut [Fe]) {
     let k = consts();
-    for (i, (x, o)) in a.chunks_exact(LANES).zip(out.chunks_exact_mut(LANES)).enumerate() {
+    let init = |i: usize| {
+        let x = &a[i * LANES..(i + 1) * LANES];
         // SAFETY: each chunk is 8 `Fe` = 32 contiguous u64 (Fe is
         // repr(transparent) over [u64; 4]); the loads are unaligned.
         let w0 = unsafe { f::load8(x.as_ptr().cast()) };
-        let mut s = match b {
+        match b {
             Some(b) => {
                 let y = &b[i * LANES..(i + 1) * LANES];
                 // SAFETY: as above.
                 [w0, unsafe { f::load8(y.as_ptr().cast()) }, f::splat(&k.two)]
             }
             None => [w0, f::splat(&[0; 5]), f::splat(&k.one)],
-        };
+        }
+    };
+    let groups = out.len() / LANES;
+    let mut i = 0;
+    while i + GROUPS <= groups {
+        let mut s: [[Limbs8; 3]; GROUPS] = std::array::from_fn(|g| init(i + g));
         permute(&mut s, k);
+        for (g, w) in s.iter().enumerate() {
+            let o = &mut out[(i + g) * LANES..(i + g + 1) * LANES];
+            // SAFETY: as above, 32 writable u64.
+            unsafe { f::store8(o.as_mut_ptr().cast(), finish(w[0], k)) };
+        }
+        i += GROUPS;
+    }
+    for i in i..groups {
+        let mut s = [init(i)];
+        permute(&mut s, k);
+        let o = &mut out[i * LANES..(i + 1) * LANES];
         // SAFETY: as above, 32 writable u64.
-        unsafe { f::store8(o.as_mut_ptr().cast(), finish(s[0], k)) };
+        unsafe { f::store8(o.as_mut_ptr().cast(), finish(s[0][0], k)) };
     }
 }
 
@@ -161,10 +180,10 @@ unsafe fn permute_block_ifma(block: &mut Block) {
     }
     // SAFETY: each `words[j]` is 8 `Fe` = 32 contiguous u64.
     let mut s = unsafe {
-        [f::load8(words[0].as_ptr().cast()), f::load8(words[1].as_ptr().cast()), f::load8(words[2].as_ptr().cast())]
+        [[f::load8(words[0].as_ptr().cast()), f::load8(words[1].as_ptr().cast()), f::load8(words[2].as_ptr().cast())]]
     };
     permute(&mut s, k);
-    for (w, v) in words.iter_mut().zip(s) {
+    for (w, v) in words.iter_mut().zip(s[0]) {
         // SAFETY: as above, 32 writable u64.
         unsafe { f::store8(w.as_mut_ptr().cast(), finish(v, k)) };
     }
@@ -175,18 +194,26 @@ unsafe fn permute_block_ifma(block: &mut Block) {
     }
 }
 
-/// The Hades permutation of eight states whose words are tight or loose;
-/// the result is loose.
+/// The Hades permutation of `G` groups of eight states whose words are
+/// tight or loose; the result is loose. The groups are independent, so
+/// advancing them step by step in lock step lets the core overlap their
+/// products (a partial round is otherwise one long dependency chain).
 #[target_feature(enable = "avx512f,avx512ifma")]
 #[inline]
-fn permute(s: &mut [Limbs8; 3], k: &Consts) {
+fn permute<const G: usize>(s: &mut [[Limbs8; 3]; G], k: &Consts) {
     let half = FULL_ROUNDS / 2;
     for c in &k.full[..half] {
         full_round(s, c);
     }
     for c in &k.partial {
-        s[2] = sbox(s[2], c);
-        mix(s);
+        let x = s.map(|w| f::carry(f::add(w[2], f::splat(c))));
+        let x2 = x.map(|x| f::mont_mul8_lazy(x, x));
+        for ((w, x), x2) in s.iter_mut().zip(x).zip(x2) {
+            w[2] = f::mont_mul8_lazy(x2, x);
+        }
+        for w in s.iter_mut() {
+            mix(w);
+        }
     }
     for c in &k.full[half..] {
         full_round(s, c);
@@ -195,11 +222,15 @@ fn permute(s: &mut [Limbs8; 3], k: &Consts) {
 
 #[target_feature(enable = "avx512f,avx512ifma")]
 #[inline]
-fn full_round(s: &mut [Limbs8; 3], c: &[[u64; 5]; 3]) {
-    for (w, c) in s.iter_mut().zip(c) {
-        *w = sbox(*w, c);
+fn full_round<const G: usize>(s: &mut [[Limbs8; 3]; G], c: &[[u64; 5]; 3]) {
+    for w in s.iter_mut() {
+        for (w, c) in w.iter_mut().zip(c) {
+            *w = sbox(*w, c);
+        }
     }
-    mix(s);
+    for w in s.iter_mut() {
+        mix(w);
+    }
 }
 
 /// `(x + c)³` for a loose `x` and a biased constant `c`; the result is tight.
