@@ -218,6 +218,24 @@ pub(crate) fn add(a: Limbs8, b: Limbs8) -> Limbs8 {
     r
 }
 
+/// Limb-wise `a - b` (signed limbs, no carries, no reduction).
+#[target_feature(enable = "avx512f")]
+#[inline]
+pub(crate) fn sub(a: Limbs8, b: Limbs8) -> Limbs8 {
+    let mut r = a;
+    for (v, w) in r.iter_mut().zip(b) {
+        *v = _mm512_sub_epi64(*v, w);
+    }
+    r
+}
+
+/// Limb-wise `2·a` (signed limbs, no carries, no reduction).
+#[target_feature(enable = "avx512f")]
+#[inline]
+pub(crate) fn double(a: Limbs8) -> Limbs8 {
+    a.map(|v| _mm512_add_epi64(v, v))
+}
+
 /// Propagates carries through signed limbs: a non-negative value `< 2^260`
 /// comes out with limbs 0..3 in `[0, 2^52)` and limb 4 = value >> 208, the
 /// form [`mont_mul8_lazy`] takes.

@@ -30,7 +30,6 @@ use super::Params;
 use crate::field::avx512::{self as f, Limbs8};
 use crate::field::fe::P3;
 use crate::field::Fe;
-use std::arch::x86_64::*;
 use std::sync::OnceLock;
 
 /// Permutations per vector group.
@@ -247,16 +246,9 @@ fn sbox(x: Limbs8, c: &[u64; 5]) -> Limbs8 {
 #[target_feature(enable = "avx512f")]
 #[inline]
 fn mix(s: &mut [Limbs8; 3]) {
-    for k in 0..5 {
-        let (a, b, c) = (s[0][k], s[1][k], s[2][k]);
-        let t = _mm512_add_epi64(_mm512_add_epi64(a, b), c);
-        s[0][k] = _mm512_add_epi64(t, _mm512_slli_epi64::<1>(a));
-        s[1][k] = _mm512_sub_epi64(t, _mm512_slli_epi64::<1>(b));
-        s[2][k] = _mm512_sub_epi64(_mm512_sub_epi64(t, _mm512_slli_epi64::<1>(c)), c);
-    }
-    for w in s.iter_mut() {
-        *w = f::fold(*w);
-    }
+    let [a, b, c] = *s;
+    let t = f::add(f::add(a, b), c);
+    *s = [f::add(t, f::double(a)), f::sub(t, f::double(b)), f::sub(f::sub(t, f::double(c)), c)].map(|w| f::fold(w));
 }
 
 /// A loose word as canonical Montgomery-form limbs (`< p`): made tight
