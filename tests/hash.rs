@@ -218,3 +218,35 @@ fn length_mismatch_is_an_error() {
     assert!(poseidon::hash_batch(Backend::Scalar, &a, &a, &mut out).is_err());
     assert!(pedersen::hash_batch(Backend::Simd, &a, &a[..2], &mut out).is_err());
 }
+
+/// The AVX-512 IFMA Poseidon path called directly (not through the
+/// `WAVELANE_SIMD`-capped dispatch) against the scalar reference.
+#[test]
+#[cfg(target_arch = "x86_64")]
+fn poseidon_avx512_matches_scalar() {
+    use poseidon::avx512;
+    if !avx512::available() {
+        println!("SKIPPED: CPU lacks AVX-512 IFMA");
+        return;
+    }
+    let (a, b) = pairs(N, 6);
+    let (a, b) = (to_fe(&a), to_fe(&b));
+    let n = a.len();
+    let (mut want, mut got) = (vec![Fe::ZERO; n], vec![Fe::ZERO; n]);
+    poseidon::hash_batch(Backend::Scalar, &a, &b, &mut want).unwrap();
+    assert_eq!(avx512::hash(&a, &b, &mut got), n / avx512::LANES * avx512::LANES);
+    assert_eq!(got[..n / 8 * 8], want[..n / 8 * 8], "avx512 hash");
+    poseidon::hash_single_batch(Backend::Scalar, &a, &mut want).unwrap();
+    assert_eq!(avx512::hash_single(&a, &mut got), n / 8 * 8);
+    assert_eq!(got[..n / 8 * 8], want[..n / 8 * 8], "avx512 hash_single");
+    // The bare permutation, on states of three arbitrary words.
+    for (i, c) in a.chunks_exact(24).enumerate().take(N / 24) {
+        let mut block: avx512::Block = std::array::from_fn(|j| [c[3 * j], c[3 * j + 1], c[3 * j + 2]]);
+        let mut want = block;
+        for s in want.iter_mut() {
+            poseidon::scalar::permute(s);
+        }
+        assert!(avx512::permute_block(&mut block));
+        assert_eq!(block, want, "avx512 permute_block, block {i}");
+    }
+}

@@ -15,9 +15,14 @@ use std::arch::x86_64::*;
 
 const M52: i64 = (1 << 52) - 1;
 const M48: i64 = (1 << 48) - 1;
+const M43: i64 = (1 << 43) - 1;
 /// p's radix-2^52 limb 3 (`17·2^36`) and limb 4 (`2^43`).
 const C17: i64 = 17 << 36;
 const C43: i64 = 1 << 43;
+
+/// Eight field elements in radix 2^52: vector `k` holds limb `k` (bits
+/// `52k..52k + 52`) of all eight lanes.
+pub(crate) type Limbs8 = [__m512i; 5];
 
 /// Whether this CPU can run [`mul`]'s vector path.
 pub fn available() -> bool {
@@ -52,7 +57,7 @@ unsafe fn mul_ifma(a: &[Fe], b: &[Fe], out: &mut [Fe]) {
 
 /// Loads 8 elements (32 u64) and returns their radix-2^52 limbs.
 #[target_feature(enable = "avx512f")]
-unsafe fn load8(p: *const i64) -> [__m512i; 5] {
+pub(crate) unsafe fn load8(p: *const i64) -> Limbs8 {
     // SAFETY: the caller guarantees 32 readable u64 at `p`.
     let (z0, z1, z2, z3) = unsafe {
         (
@@ -87,7 +92,7 @@ unsafe fn load8(p: *const i64) -> [__m512i; 5] {
 
 /// Packs radix-2^52 limbs (each < 2^52, value < p) into 8 elements at `p`.
 #[target_feature(enable = "avx512f")]
-unsafe fn store8(p: *mut i64, r: [__m512i; 5]) {
+pub(crate) unsafe fn store8(p: *mut i64, r: Limbs8) {
     let l0 = _mm512_or_si512(r[0], _mm512_slli_epi64::<52>(r[1]));
     let l1 = _mm512_or_si512(_mm512_srli_epi64::<12>(r[1]), _mm512_slli_epi64::<40>(r[2]));
     let l2 = _mm512_or_si512(_mm512_srli_epi64::<24>(r[2]), _mm512_slli_epi64::<28>(r[3]));
@@ -109,9 +114,21 @@ unsafe fn store8(p: *mut i64, r: [__m512i; 5]) {
     }
 }
 
-/// Montgomery product of eight pairs in radix 2^52, fully reduced.
+/// Montgomery product of eight pairs in radix 2^52, fully reduced: inputs
+/// `< p`, or any `x, y < 2^255` whose product `x·y / 2^256 < p`.
 #[target_feature(enable = "avx512f,avx512ifma")]
-fn mont_mul8(x: [__m512i; 5], y: [__m512i; 5]) -> [__m512i; 5] {
+#[inline]
+pub(crate) fn mont_mul8(x: Limbs8, y: Limbs8) -> Limbs8 {
+    reduce_once(mont_mul8_lazy(x, y))
+}
+
+/// Montgomery product `x·y / 2^256 + m·p / 2^256` of eight pairs without the
+/// final subtraction. Inputs: limbs in `[0, 2^52)`, values `< 2^255`;
+/// the output has limbs in `[0, 2^52)` and value `< x·y / 2^256 + p`
+/// (`< 2^255` again, and `< 2p` when both inputs are `< 4p`).
+#[target_feature(enable = "avx512f,avx512ifma")]
+#[inline]
+pub(crate) fn mont_mul8_lazy(x: Limbs8, y: Limbs8) -> Limbs8 {
     let zero = _mm512_setzero_si512();
     let mut t = [zero; 11];
     for i in 0..5 {
@@ -147,8 +164,17 @@ fn mont_mul8(x: [__m512i; 5], y: [__m512i; 5]) -> [__m512i; 5] {
         r[k] =
             _mm512_or_si512(_mm512_srli_epi64::<48>(t[4 + k]), _mm512_and_si512(_mm512_slli_epi64::<4>(t[5 + k]), m52));
     }
-    // r < 2p: subtract p once where r ≥ p (signed limbs, arithmetic carries).
-    let pl = [_mm512_set1_epi64(1), zero, zero, c17, c43];
+    r
+}
+
+/// Subtracts p once from each lane holding a value in `[p, 2p)`.
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn reduce_once(r: Limbs8) -> Limbs8 {
+    let zero = _mm512_setzero_si512();
+    let m52 = _mm512_set1_epi64(M52);
+    // Signed limbs, arithmetic carries: d = r - p.
+    let pl = [_mm512_set1_epi64(1), zero, zero, _mm512_set1_epi64(C17), _mm512_set1_epi64(C43)];
     let mut d = [zero; 5];
     let mut carry = zero;
     for k in 0..5 {
@@ -162,4 +188,89 @@ fn mont_mul8(x: [__m512i; 5], y: [__m512i; 5]) -> [__m512i; 5] {
         out[k] = _mm512_mask_blend_epi64(keep_r, d[k], r[k]);
     }
     out
+}
+
+/// The radix-2^52 limbs of a 256-bit integer (little-endian u64 limbs).
+pub(crate) const fn limbs52(v: [u64; 4]) -> [u64; 5] {
+    let m = M52 as u64;
+    [v[0] & m, (v[0] >> 52 | v[1] << 12) & m, (v[1] >> 40 | v[2] << 24) & m, (v[2] >> 28 | v[3] << 36) & m, v[3] >> 16]
+}
+
+/// The same radix-2^52 constant in all eight lanes.
+#[target_feature(enable = "avx512f")]
+#[inline]
+pub(crate) fn splat(c: &[u64; 5]) -> Limbs8 {
+    let mut r = [_mm512_setzero_si512(); 5];
+    for (v, &l) in r.iter_mut().zip(c) {
+        *v = _mm512_set1_epi64(l as i64);
+    }
+    r
+}
+
+/// Limb-wise `a + b` (no carries, no reduction).
+#[target_feature(enable = "avx512f")]
+#[inline]
+pub(crate) fn add(a: Limbs8, b: Limbs8) -> Limbs8 {
+    let mut r = a;
+    for (v, w) in r.iter_mut().zip(b) {
+        *v = _mm512_add_epi64(*v, w);
+    }
+    r
+}
+
+/// Limb-wise `a - b` (signed limbs, no carries, no reduction).
+#[target_feature(enable = "avx512f")]
+#[inline]
+pub(crate) fn sub(a: Limbs8, b: Limbs8) -> Limbs8 {
+    let mut r = a;
+    for (v, w) in r.iter_mut().zip(b) {
+        *v = _mm512_sub_epi64(*v, w);
+    }
+    r
+}
+
+/// Limb-wise `2·a` (signed limbs, no carries, no reduction).
+#[target_feature(enable = "avx512f")]
+#[inline]
+pub(crate) fn double(a: Limbs8) -> Limbs8 {
+    a.map(|v| _mm512_add_epi64(v, v))
+}
+
+/// Propagates carries through signed limbs: a non-negative value `< 2^260`
+/// comes out with limbs 0..3 in `[0, 2^52)` and limb 4 = value >> 208, the
+/// form [`mont_mul8_lazy`] takes.
+#[target_feature(enable = "avx512f")]
+#[inline]
+pub(crate) fn carry(v: Limbs8) -> Limbs8 {
+    let m = _mm512_set1_epi64(M52);
+    let mut r = v;
+    for k in 0..4 {
+        r[k + 1] = _mm512_add_epi64(r[k + 1], _mm512_srai_epi64::<52>(r[k]));
+        r[k] = _mm512_and_si512(r[k], m);
+    }
+    r
+}
+
+/// A cheap partial reduction of signed limbs, all limbs at once (no carry
+/// chain): each limb keeps its low 52 bits and passes its (signed) carry up
+/// one limb; bits 251 and above (`q`) are folded back as
+/// `q·2^251 ≡ -q·(17·2^192 + 1)`. The value stays congruent mod p. For
+/// limbs 0..3 below 2^56 and limb 4 below 2^50 in magnitude, limbs 0..3
+/// come out below 2^53 in magnitude, limb 4 in `(-2^4, 2^43 + 2^4)`, and
+/// the value in `(-2^213, 2^251 + 2^213)`.
+#[target_feature(enable = "avx512f")]
+#[inline]
+pub(crate) fn fold(v: Limbs8) -> Limbs8 {
+    let m52 = _mm512_set1_epi64(M52);
+    let q = _mm512_srai_epi64::<43>(v[4]);
+    let q17 = _mm512_add_epi64(_mm512_slli_epi64::<40>(q), _mm512_slli_epi64::<36>(q)); // q·17·2^36
+    let lo = |x: __m512i| _mm512_and_si512(x, m52);
+    let hi = |x: __m512i| _mm512_srai_epi64::<52>(x);
+    [
+        _mm512_sub_epi64(lo(v[0]), q),
+        _mm512_add_epi64(lo(v[1]), hi(v[0])),
+        _mm512_add_epi64(lo(v[2]), hi(v[1])),
+        _mm512_sub_epi64(_mm512_add_epi64(lo(v[3]), hi(v[2])), q17),
+        _mm512_add_epi64(_mm512_and_si512(v[4], _mm512_set1_epi64(M43)), hi(v[3])),
+    ]
 }

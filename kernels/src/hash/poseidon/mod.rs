@@ -8,9 +8,11 @@
 //!   even length, and returns word 0.
 //!
 //! Files: [`constants`] (the official round constants), [`scalar`] (the
-//! reference permutation, shared with the other CPU path), [`simd`] (several
-//! permutations interleaved per thread, `bmi2`/`adx` code when the CPU has
-//! it, rayon across cores), [`gpu`] (`shaders/poseidon.wgsl`).
+//! reference permutation, shared with the other CPU path), [`simd`] (rayon
+//! across cores; per thread, eight permutations per AVX-512 IFMA vector
+//! group in `avx512` when the CPU has it, otherwise several scalar
+//! permutations interleaved, `bmi2`/`adx` code when available), [`gpu`]
+//! (`shaders/poseidon.wgsl`).
 //!
 //! The optimisation that matters most is in [`Params`]: the official
 //! constants add three words per round, but in a partial round only word 2
@@ -19,6 +21,8 @@
 //! partial round then costs one constant addition, one cube (two products)
 //! and the MDS mix, which for Starknet's matrix is additions only.
 
+#[cfg(target_arch = "x86_64")]
+pub mod avx512;
 pub mod constants;
 pub mod gpu;
 pub mod scalar;

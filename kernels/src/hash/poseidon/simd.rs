@@ -1,5 +1,7 @@
-//! SIMD Poseidon: several independent permutations interleaved per thread,
-//! rayon across cores for large batches.
+//! SIMD Poseidon: rayon across cores for large batches; per thread, eight
+//! permutations per vector group on AVX-512 IFMA ([`super::avx512`], chosen
+//! once per batch on [`SimdLevel::detect`]), the tail and other CPUs on
+//! several independent permutations interleaved.
 //!
 //! A 256-bit Montgomery product is a chain of 64×64-bit multiplications;
 //! AVX2 has only 32×32-bit vector multiplies, which measured slower than the
@@ -11,6 +13,7 @@
 //! products use `mulx` and flag-free carries.
 
 use super::scalar;
+use crate::backend::SimdLevel;
 use crate::field::Fe;
 use rayon::prelude::*;
 use std::sync::OnceLock;
@@ -83,27 +86,64 @@ fn permute_each(out: &mut [Fe], init: impl Fn(usize) -> [Fe; 3]) {
     }
 }
 
+/// Whether this batch takes the AVX-512 IFMA path.
+fn wide() -> bool {
+    SimdLevel::detect() == SimdLevel::Avx512
+}
+
 /// `out[i] = hash(a[i], b[i])`, as [`scalar::hash`].
 pub fn hash(a: &[Fe], b: &[Fe], out: &mut [Fe]) {
     let two = Fe::from_u64(2);
-    for_chunks(out, |start, o| permute_each(o, |i| [a[start + i], b[start + i], two]));
+    let wide = wide();
+    for_chunks(out, |start, o| {
+        let (a, b) = (&a[start..start + o.len()], &b[start..start + o.len()]);
+        let mut done = 0;
+        #[cfg(target_arch = "x86_64")]
+        if wide {
+            done = super::avx512::hash(a, b, o);
+        }
+        permute_each(&mut o[done..], |i| [a[done + i], b[done + i], two]);
+    });
 }
 
 /// `out[i] = hash_single(a[i])`, as [`scalar::hash_single`].
 pub fn hash_single(a: &[Fe], out: &mut [Fe]) {
-    for_chunks(out, |start, o| permute_each(o, |i| [a[start + i], Fe::ZERO, Fe::ONE]));
+    let wide = wide();
+    for_chunks(out, |start, o| {
+        let a = &a[start..start + o.len()];
+        let mut done = 0;
+        #[cfg(target_arch = "x86_64")]
+        if wide {
+            done = super::avx512::hash_single(a, o);
+        }
+        permute_each(&mut o[done..], |i| [a[done + i], Fe::ZERO, Fe::ONE]);
+    });
 }
 
 /// `out[i] = hash_many(msgs[i])`, as [`scalar::hash_many`]. Messages are
-/// taken [`LANES`] at a time; a lane whose message is shorter than the
-/// others' idles (its state is permuted but no longer read).
+/// taken eight (AVX-512 IFMA) or [`LANES`] at a time; a lane whose message
+/// is shorter than the others' idles (its state is permuted but no longer
+/// read).
 pub fn hash_many(msgs: &[&[Fe]], out: &mut [Fe]) {
+    let wide = wide();
     for_chunks(out, |start, o| {
         let msgs = &msgs[start..start + o.len()];
-        let mut groups = o.chunks_exact_mut(LANES);
         let mut base = 0;
+        #[cfg(target_arch = "x86_64")]
+        if wide {
+            use super::avx512;
+            for g in o.chunks_exact_mut(avx512::LANES) {
+                many_block(&msgs[base..base + avx512::LANES], g, |b| {
+                    if !avx512::permute_block(b) {
+                        scalar::permute_lanes(b);
+                    }
+                });
+                base += avx512::LANES;
+            }
+        }
+        let mut groups = o[base..].chunks_exact_mut(LANES);
         for g in groups.by_ref() {
-            many_block(&msgs[base..base + LANES], g);
+            many_block(&msgs[base..base + LANES], g, permute_block);
             base += LANES;
         }
         for (w, m) in groups.into_remainder().iter_mut().zip(&msgs[base..]) {
@@ -112,12 +152,13 @@ pub fn hash_many(msgs: &[&[Fe]], out: &mut [Fe]) {
     });
 }
 
-fn many_block(msgs: &[&[Fe]], out: &mut [Fe]) {
+/// `hash_many` of `L` messages in lock step, `permute` advancing all `L` states.
+fn many_block<const L: usize>(msgs: &[&[Fe]], out: &mut [Fe], permute: impl Fn(&mut [[Fe; 3]; L])) {
     // Message `m` takes `m.len() / 2 + 1` permutations (the last one absorbs
     // the padded tail).
-    let perms: [usize; LANES] = std::array::from_fn(|j| msgs[j].len() / 2 + 1);
+    let perms: [usize; L] = std::array::from_fn(|j| msgs[j].len() / 2 + 1);
     let most = perms.iter().copied().max().unwrap_or(0);
-    let mut b: Block = [[Fe::ZERO; 3]; LANES];
+    let mut b = [[Fe::ZERO; 3]; L];
     for k in 0..most {
         for (j, s) in b.iter_mut().enumerate() {
             let m = msgs[j];
@@ -134,7 +175,7 @@ fn many_block(msgs: &[&[Fe]], out: &mut [Fe]) {
                 }
             }
         }
-        permute_block(&mut b);
+        permute(&mut b);
         for (j, s) in b.iter().enumerate() {
             if k + 1 == perms[j] {
                 out[j] = s[0];
