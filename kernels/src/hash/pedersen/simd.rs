@@ -7,26 +7,11 @@ use super::curve::Jacobian;
 use super::{digits, Tables, DIGITS};
 use crate::field::Fe;
 use rayon::prelude::*;
-use std::sync::OnceLock;
 
 /// Hashes accumulated together on one thread.
 pub const LANES: usize = 4;
 /// Hashes per rayon task (and per batched inversion).
 pub const CHUNK: usize = 512;
-
-fn has_bmi2_adx() -> bool {
-    static HAS: OnceLock<bool> = OnceLock::new();
-    *HAS.get_or_init(|| {
-        #[cfg(target_arch = "x86_64")]
-        {
-            std::arch::is_x86_feature_detected!("bmi2") && std::arch::is_x86_feature_detected!("adx")
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        {
-            false
-        }
-    })
-}
 
 /// `out[i] = pedersen(a[i], b[i])`, as [`super::scalar::hash`].
 pub fn hash(a: &[Fe], b: &[Fe], out: &mut [Fe]) {
@@ -41,7 +26,7 @@ pub fn hash(a: &[Fe], b: &[Fe], out: &mut [Fe]) {
 
 fn chunk(a: &[Fe], b: &[Fe], out: &mut [Fe]) {
     #[cfg(target_arch = "x86_64")]
-    if has_bmi2_adx() {
+    if crate::backend::has_bmi2_adx() {
         // SAFETY: `bmi2` and `adx` were detected on this CPU.
         unsafe { chunk_bmi2(a, b, out) };
         return;

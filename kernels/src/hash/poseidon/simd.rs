@@ -16,7 +16,6 @@ use super::scalar;
 use crate::backend::SimdLevel;
 use crate::field::Fe;
 use rayon::prelude::*;
-use std::sync::OnceLock;
 
 /// States advanced together on one thread.
 pub const LANES: usize = 4;
@@ -24,20 +23,6 @@ pub const LANES: usize = 4;
 pub const CHUNK: usize = 2048;
 
 type Block = [[Fe; 3]; LANES];
-
-fn has_bmi2_adx() -> bool {
-    static HAS: OnceLock<bool> = OnceLock::new();
-    *HAS.get_or_init(|| {
-        #[cfg(target_arch = "x86_64")]
-        {
-            std::arch::is_x86_feature_detected!("bmi2") && std::arch::is_x86_feature_detected!("adx")
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        {
-            false
-        }
-    })
-}
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "bmi2,adx")]
@@ -49,7 +34,7 @@ fn permute_block_bmi2(b: &mut Block) {
 #[inline]
 pub fn permute_block(b: &mut Block) {
     #[cfg(target_arch = "x86_64")]
-    if has_bmi2_adx() {
+    if crate::backend::has_bmi2_adx() {
         // SAFETY: `bmi2` and `adx` were detected on this CPU.
         unsafe { permute_block_bmi2(b) };
         return;
