@@ -62,6 +62,8 @@ pub struct Options {
     pub sizes: Vec<usize>,
     /// Time spent per figure (at least two timed runs are made).
     pub budget: Duration,
+    /// Backends to measure (the peer is always measured).
+    pub backends: Vec<Backend>,
 }
 
 impl Default for Options {
@@ -70,6 +72,7 @@ impl Default for Options {
             algos: vec![Algo::Poseidon, Algo::Pedersen],
             sizes: vec![1 << 10, 1 << 16, 1 << 20],
             budget: Duration::from_millis(500),
+            backends: Backend::CONCRETE.to_vec(),
         }
     }
 }
@@ -79,11 +82,12 @@ pub fn steps(o: &Options) -> u64 {
     (o.algos.len() * o.sizes.len() * 8) as u64
 }
 
-/// Measures every backend and the peer; panics if any output differs from
-/// the peer's.
+/// Measures the chosen backends and the peer; fails if any output differs
+/// from the peer's.
 pub fn run(rep: &mut Reporter, o: &Options) -> anyhow::Result<()> {
     let all = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let ctx = gpu::GpuContext::get().ok();
+    let wanted: Vec<Backend> = o.backends.iter().map(|b| b.resolve()).collect();
+    let ctx = if wanted.contains(&Backend::Gpu) { gpu::GpuContext::get().ok() } else { None };
     for &algo in &o.algos {
         for &n in &o.sizes {
             let mut rng = rand::rngs::StdRng::seed_from_u64(n as u64);
@@ -104,11 +108,13 @@ pub fn run(rep: &mut Reporter, o: &Options) -> anyhow::Result<()> {
                 let want_fe: Vec<Fe> = want.iter().map(Fe::from_felt).collect();
                 let backends: &[Backend] =
                     if threads == 1 { &[Backend::Scalar, Backend::Simd] } else { &[Backend::Simd] };
-                for &backend in backends {
+                for &backend in backends.iter().filter(|b| wanted.contains(b)) {
                     rep.step(&format!("{bench} n={n} threads={threads} {backend}"));
                     let mut out = vec![Fe::ZERO; n];
                     let s = on_threads(threads, || best_of(o.budget, 2, || algo.run(backend, &fa, &fb, &mut out)));
-                    assert!(out == want_fe, "{bench} {backend} n={n}: output differs from starknet-crypto");
+                    if out != want_fe {
+                        anyhow::bail!("{bench} {backend} n={n}: output differs from starknet-crypto");
+                    }
                     rep.push(Measurement::new(bench, backend.name(), n as u64, threads, s).against(&peer));
                 }
                 if threads == all {
@@ -126,7 +132,9 @@ pub fn run(rep: &mut Reporter, o: &Options) -> anyhow::Result<()> {
                     kernel = kernel.min(k);
                 }
             });
-            assert!(out == want_fe_of(&want), "{bench} gpu n={n}: output differs from starknet-crypto");
+            if out != want_fe_of(&want) {
+                anyhow::bail!("{bench} gpu n={n}: output differs from starknet-crypto");
+            }
             rep.push(Measurement::new(bench, "gpu", n as u64, 1, s).against(&peer).scope("end-to-end"));
             if kernel.is_finite() {
                 rep.push(Measurement::new(bench, "gpu", n as u64, 1, kernel).against(&peer).scope("kernel-only"));

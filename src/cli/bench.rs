@@ -93,6 +93,9 @@ struct HashArgs {
     /// Batch sizes, comma-separated.
     #[arg(long, value_delimiter = ',', default_values_t = [1usize << 10, 1 << 16, 1 << 20])]
     sizes: Vec<usize>,
+    /// Backends to measure, comma-separated: scalar, simd, gpu, auto (default: all concrete backends).
+    #[arg(long, value_delimiter = ',')]
+    backend: Vec<Backend>,
 }
 
 /// One kernel family's part of a run.
@@ -159,7 +162,8 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
                 Some(HashAlgo::Poseidon) => vec![hash::Algo::Poseidon],
                 Some(HashAlgo::Pedersen) => vec![hash::Algo::Pedersen],
             };
-            vec![Part::Hash(hash::Options { algos, sizes: h.sizes, budget })]
+            let backends = if h.backend.is_empty() { Backend::CONCRETE.to_vec() } else { h.backend };
+            vec![Part::Hash(hash::Options { algos, sizes: h.sizes, budget, backends })]
         }
         Some(Kernel::Vm(v)) => vec![Part::Vm(v.program, budget)],
         Some(Kernel::Schedule(s)) => vec![Part::Schedule(schedule_params(s, budget)?)],
