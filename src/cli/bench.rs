@@ -111,8 +111,8 @@ impl Part {
         match self {
             Part::Field(f) => f.steps(),
             Part::Hash(o) => hash::steps(o),
-            Part::Vm(Some(_), _) => 2,
-            Part::Vm(None, _) => 2 * vm::DEFAULT_PROGRAMS.len() as u64,
+            Part::Vm(Some(_), _) => 3,
+            Part::Vm(None, _) => 3 * vm::DEFAULT_PROGRAMS.len() as u64,
             Part::Schedule(p) => 2 + 4 * p.threads.len() as u64,
         }
     }

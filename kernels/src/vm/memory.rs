@@ -197,9 +197,84 @@ impl Cell {
 }
 
 /// Segmented write-once memory.
+///
+/// Segment buffers come from, and go back to, a per-thread pool
+/// ([`pool`]): a thread that runs program after program, as an executor
+/// does, reuses memory whose pages are already mapped instead of faulting in
+/// fresh pages and regrowing every segment on each run.
 #[derive(Clone, Debug, Default)]
 pub struct Memory {
     segments: Vec<Vec<Cell>>,
+}
+
+impl Drop for Memory {
+    fn drop(&mut self) {
+        pool::give_back(&mut self.segments);
+    }
+}
+
+/// The per-thread pool of segment buffers that [`Memory`] reuses.
+pub mod pool {
+    use super::Cell;
+    use std::cell::RefCell;
+
+    /// Buffers kept per thread.
+    pub const MAX_BUFFERS: usize = 16;
+    /// Largest buffer kept, in cells (32 bytes each): 256 MiB.
+    pub const MAX_CELLS: usize = 1 << 23;
+
+    thread_local! {
+        static POOL: RefCell<Vec<Vec<Cell>>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// Returns every buffer in `segments` to this thread's pool (emptied),
+    /// keeping the largest [`MAX_BUFFERS`] of at most [`MAX_CELLS`] cells.
+    pub(super) fn give_back(segments: &mut Vec<Vec<Cell>>) {
+        // `try_with`: during thread teardown the pool may already be gone.
+        let _ = POOL.try_with(|p| {
+            let mut p = p.borrow_mut();
+            for mut seg in segments.drain(..) {
+                if seg.capacity() > 0 && seg.capacity() <= MAX_CELLS {
+                    seg.clear();
+                    p.push(seg);
+                }
+            }
+            if p.len() > MAX_BUFFERS {
+                p.sort_unstable_by_key(|b| std::cmp::Reverse(b.capacity()));
+                p.truncate(MAX_BUFFERS);
+            }
+        });
+    }
+
+    /// Swaps a full `seg` for the largest pooled buffer when that one is
+    /// bigger (copying the contents over); otherwise leaves `seg` to grow.
+    #[cold]
+    pub(super) fn grow(seg: &mut Vec<Cell>) {
+        let _ = POOL.try_with(|p| {
+            let mut p = p.borrow_mut();
+            let best = (0..p.len()).max_by_key(|&i| p[i].capacity());
+            if let Some(i) = best.filter(|&i| p[i].capacity() > seg.capacity()) {
+                let mut big = p.swap_remove(i);
+                big.extend_from_slice(seg);
+                let mut old = std::mem::replace(seg, big);
+                if old.capacity() > 0 {
+                    old.clear();
+                    p.push(old);
+                }
+            }
+        });
+    }
+
+    /// Empties this thread's pool, so the next run starts from fresh memory
+    /// (benchmarks use it to measure the first run on a thread).
+    pub fn clear() {
+        let _ = POOL.try_with(|p| p.borrow_mut().clear());
+    }
+
+    /// Cells held by this thread's pool (for tests and diagnostics).
+    pub fn pooled_cells() -> usize {
+        POOL.with(|p| p.borrow().iter().map(Vec::capacity).sum())
+    }
 }
 
 impl Memory {
@@ -255,6 +330,9 @@ impl Memory {
     pub fn insert_cell(&mut self, a: Relocatable, new: Cell) -> Result<(), WriteError> {
         let seg = self.segments.get_mut(a.segment as usize).ok_or(WriteError::NoSegment)?;
         let off = a.offset as usize;
+        if off >= seg.capacity() {
+            pool::grow(seg);
+        }
         if off == seg.len() {
             seg.push(new);
         } else if off < seg.len() {
@@ -272,5 +350,34 @@ impl Memory {
             seg.push(new);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod pool_tests {
+    use super::*;
+
+    #[test]
+    fn reused_buffers_start_empty() {
+        pool::clear();
+        let mut m = Memory::new();
+        let seg = m.add_segment();
+        for i in 0..10_000u64 {
+            m.insert(Relocatable::new(seg.segment, i), Value::Int(Fe::from_u64(i + 1))).unwrap();
+        }
+        drop(m);
+        assert!(pool::pooled_cells() >= 10_000, "the buffer went back to the pool");
+        let mut m = Memory::new();
+        let seg = m.add_segment();
+        assert_eq!(m.segment_len(seg.segment as usize), 0);
+        assert_eq!(m.get(Relocatable::new(seg.segment, 5)), None, "no stale cell is visible");
+        // Growing into the pooled buffer keeps what was written and nothing else.
+        m.insert(Relocatable::new(seg.segment, 0), Value::Int(Fe::from_u64(7))).unwrap();
+        m.insert(Relocatable::new(seg.segment, 20_000), Value::Int(Fe::from_u64(8))).unwrap();
+        assert_eq!(m.get(Relocatable::new(seg.segment, 0)), Some(Value::Int(Fe::from_u64(7))));
+        assert_eq!(m.get(Relocatable::new(seg.segment, 5)), None);
+        assert_eq!(m.get(Relocatable::new(seg.segment, 20_000)), Some(Value::Int(Fe::from_u64(8))));
+        // Writing over an old value's offset is a fresh write, not a conflict.
+        m.insert(Relocatable::new(seg.segment, 1), Value::Int(Fe::from_u64(99))).unwrap();
     }
 }
