@@ -3,32 +3,13 @@
 
 use rand::SeedableRng;
 use starknet_types_core::felt::Felt;
-use wavelane::bench::random_felts;
+use wavelane::bench::{edge_felts, random_felts};
 use wavelane::kernels::field::{self, scalar, simd, Fe, FieldError, FieldOp};
 use wavelane::kernels::{gpu, Backend};
 
-/// Edge values: 0, 1, 2, p-1, p-2, 2^251 - 1, 2^251, 2^251 + 1, 2^192, 17·2^192.
-fn edges() -> Vec<Felt> {
-    let two = Felt::from(2u64);
-    let p251 = two.pow(251u32);
-    vec![
-        Felt::ZERO,
-        Felt::ONE,
-        two,
-        Felt::ZERO - Felt::ONE,
-        Felt::ZERO - two,
-        p251 - Felt::ONE,
-        p251,
-        p251 + Felt::ONE,
-        two.pow(192u32),
-        Felt::from(17u64) * two.pow(192u32),
-        Felt::from(u64::MAX),
-    ]
-}
-
 /// All pairs of edge values, then `n` random pairs.
 fn inputs(n: usize, seed: u64) -> (Vec<Felt>, Vec<Felt>) {
-    let e = edges();
+    let e = edge_felts();
     let (mut a, mut b) = (Vec::new(), Vec::new());
     for x in &e {
         for y in &e {

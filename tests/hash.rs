@@ -2,9 +2,10 @@
 //! `starknet-crypto` on its published vectors and on random inputs, plus
 //! boundary batch sizes against the scalar reference.
 
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use starknet_crypto::{pedersen_hash, poseidon_hash, poseidon_hash_many, poseidon_hash_single};
 use starknet_types_core::felt::Felt;
+use wavelane::bench::{edge_felts, random_felts};
 use wavelane::kernels::hash::{pedersen, poseidon};
 use wavelane::kernels::{gpu, Backend, Fe};
 
@@ -15,39 +16,9 @@ fn hex(s: &str) -> Felt {
     Felt::from_hex(s).unwrap()
 }
 
-/// 0, 1, 2, p-1, p-2, 2^248 ± 1, 2^248, 2^251, 2^251 + 1, 2^251 + 17·2^192, 2^64 - 1.
-fn edges() -> Vec<Felt> {
-    let two = Felt::TWO;
-    vec![
-        Felt::ZERO,
-        Felt::ONE,
-        two,
-        Felt::ZERO - Felt::ONE,
-        Felt::ZERO - two,
-        two.pow(248u32) - Felt::ONE,
-        two.pow(248u32),
-        two.pow(248u32) + Felt::ONE,
-        two.pow(251u32),
-        two.pow(251u32) + Felt::ONE,
-        two.pow(251u32) + Felt::from(17u64) * two.pow(192u32) - two,
-        Felt::from(u64::MAX),
-    ]
-}
-
-fn random_felts(rng: &mut impl Rng, n: usize) -> Vec<Felt> {
-    (0..n)
-        .map(|_| {
-            let mut bytes = [0u8; 32];
-            rng.fill(&mut bytes);
-            bytes[0] &= 0x0f;
-            Felt::from_bytes_be(&bytes)
-        })
-        .collect()
-}
-
 /// All pairs of edge values, then random pairs, `n` in all.
 fn pairs(n: usize, seed: u64) -> (Vec<Felt>, Vec<Felt>) {
-    let e = edges();
+    let e = edge_felts();
     let (mut a, mut b): (Vec<Felt>, Vec<Felt>) = e.iter().flat_map(|x| e.iter().map(move |y| (*x, *y))).unzip();
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let rest = n.saturating_sub(a.len());

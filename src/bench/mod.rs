@@ -172,6 +172,31 @@ pub fn random_felts(rng: &mut impl rand::Rng, n: usize) -> Vec<starknet_types_co
         .collect()
 }
 
+/// Edge values for tests: 0, 1, 2, p-1, p-2, 2^64-1, 2^192, 17·2^192,
+/// 2^248 and 2^251 with their neighbours, and 2^251 + 17·2^192 - 2 (= p - 3).
+pub fn edge_felts() -> Vec<starknet_types_core::felt::Felt> {
+    use starknet_types_core::felt::Felt;
+    let two = Felt::TWO;
+    let (p192, p248, p251) = (two.pow(192u32), two.pow(248u32), two.pow(251u32));
+    vec![
+        Felt::ZERO,
+        Felt::ONE,
+        two,
+        Felt::ZERO - Felt::ONE,
+        Felt::ZERO - two,
+        Felt::from(u64::MAX),
+        p192,
+        Felt::from(17u64) * p192,
+        p248 - Felt::ONE,
+        p248,
+        p248 + Felt::ONE,
+        p251 - Felt::ONE,
+        p251,
+        p251 + Felt::ONE,
+        p251 + Felt::from(17u64) * p192 - two,
+    ]
+}
+
 fn fmt_secs(s: f64) -> String {
     if s < 1e-6 {
         format!("{:.1} ns", s * 1e9)
