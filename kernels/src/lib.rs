@@ -6,12 +6,14 @@
 //! * [`field`]: felt252 arithmetic ([`Fe`], batch ops).
 //! * [`hash`]: Starknet Poseidon and Pedersen.
 //! * [`gpu`]: the process-wide wgpu context and shader composition.
+//! * [`trie`]: Starknet's binary Merkle-Patricia trie (batch updates, proofs).
 //! * [`vm`]: the Cairo 0 VM (loader, decoder, runner, builtins, hints).
 
 pub mod backend;
 pub mod field;
 pub mod gpu;
 pub mod hash;
+pub mod trie;
 pub mod vm;
 
 pub use backend::{Backend, SimdLevel};

@@ -1,0 +1,274 @@
+//! Starknet's binary Merkle-Patricia trie (height 251) with batched updates
+//! and proofs.
+//!
+//! The tree Starknet specifies: keys are 251-bit felts read from the most
+//! significant bit; a leaf's hash is its value; a binary node hashes
+//! `H(left, right)`; an edge node (a maximal run of single-child steps)
+//! hashes `H(child, path) + len`; the empty tree's root is 0 and writing 0
+//! deletes a key. `H` is Pedersen (storage and contract tries) or Poseidon
+//! (the class trie): [`TrieHash`].
+//!
+//! A block's changes are applied in one [`Trie::update`]:
+//!
+//! 1. **Plan** ([`update`]): the updates are sorted (the last write to a
+//!    key wins) and merged into the tree in one recursive pass that splits,
+//!    collapses and merges edges and marks every node whose hash changes.
+//!    A second pass orders the marked nodes by height above the leaves:
+//!    level 1 holds nodes whose children are all clean, and so on up.
+//! 2. **Hash** level by level from the leaves up, each level one batch on
+//!    the chosen [`Backend`]: `scalar` (the reference), `simd` (SIMD lanes,
+//!    rayon over the level's nodes, i.e. across subtrees) or `gpu`
+//!    ([`gpu`]: node hashes stay resident on the device between blocks;
+//!    per block only the changed leaves and the plan go up, and only the new
+//!    hashes the host keeps come back).
+//!
+//! Nodes live in a [`NodeStore`] ([`store`]); [`MemStore`] keeps them in
+//! memory at about 150–220 bytes per leaf ([`Trie::stats`]). Membership and
+//! non-membership proofs, and their verification, are in [`proof`].
+
+pub mod bits;
+pub mod gpu;
+pub mod proof;
+pub mod store;
+mod update;
+
+use crate::backend::Backend;
+use crate::field::Fe;
+use crate::hash::HashError;
+use bits::U256;
+use starknet_types_core::felt::Felt;
+pub use store::{MemStore, Node, NodeId, NodeStore};
+
+/// The node hash a trie uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrieHash {
+    /// Pedersen: Starknet's storage and contract tries.
+    Pedersen,
+    /// Poseidon: Starknet's class trie.
+    Poseidon,
+}
+
+impl TrieHash {
+    /// `"pedersen"` or `"poseidon"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            TrieHash::Pedersen => "pedersen",
+            TrieHash::Poseidon => "poseidon",
+        }
+    }
+
+    /// Parses a [`TrieHash::name`].
+    pub fn parse(s: &str) -> Option<TrieHash> {
+        match s {
+            "pedersen" => Some(TrieHash::Pedersen),
+            "poseidon" => Some(TrieHash::Poseidon),
+            _ => None,
+        }
+    }
+
+    /// `H(a, b)` for one pair.
+    pub fn hash(self, a: Felt, b: Felt) -> Felt {
+        match self {
+            TrieHash::Pedersen => crate::hash::pedersen::hash(a, b),
+            TrieHash::Poseidon => crate::hash::poseidon::hash(a, b),
+        }
+    }
+
+    /// `out[i] = H(a[i], b[i])` on `backend`.
+    pub fn hash_batch(self, backend: Backend, a: &[Fe], b: &[Fe], out: &mut [Fe]) -> Result<(), HashError> {
+        match self {
+            TrieHash::Pedersen => crate::hash::pedersen::hash_batch(backend, a, b, out),
+            TrieHash::Poseidon => crate::hash::poseidon::hash_batch(backend, a, b, out),
+        }
+    }
+}
+
+/// What can go wrong with a trie operation.
+#[derive(Debug, thiserror::Error)]
+pub enum TrieError {
+    /// A key is not below 2^251.
+    #[error("key {key:#x} is out of range: trie keys are below 2^251")]
+    KeyOutOfRange {
+        /// The key.
+        key: Felt,
+    },
+    /// Hashing a level failed (the GPU backend).
+    #[error(transparent)]
+    Hash(#[from] HashError),
+    /// The GPU backend failed.
+    #[error(transparent)]
+    Gpu(#[from] crate::gpu::GpuError),
+}
+
+/// What one [`Trie::update`] did.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UpdateStats {
+    /// Distinct keys written.
+    pub keys: usize,
+    /// Node hashes computed.
+    pub hashes: usize,
+    /// Levels (batches) hashed.
+    pub levels: usize,
+    /// Bytes sent to the GPU (0 on the CPU backends).
+    pub bytes_up: u64,
+    /// Bytes read back from the GPU.
+    pub bytes_down: u64,
+    /// Kernel-only GPU seconds, when the device has timestamp queries.
+    pub kernel_seconds: Option<f64>,
+}
+
+/// The size of a trie.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TrieStats {
+    /// Stored (non-zero) values.
+    pub leaves: usize,
+    /// Live nodes of every kind.
+    pub nodes: usize,
+    /// Bytes of node memory.
+    pub bytes: usize,
+}
+
+/// A Starknet binary Merkle-Patricia trie over a [`NodeStore`].
+#[derive(Clone, Debug)]
+pub struct Trie<S: NodeStore = MemStore> {
+    hash: TrieHash,
+    store: S,
+    root: Option<NodeId>,
+    leaves: usize,
+    /// Per node id: its hash must be recomputed.
+    dirty: Vec<bool>,
+    /// Nodes whose hashes a failed update left to compute, by level.
+    pending: Option<update::Plan>,
+    gpu: Option<gpu::Resident>,
+}
+
+impl Trie<MemStore> {
+    /// An empty in-memory trie (root 0).
+    pub fn new(hash: TrieHash) -> Trie<MemStore> {
+        Trie::with_store(hash, MemStore::default())
+    }
+}
+
+impl<S: NodeStore> Trie<S> {
+    /// An empty trie over `store` (which must be empty).
+    pub fn with_store(hash: TrieHash, store: S) -> Trie<S> {
+        Trie { hash, store, root: None, leaves: 0, dirty: Vec::new(), pending: None, gpu: None }
+    }
+
+    /// The node hash.
+    pub fn hash_kind(&self) -> TrieHash {
+        self.hash
+    }
+
+    /// The root hash (0 for the empty tree), as of the last completed update.
+    pub fn root(&self) -> Felt {
+        self.root.map_or(Felt::ZERO, |id| self.store.hash(id).to_felt())
+    }
+
+    /// The node store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The root node, if the tree is not empty.
+    pub fn root_id(&self) -> Option<NodeId> {
+        self.root
+    }
+
+    /// Leaves, nodes and bytes.
+    pub fn stats(&self) -> TrieStats {
+        TrieStats {
+            leaves: self.leaves,
+            nodes: self.store.live(),
+            bytes: self.store.bytes() + self.dirty.capacity() + self.gpu.as_ref().map_or(0, |g| g.host_bytes()),
+        }
+    }
+
+    /// The value stored at `key` (0 when absent).
+    pub fn get(&self, key: Felt) -> Result<Felt, TrieError> {
+        let k = key_limbs(key)?;
+        let mut cur = self.root;
+        let mut depth = 0;
+        while let Some(id) = cur {
+            match self.store.node(id) {
+                Node::Leaf => return Ok(self.store.hash(id).to_felt()),
+                Node::Binary { left, right } => {
+                    cur = Some(if bits::bit(&k, depth) { right } else { left });
+                    depth += 1;
+                }
+                Node::Edge { child, path, len } => {
+                    if bits::bits(&k, depth, len as u32) != path {
+                        break;
+                    }
+                    cur = Some(child);
+                    depth += len as u32;
+                }
+            }
+        }
+        Ok(Felt::ZERO)
+    }
+
+    /// Applies a block of writes (`(key, value)` in order; a later write to
+    /// the same key wins; value 0 deletes) and returns the new root, hashing
+    /// on `backend`.
+    ///
+    /// Every key is checked before anything changes. If hashing fails (a
+    /// GPU error), the tree keeps the new shape, the failed levels stay
+    /// pending, and the next update (on any backend) computes them first.
+    pub fn update(&mut self, backend: Backend, writes: &[(Felt, Felt)]) -> Result<(Felt, UpdateStats), TrieError> {
+        let backend = backend.resolve();
+        let hash = self.hash;
+        if backend == Backend::Gpu {
+            let ups = update::prepare(writes)?;
+            let keys = ups.len();
+            let mut stats = self.flush_pending()?;
+            let plan = self.apply(&ups);
+            stats = stats.merge(self.hash_gpu(plan)?);
+            stats.keys = keys;
+            return Ok((self.root(), stats));
+        }
+        self.update_with(writes, |a, b, out| hash.hash_batch(backend, a, b, out).map_err(TrieError::from))
+    }
+
+    /// [`Trie::update`] with the node hashes computed by `hash_pairs`
+    /// (`out[i] = H(a[i], b[i])`), for peers and custom backends.
+    pub fn update_with(
+        &mut self,
+        writes: &[(Felt, Felt)],
+        mut hash_pairs: impl FnMut(&[Fe], &[Fe], &mut [Fe]) -> Result<(), TrieError>,
+    ) -> Result<(Felt, UpdateStats), TrieError> {
+        let ups = update::prepare(writes)?;
+        let mut stats = UpdateStats { keys: ups.len(), ..UpdateStats::default() };
+        stats = stats.merge(self.flush_pending()?);
+        let plan = self.apply(&ups);
+        self.gpu = None;
+        stats = stats.merge(self.hash_cpu(plan, &mut hash_pairs)?);
+        Ok((self.root(), stats))
+    }
+}
+
+impl UpdateStats {
+    fn merge(self, o: UpdateStats) -> UpdateStats {
+        UpdateStats {
+            keys: self.keys.max(o.keys),
+            hashes: self.hashes + o.hashes,
+            levels: self.levels + o.levels,
+            bytes_up: self.bytes_up + o.bytes_up,
+            bytes_down: self.bytes_down + o.bytes_down,
+            kernel_seconds: match (self.kernel_seconds, o.kernel_seconds) {
+                (Some(a), Some(b)) => Some(a + b),
+                (a, b) => a.or(b),
+            },
+        }
+    }
+}
+
+/// The canonical limbs of a key, checked to be below 2^251.
+pub(crate) fn key_limbs(key: Felt) -> Result<U256, TrieError> {
+    let k = Fe::from_felt(&key).to_canonical();
+    if bits::in_range(&k) {
+        Ok(k)
+    } else {
+        Err(TrieError::KeyOutOfRange { key })
+    }
+}

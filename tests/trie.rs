@@ -1,0 +1,331 @@
+//! The Merkle-Patricia trie: published node and tree vectors (cairo-lang,
+//! pathfinder), random update sequences against a recompute-from-scratch
+//! reference built on starknet-crypto, on every backend, and proofs.
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use std::collections::BTreeMap;
+use wavelane::kernels::gpu;
+use wavelane::kernels::trie::proof::{self, ProofError, ProofNode};
+use wavelane::kernels::trie::{Trie, TrieError, TrieHash};
+use wavelane::kernels::Backend;
+use wavelane::Felt;
+
+fn backends(test: &str) -> Vec<Backend> {
+    let mut v = vec![Backend::Scalar, Backend::Simd];
+    if gpu::context_or_skip(test).is_some() {
+        v.push(Backend::Gpu);
+    }
+    v
+}
+
+fn hex(s: &str) -> Felt {
+    Felt::from_hex(s).expect("hex")
+}
+
+/// The oracle hash.
+fn oracle(h: TrieHash, a: Felt, b: Felt) -> Felt {
+    match h {
+        TrieHash::Pedersen => starknet_crypto::pedersen_hash(&a, &b),
+        TrieHash::Poseidon => starknet_crypto::poseidon_hash(a, b),
+    }
+}
+
+/// Key bits from the root down (depth 0 first).
+fn key_bits(k: &Felt) -> Vec<bool> {
+    let le = k.to_bits_le();
+    (0..251).map(|d| le[250 - d]).collect()
+}
+
+/// The root of the tree holding `leaves` (non-zero values), computed from
+/// scratch: the subtree of the keys at `depth` is an edge down to their first
+/// differing bit, a binary node there, and so on.
+fn reference_root(h: TrieHash, leaves: &BTreeMap<Felt, Felt>) -> Felt {
+    fn sub(h: TrieHash, keys: &[(Vec<bool>, Felt)], depth: usize) -> Felt {
+        if depth == 251 {
+            return keys[0].1;
+        }
+        // Length of the common run from `depth`.
+        let first = &keys[0].0;
+        let mut len = 0;
+        while depth + len < 251 && keys.iter().all(|(k, _)| k[depth + len] == first[depth + len]) {
+            len += 1;
+        }
+        let below = if depth + len == 251 {
+            keys[0].1
+        } else {
+            let split = keys.iter().position(|(k, _)| k[depth + len]).expect("two sides");
+            let l = sub(h, &keys[..split], depth + len + 1);
+            let r = sub(h, &keys[split..], depth + len + 1);
+            oracle(h, l, r)
+        };
+        if len == 0 {
+            return below;
+        }
+        let path = first[depth..depth + len].iter().fold(Felt::ZERO, |p, b| p * Felt::TWO + Felt::from(*b as u8));
+        oracle(h, below, path) + Felt::from(len as u64)
+    }
+    let keys: Vec<(Vec<bool>, Felt)> =
+        leaves.iter().filter(|(_, v)| **v != Felt::ZERO).map(|(k, v)| (key_bits(k), *v)).collect();
+    if keys.is_empty() {
+        return Felt::ZERO;
+    }
+    sub(h, &keys, 0)
+}
+
+#[test]
+fn node_hashes_match_cairo_lang_vectors() {
+    // cairo-lang patricia_tree/nodes_test.py, as pathfinder quotes them.
+    let binary = ProofNode::Binary { left: hex("0x1234"), right: hex("0xabcd") };
+    assert_eq!(
+        binary.hash(TrieHash::Pedersen),
+        hex("0x0615bb8d47888d2987ad0c63fc06e9e771930986a4dd8adc55617febfcf3639e")
+    );
+    let edge = ProofNode::Edge { child: hex("0x1234ABCD"), path: Felt::from(42u8), len: 6 };
+    assert_eq!(edge.hash(TrieHash::Pedersen), hex("0x1d937094c09b5f8e26a662d21911871e3cbc6858d55cc49af9848ea6fed4e9"));
+}
+
+/// Small real-world trees from pathfinder's merkle-tree tests (Pedersen).
+fn published_trees() -> Vec<(Vec<Vec<(Felt, Felt)>>, Felt)> {
+    let f = hex;
+    vec![
+        (vec![vec![(f("0x1"), f("0x1"))]], f("0x02ebbd6878f81e49560ae863bd4ef327a417037bf57b63a016130ad0a94c8fa7")),
+        (
+            vec![vec![(f("0x1"), f("0x0")), (f("0x86"), f("0x1")), (f("0x87"), f("0x2"))]],
+            f("0x5458b9f8491e7c845bffa4cd36cdb3a7c29dcdf75f2809bd6f4ce65386facfc"),
+        ),
+        (
+            vec![vec![
+                (f("0x5"), f("0x66")),
+                (f("0x1BF95D4B58F0741FEA29F94EE5A118D0847C8B7AE0173C2A570C9F74CCA9EA1"), f("0x7E5")),
+                (f("0x3C75C20765D020B0EC41B48BB8C5338AC4B619FC950D59994E844E1E1B9D2A9"), f("0x7C7")),
+                (
+                    f("0x4065B936C56F5908A981084DAFA66DC17600937DC80C52EEB834693BB811792"),
+                    f("0x7970C532B764BB36FAF5696B8BC1317505B8A4DC9EEE5DF4994671757975E4D"),
+                ),
+                (
+                    f("0x4B5FBB4904167E2E8195C35F7D4E78501A3FE95896794367C85B60B39AEFFC2"),
+                    f("0x232C969EAFC5B30C20648759D7FA1E2F4256AC6604E1921578101DCE4DFDF48"),
+                ),
+            ]],
+            f("0x6ee9a8202b40f3f76f1a132f953faa2df78b3b33ccb2b4406431abdc99c2dfe"),
+        ),
+        (
+            // Four leaves in one block, then deleting one in the next.
+            vec![
+                vec![
+                    (
+                        f("0x1A2FD9B06EAB5BCA4D3885EE4C42736E835A57399FF8B7F6083A92FD2A20095"),
+                        f("0x215AA555E0CE3E462423D18B7216378D3CCD5D94D724AC7897FBC83FAAA4ED4"),
+                    ),
+                    (
+                        f("0x7AC69285B869DC3E8B305C748A0B867B2DE3027AECEBA51158ECA3B7354D76F"),
+                        f("0x65C85592F29501D97A2EA1CCF2BA867E6A838D602F4E7A7391EFCBF66958386"),
+                    ),
+                    (
+                        f("0x5C71AB5EF6A5E9DBC7EFD5C61554AB36039F60E5BA076833102E24344524566"),
+                        f("0x60970DF8E8A19AF3F41B78E93B845EC074A0AED4E96D18C6633580722B93A28"),
+                    ),
+                    (f("0x5"), f("0x22B")),
+                ],
+                vec![(f("0x5"), f("0x0"))],
+            ],
+            f("0x5f3b2b98faef39c60dbbb459dbe63d1d10f1688af47fbc032f2cab025def896"),
+        ),
+    ]
+}
+
+#[test]
+fn roots_match_published_trees_on_every_backend() {
+    for backend in backends("trie published trees") {
+        for (blocks, want) in published_trees() {
+            // As given (block by block), and as one block.
+            let mut t = Trie::new(TrieHash::Pedersen);
+            for b in &blocks {
+                t.update(backend, b).unwrap();
+            }
+            assert_eq!(t.root(), want, "{backend:?} block by block");
+            let mut one = Trie::new(TrieHash::Pedersen);
+            let all: Vec<_> = blocks.concat();
+            assert_eq!(one.update(backend, &all).unwrap().0, want, "{backend:?} one block");
+            // And one key at a time.
+            let mut each = Trie::new(TrieHash::Pedersen);
+            for w in &all {
+                each.update(backend, std::slice::from_ref(w)).unwrap();
+            }
+            assert_eq!(each.root(), want, "{backend:?} one key at a time");
+        }
+    }
+}
+
+/// A random key: fully random, or from a small cluster (long shared
+/// prefixes, splits low in the tree), or just below 2^251.
+fn random_key(rng: &mut StdRng) -> Felt {
+    let mut b: [u8; 32] = rng.random();
+    match rng.random_range(0..3) {
+        0 => b[0] &= 0x07,
+        1 => {
+            b = [0; 32];
+            b[31] = rng.random_range(0..64);
+        }
+        _ => {
+            b = [0xff; 32];
+            b[0] = 0x07;
+            b[31] = rng.random_range(0xc0..=0xff);
+        }
+    }
+    Felt::from_bytes_be(&b)
+}
+
+fn random_value(rng: &mut StdRng) -> Felt {
+    match rng.random_range(0..4) {
+        0 => Felt::ZERO, // a delete (often of an absent key)
+        1 => Felt::from(rng.random_range(1u64..4)),
+        _ => Felt::from_bytes_be(&rng.random()),
+    }
+}
+
+#[test]
+fn random_blocks_equal_the_reference_on_every_backend() {
+    for h in [TrieHash::Pedersen, TrieHash::Poseidon] {
+        for backend in backends("trie random blocks") {
+            let mut rng = StdRng::seed_from_u64(7 + h as u64);
+            let mut t = Trie::new(h);
+            let mut model = BTreeMap::new();
+            for block in 0..12 {
+                let n = [1, 2, 3, 10, 40, 200][block % 6];
+                let writes: Vec<(Felt, Felt)> = (0..n)
+                    .map(|_| {
+                        // Re-write known keys often, so updates and deletes hit.
+                        let k = if !model.is_empty() && rng.random_bool(0.4) {
+                            *model.keys().nth(rng.random_range(0..model.len())).unwrap()
+                        } else {
+                            random_key(&mut rng)
+                        };
+                        (k, random_value(&mut rng))
+                    })
+                    .collect();
+                for (k, v) in &writes {
+                    if *v == Felt::ZERO {
+                        model.remove(k);
+                    } else {
+                        model.insert(*k, *v);
+                    }
+                }
+                let (root, _) = t.update(backend, &writes).unwrap();
+                assert_eq!(root, reference_root(h, &model), "{h:?} {backend:?} block {block}");
+                assert_eq!(t.stats().leaves, model.len());
+            }
+            for (k, v) in &model {
+                assert_eq!(t.get(*k).unwrap(), *v);
+            }
+            // Deleting everything empties the tree.
+            let wipe: Vec<_> = model.keys().map(|k| (*k, Felt::ZERO)).collect();
+            assert_eq!(t.update(backend, &wipe).unwrap().0, Felt::ZERO);
+            assert_eq!(t.stats().nodes, 0);
+        }
+    }
+}
+
+#[test]
+fn backends_agree_on_a_larger_tree() {
+    let mut rng = StdRng::seed_from_u64(11);
+    let writes: Vec<(Felt, Felt)> = (0..3000).map(|_| (random_key(&mut rng), random_value(&mut rng))).collect();
+    let again: Vec<(Felt, Felt)> = (0..500).map(|_| (random_key(&mut rng), random_value(&mut rng))).collect();
+    let mut roots = Vec::new();
+    for backend in backends("trie larger tree") {
+        let mut t = Trie::new(TrieHash::Pedersen);
+        t.update(backend, &writes).unwrap();
+        let (root, stats) = t.update(backend, &again).unwrap();
+        assert!(stats.hashes > 0 && stats.levels > 0);
+        roots.push(root);
+    }
+    let mut model = BTreeMap::new();
+    for (k, v) in writes.iter().chain(&again) {
+        if *v == Felt::ZERO {
+            model.remove(k);
+        } else {
+            model.insert(*k, *v);
+        }
+    }
+    let want = reference_root(TrieHash::Pedersen, &model);
+    assert!(roots.iter().all(|r| *r == want), "{roots:?} vs {want:?}");
+}
+
+#[test]
+fn out_of_range_keys_are_rejected_before_any_change() {
+    let mut t = Trie::new(TrieHash::Pedersen);
+    t.update(Backend::Scalar, &[(Felt::ONE, Felt::TWO)]).unwrap();
+    let before = t.root();
+    let big = Felt::from_hex("0x800000000000000000000000000000000000000000000000000000000000000").unwrap();
+    let err = t.update(Backend::Scalar, &[(Felt::THREE, Felt::ONE), (big, Felt::ONE)]).unwrap_err();
+    assert!(matches!(err, TrieError::KeyOutOfRange { key } if key == big), "{err}");
+    assert!(err.to_string().contains("0x800000000"), "{err}");
+    assert_eq!(t.root(), before);
+    assert_eq!(t.get(Felt::THREE).unwrap(), Felt::ZERO);
+}
+
+#[test]
+fn proofs_verify_for_members_and_non_members() {
+    for h in [TrieHash::Pedersen, TrieHash::Poseidon] {
+        let mut rng = StdRng::seed_from_u64(5);
+        let mut t = Trie::new(h);
+        let empty_proof = t.prove(Felt::ONE).unwrap();
+        assert_eq!(proof::verify(h, Felt::ZERO, Felt::ONE, &empty_proof), Ok(None));
+        let writes: Vec<(Felt, Felt)> =
+            (0..300).map(|_| (random_key(&mut rng), Felt::from(rng.random_range(1u64..1000)))).collect();
+        let (root, _) = t.update(Backend::Simd, &writes).unwrap();
+        let model: BTreeMap<Felt, Felt> = writes.iter().copied().collect();
+        for (k, v) in model.iter().take(50) {
+            let p = t.prove(*k).unwrap();
+            assert_eq!(proof::verify(h, root, *k, &p), Ok(Some(*v)));
+        }
+        let mut absent = 0;
+        while absent < 50 {
+            let k = random_key(&mut rng);
+            if model.contains_key(&k) {
+                continue;
+            }
+            absent += 1;
+            let p = t.prove(k).unwrap();
+            assert_eq!(proof::verify(h, root, k, &p), Ok(None), "{k:#x}");
+            // A non-membership proof does not prove membership of a
+            // neighbouring key with any value, nor of this key at another root.
+            assert!(proof::verify(h, root + Felt::ONE, k, &p).is_err());
+        }
+    }
+}
+
+#[test]
+fn tampered_proofs_fail() {
+    let h = TrieHash::Pedersen;
+    let mut rng = StdRng::seed_from_u64(9);
+    let mut t = Trie::new(h);
+    let writes: Vec<(Felt, Felt)> = (0..100).map(|_| (random_key(&mut rng), Felt::from(7u8))).collect();
+    let (root, _) = t.update(Backend::Scalar, &writes).unwrap();
+    let (key, _) = writes[3];
+    let good = t.prove(key).unwrap();
+    assert!(good.len() >= 2);
+    for i in 0..good.len() {
+        let mut bad = good.clone();
+        bad[i] = match bad[i] {
+            ProofNode::Binary { left, right } => ProofNode::Binary { left: right, right: left },
+            ProofNode::Edge { child, path, len } => ProofNode::Edge { child: child + Felt::ONE, path, len },
+        };
+        assert!(matches!(proof::verify(h, root, key, &bad), Err(ProofError::HashMismatch { .. })), "node {i}");
+    }
+    assert!(matches!(proof::verify(h, root, key, &good[..good.len() - 1]), Err(ProofError::Truncated { .. })));
+    let mut long = good.clone();
+    long.push(good[0]);
+    assert!(matches!(proof::verify(h, root, key, &long), Err(ProofError::TrailingNodes { extra: 1 })));
+    assert!(matches!(proof::verify(h, root, key, &[]), Err(ProofError::RootMismatch { .. })));
+    // Another key's proof never gives a wrong answer for this key: it fails,
+    // or (for a sibling leaf, whose proof is the same) gives the true value.
+    for (other_key, _) in &writes[4..40] {
+        let other = t.prove(*other_key).unwrap();
+        match proof::verify(h, root, key, &other) {
+            Err(_) => {}
+            Ok(v) => assert_eq!(v, Some(t.get(key).unwrap())),
+        }
+    }
+}
