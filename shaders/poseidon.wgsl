@@ -1,7 +1,5 @@
-// Starknet Poseidon (Hades, width 3, x³, 4 + 83 + 4 rounds), one hash per
-// invocation. `rc` holds the folded constants (kernels/src/hash/poseidon/mod.rs,
-// `Params::flat`): 8 × 3 full-round constants, then 83 partial-round ones.
-//! include field
+// Starknet Poseidon, one hash per invocation (see poseidon_core).
+//! include poseidon_core
 
 struct Params {
     n: u32,
@@ -16,41 +14,6 @@ struct Params {
 @group(0) @binding(3) var<storage, read> rc: array<Fe>;
 @group(0) @binding(4) var<storage, read_write> out: array<Fe>;
 @group(0) @binding(5) var<uniform> params: Params;
-
-var<private> s0: Fe;
-var<private> s1: Fe;
-var<private> s2: Fe;
-
-fn cube(x: Fe) -> Fe {
-    return fe_mul(fe_square(x), x);
-}
-
-// MDS [[3, 1, 1], [1, -1, 1], [1, 1, -2]]: additions only.
-fn mix() {
-    let t = fe_add(fe_add(s0, s1), s2);
-    let n0 = fe_add(t, fe_add(s0, s0));
-    let n1 = fe_sub(t, fe_add(s1, s1));
-    let n2 = fe_sub(t, fe_add(fe_add(s2, s2), s2));
-    s0 = n0;
-    s1 = n1;
-    s2 = n2;
-}
-
-fn full_round(r: u32) {
-    s0 = cube(fe_add(s0, rc[3u * r]));
-    s1 = cube(fe_add(s1, rc[3u * r + 1u]));
-    s2 = cube(fe_add(s2, rc[3u * r + 2u]));
-    mix();
-}
-
-fn permute() {
-    for (var r = 0u; r < 4u; r++) { full_round(r); }
-    for (var i = 0u; i < 83u; i++) {
-        s2 = cube(fe_add(s2, rc[24u + i]));
-        mix();
-    }
-    for (var r = 4u; r < 8u; r++) { full_round(r); }
-}
 
 @compute @workgroup_size(64)
 fn poseidon(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

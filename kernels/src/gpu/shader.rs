@@ -8,8 +8,13 @@ use std::collections::HashSet;
 const SOURCES: &[(&str, &str)] = &[
     ("field", include_str!("../../../shaders/field.wgsl")),
     ("field_ops", include_str!("../../../shaders/field_ops.wgsl")),
+    ("poseidon_core", include_str!("../../../shaders/poseidon_core.wgsl")),
     ("poseidon", include_str!("../../../shaders/poseidon.wgsl")),
+    ("pedersen_core", include_str!("../../../shaders/pedersen_core.wgsl")),
     ("pedersen", include_str!("../../../shaders/pedersen.wgsl")),
+    ("trie_node", include_str!("../../../shaders/trie_node.wgsl")),
+    ("trie_pedersen", include_str!("../../../shaders/trie_pedersen.wgsl")),
+    ("trie_poseidon", include_str!("../../../shaders/trie_poseidon.wgsl")),
 ];
 
 /// The raw source of `shaders/<name>.wgsl`.

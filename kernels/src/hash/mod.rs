@@ -18,7 +18,7 @@
 //! batch over resident buffers); its `mod.rs` dispatches on [`Backend`] once
 //! per batch and offers `Felt` convenience functions at the edges.
 
-mod gpu_batch;
+pub(crate) mod gpu_batch;
 pub mod pedersen;
 pub mod poseidon;
 

@@ -1,23 +1,281 @@
-//! The GPU trie backend (interim: one hash batch per level).
+//! The GPU trie backend: node hashes resident on the device.
+//!
+//! The device keeps one array of node hashes indexed by [`NodeId`], the
+//! same ids the host store uses. It is uploaded once (when the GPU first
+//! hashes this trie, or after a CPU update changed it); from then on a block
+//! sends only:
+//!
+//! * the changed leaf values and the edge paths of the planned nodes
+//!   (32 bytes each), and
+//! * one 16-byte job per planned node (its id, its children's ids, and for
+//!   an edge its length),
+//!
+//! runs one dispatch per level (`shaders/trie_node.wgsl`, with
+//! `trie_pedersen.wgsl` or `trie_poseidon.wgsl` supplying the hash), each
+//! reading the children's hashes where the previous level left them, and
+//! reads back in one transfer the new hashes the host keeps (for the root,
+//! proofs and the store: 32 bytes per planned node). Growth of the id space
+//! copies the array on the device.
 
-use super::store::NodeStore;
+use super::store::{Node, NodeId, NodeStore};
 use super::update::Plan;
-use super::{Trie, TrieError, UpdateStats};
-use crate::backend::Backend;
+use super::{Trie, TrieError, TrieHash, UpdateStats};
+use crate::field::Fe;
+use crate::gpu::{GpuContext, GpuError, Kernel, Timer};
+use crate::hash::gpu_batch::{params_buffer, Slot};
+use crate::hash::pedersen::gpu::PedersenTable;
+use crate::hash::poseidon::gpu::PoseidonConstants;
 
-/// Device-side state kept between blocks.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Resident;
+const WG: u32 = 64;
+const FE_BYTES: u64 = std::mem::size_of::<Fe>() as u64;
+const EDGE: u32 = 0x8000_0000;
+const LEAF: u32 = 0x4000_0000;
+
+/// One node to (re)compute; see `shaders/trie_node.wgsl`.
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(C)]
+struct Job {
+    id: u32,
+    a: u32,
+    b: u32,
+    len: u32,
+}
+
+/// The level pipeline for one hash, and its layout.
+struct LevelKernel<const POSEIDON: bool> {
+    layout: wgpu::BindGroupLayout,
+    pipeline: wgpu::ComputePipeline,
+}
+
+impl<const POSEIDON: bool> Kernel for LevelKernel<POSEIDON> {
+    fn build(ctx: &GpuContext) -> Result<Self, GpuError> {
+        let layout = ctx.storage_layout("trie level layout", 3, 5, true);
+        let name = if POSEIDON { "trie_poseidon" } else { "trie_pedersen" };
+        let pipeline = ctx.compute_pipeline(name, "trie_level", &layout)?;
+        Ok(LevelKernel { layout, pipeline })
+    }
+}
+
+/// What a trie keeps on the device between blocks.
+#[derive(Debug)]
+pub(crate) struct Resident {
+    /// Node hashes by id.
+    hashes: wgpu::Buffer,
+    /// Ids the buffer holds.
+    cap: usize,
+    jobs: SlotDbg,
+    vals: SlotDbg,
+    out: SlotDbg,
+    params: wgpu::Buffer,
+}
+
+/// A [`Slot`] that `Resident` can derive `Debug` over.
+#[derive(Default)]
+struct SlotDbg(Slot);
+
+impl std::fmt::Debug for SlotDbg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Slot")
+    }
+}
+
+/// A trie's device copy, if any. Cloning a trie does not share it: the
+/// clone uploads its own when it first hashes on the GPU.
+#[derive(Debug, Default)]
+pub(crate) struct DeviceCopy(pub(crate) Option<Resident>);
+
+impl Clone for DeviceCopy {
+    fn clone(&self) -> Self {
+        DeviceCopy(None)
+    }
+}
 
 impl Resident {
+    /// Host memory held for the device copy (none: buffers live on the GPU).
     pub(crate) fn host_bytes(&self) -> usize {
         0
+    }
+
+    /// Bytes of device memory held.
+    pub(crate) fn device_bytes(&self) -> u64 {
+        self.cap as u64 * FE_BYTES
     }
 }
 
 impl<S: NodeStore> Trie<S> {
+    /// Hashes `plan` on the GPU over the resident node hashes.
     pub(super) fn hash_gpu(&mut self, plan: Plan) -> Result<UpdateStats, TrieError> {
-        let hash = self.hash;
-        self.hash_cpu(plan, &mut |a, b, out| hash.hash_batch(Backend::Gpu, a, b, out).map_err(TrieError::from))
+        let ctx = GpuContext::get()?;
+        let before = ctx.traffic();
+        let result = self.hash_gpu_inner(ctx, &plan);
+        let after = ctx.traffic();
+        match result {
+            Ok(kernel_seconds) => Ok(UpdateStats {
+                keys: 0,
+                hashes: plan.hashes(),
+                levels: plan.levels.len(),
+                bytes_up: after.uploaded - before.uploaded,
+                bytes_down: after.downloaded - before.downloaded,
+                kernel_seconds,
+            }),
+            Err(e) => {
+                // The shape is updated; its hashes are not. Keep the work for
+                // the next update and drop the device copy.
+                self.gpu.0 = None;
+                self.pending = Some(plan);
+                Err(e.into())
+            }
+        }
     }
+
+    fn hash_gpu_inner(&mut self, ctx: &GpuContext, plan: &Plan) -> Result<Option<f64>, GpuError> {
+        let (layout, pipeline, consts) = match self.hash {
+            TrieHash::Pedersen => {
+                let k = ctx.kernel::<LevelKernel<false>>()?;
+                (k.layout.clone(), k.pipeline.clone(), ctx.kernel::<PedersenTable>()?.0.clone())
+            }
+            TrieHash::Poseidon => {
+                let k = ctx.kernel::<LevelKernel<true>>()?;
+                (k.layout.clone(), k.pipeline.clone(), ctx.kernel::<PoseidonConstants>()?.0.clone())
+            }
+        };
+        self.ensure_resident(ctx);
+
+        // Level 0 sets the changed leaves; each later level hashes nodes.
+        let mut jobs: Vec<Job> = Vec::with_capacity(plan.leaves.len() + plan.hashes());
+        let mut vals: Vec<Fe> = Vec::new();
+        let mut bounds = vec![0usize];
+        for &id in &plan.leaves {
+            jobs.push(Job { id, a: 0, b: LEAF | vals.len() as u32, len: 0 });
+            vals.push(self.store.hash(id));
+        }
+        bounds.push(jobs.len());
+        for level in &plan.levels {
+            for &id in level {
+                jobs.push(match self.store.node(id) {
+                    Node::Binary { left, right } => Job { id, a: left, b: right, len: 0 },
+                    Node::Edge { child, path, len } => {
+                        vals.push(Fe::from_canonical(path).expect("path < 2^251"));
+                        Job { id, a: child, b: EDGE | (vals.len() - 1) as u32, len: len as u32 }
+                    }
+                    Node::Leaf => unreachable!("leaves are never planned for hashing"),
+                });
+            }
+            bounds.push(jobs.len());
+        }
+        if jobs.is_empty() {
+            return Ok(ctx.has_timestamps().then_some(0.0));
+        }
+        let g = self.gpu.0.as_mut().expect("made resident above");
+        let jobs_buf = g.jobs.0.ensure(ctx, "trie jobs", jobs.len() as u64 * 16).clone();
+        let vals_buf =
+            g.vals.0.ensure(ctx, "trie leaf values and edge paths", vals.len().max(1) as u64 * FE_BYTES).clone();
+        let out_buf = g.out.0.ensure(ctx, "trie new hashes", jobs.len() as u64 * FE_BYTES).clone();
+        ctx.upload(&jobs_buf, bytemuck::cast_slice(&jobs));
+        ctx.upload(&vals_buf, bytemuck::cast_slice(&vals));
+        let bind = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("trie level"),
+            layout: &layout,
+            entries: &[&jobs_buf, &consts, &vals_buf, &g.hashes, &out_buf, &g.params]
+                .iter()
+                .enumerate()
+                .map(|(i, b)| wgpu::BindGroupEntry { binding: i as u32, resource: b.as_entire_binding() })
+                .collect::<Vec<_>>(),
+        });
+        let mut timers: Vec<Timer> = Vec::new();
+        for w in bounds.windows(2) {
+            let (start, n) = (w[0], w[1] - w[0]);
+            if n == 0 {
+                continue;
+            }
+            // Queue writes land before the next submission, so each level
+            // sees its own parameters.
+            ctx.upload(&g.params, bytemuck::cast_slice(&[n as u32, start as u32, 0, 0]));
+            let timer = ctx.timer("trie level");
+            let mut enc =
+                ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("trie level") });
+            {
+                let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                    label: Some("trie level"),
+                    timestamp_writes: timer.as_ref().map(|t| t.pass_writes()),
+                });
+                pass.set_pipeline(&pipeline);
+                pass.set_bind_group(0, &bind, &[]);
+                let (gx, gy) = ctx.dispatch_dims(n as u32, WG);
+                pass.dispatch_workgroups(gx, gy, 1);
+            }
+            if let Some(t) = &timer {
+                t.resolve(&mut enc);
+            }
+            ctx.queue.submit([enc.finish()]);
+            timers.extend(timer);
+        }
+        // The host keeps the new hashes of the planned nodes (not the leaves,
+        // whose values it already has).
+        let skip = plan.leaves.len() as u64 * FE_BYTES;
+        let mut new = vec![Fe::ZERO; jobs.len() - plan.leaves.len()];
+        let bytes = read_range(ctx, &out_buf, skip, new.len() as u64 * FE_BYTES)?;
+        new.copy_from_slice(bytemuck::cast_slice(&bytes));
+        for (job, h) in jobs[plan.leaves.len()..].iter().zip(new) {
+            self.store.set_hash(job.id, h);
+        }
+        if ctx.has_timestamps() {
+            let mut total = 0.0;
+            for t in &timers {
+                total += t.seconds(ctx)?;
+            }
+            return Ok(Some(total));
+        }
+        Ok(None)
+    }
+
+    /// Makes the device hash array hold every id the store has handed out:
+    /// a first upload of all hashes, or a device-side copy into a larger one.
+    fn ensure_resident(&mut self, ctx: &GpuContext) {
+        let need = self.store.capacity().max(1);
+        match &mut self.gpu.0 {
+            Some(g) if g.cap >= need => {}
+            Some(g) => {
+                let cap = need.next_power_of_two();
+                let bigger = ctx.storage_buffer("trie node hashes (resident)", cap as u64 * FE_BYTES);
+                let mut enc =
+                    ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("trie grow") });
+                enc.copy_buffer_to_buffer(&g.hashes, 0, &bigger, 0, g.cap as u64 * FE_BYTES);
+                ctx.queue.submit([enc.finish()]);
+                g.hashes = bigger;
+                g.cap = cap;
+            }
+            None => {
+                let cap = need.next_power_of_two();
+                let hashes = ctx.storage_buffer("trie node hashes (resident)", cap as u64 * FE_BYTES);
+                let all: Vec<Fe> = (0..self.store.capacity() as NodeId).map(|id| self.store.hash(id)).collect();
+                ctx.upload(&hashes, bytemuck::cast_slice(&all));
+                self.gpu.0 = Some(Resident {
+                    hashes,
+                    cap,
+                    jobs: SlotDbg::default(),
+                    vals: SlotDbg::default(),
+                    out: SlotDbg::default(),
+                    params: params_buffer(ctx, "trie level params"),
+                });
+            }
+        }
+    }
+
+    /// Bytes of device memory the resident copy holds (0 when none).
+    pub fn gpu_resident_bytes(&self) -> u64 {
+        self.gpu.0.as_ref().map_or(0, Resident::device_bytes)
+    }
+}
+
+/// Reads `size` bytes of `buf` from `offset`.
+fn read_range(ctx: &GpuContext, buf: &wgpu::Buffer, offset: u64, size: u64) -> Result<Vec<u8>, GpuError> {
+    if offset == 0 {
+        return ctx.read_back(buf, size);
+    }
+    let tmp = ctx.storage_buffer("trie readback window", size);
+    let mut enc = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("trie readback") });
+    enc.copy_buffer_to_buffer(buf, offset, &tmp, 0, size);
+    ctx.queue.submit([enc.finish()]);
+    ctx.read_back(&tmp, size)
 }

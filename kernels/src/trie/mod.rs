@@ -139,7 +139,7 @@ pub struct Trie<S: NodeStore = MemStore> {
     dirty: Vec<bool>,
     /// Nodes whose hashes a failed update left to compute, by level.
     pending: Option<update::Plan>,
-    gpu: Option<gpu::Resident>,
+    gpu: gpu::DeviceCopy,
 }
 
 impl Trie<MemStore> {
@@ -152,7 +152,7 @@ impl Trie<MemStore> {
 impl<S: NodeStore> Trie<S> {
     /// An empty trie over `store` (which must be empty).
     pub fn with_store(hash: TrieHash, store: S) -> Trie<S> {
-        Trie { hash, store, root: None, leaves: 0, dirty: Vec::new(), pending: None, gpu: None }
+        Trie { hash, store, root: None, leaves: 0, dirty: Vec::new(), pending: None, gpu: gpu::DeviceCopy::default() }
     }
 
     /// The node hash.
@@ -180,7 +180,7 @@ impl<S: NodeStore> Trie<S> {
         TrieStats {
             leaves: self.leaves,
             nodes: self.store.live(),
-            bytes: self.store.bytes() + self.dirty.capacity() + self.gpu.as_ref().map_or(0, |g| g.host_bytes()),
+            bytes: self.store.bytes() + self.dirty.capacity() + self.gpu.0.as_ref().map_or(0, |g| g.host_bytes()),
         }
     }
 
@@ -241,7 +241,7 @@ impl<S: NodeStore> Trie<S> {
         let mut stats = UpdateStats { keys: ups.len(), ..UpdateStats::default() };
         stats = stats.merge(self.flush_pending()?);
         let plan = self.apply(&ups);
-        self.gpu = None;
+        self.gpu.0 = None;
         stats = stats.merge(self.hash_cpu(plan, &mut hash_pairs)?);
         Ok((self.root(), stats))
     }

@@ -118,7 +118,7 @@ impl<S: NodeStore> Trie<S> {
         match self.pending.take() {
             None => Ok(UpdateStats::default()),
             Some(plan) => {
-                self.gpu = None;
+                self.gpu.0 = None;
                 let backend = crate::backend::Backend::Simd;
                 let hash = self.hash;
                 self.hash_cpu(plan, &mut |a, b, out| hash.hash_batch(backend, a, b, out).map_err(TrieError::from))

@@ -28,16 +28,27 @@ struct Buffers {
     params: Option<wgpu::Buffer>,
 }
 
-impl Kernel for PedersenGpu {
+/// The fixed-base tables resident on the device (x, y per entry; the shift
+/// point last), shared by every kernel that hashes with Pedersen.
+pub struct PedersenTable(pub(crate) wgpu::Buffer);
+
+impl Kernel for PedersenTable {
     fn build(ctx: &GpuContext) -> Result<Self, GpuError> {
-        let layout = ctx.storage_layout("pedersen layout", 3, 4, true);
-        let pipeline = ctx.compute_pipeline("pedersen", "pedersen", &layout)?;
         let t = Tables::get();
         let mut flat = t.points.clone();
         flat.push(t.shift);
         let bytes: &[u8] = bytemuck::cast_slice(&flat);
         let table = ctx.storage_buffer("pedersen fixed-base tables", bytes.len() as u64);
         ctx.upload(&table, bytes);
+        Ok(PedersenTable(table))
+    }
+}
+
+impl Kernel for PedersenGpu {
+    fn build(ctx: &GpuContext) -> Result<Self, GpuError> {
+        let layout = ctx.storage_layout("pedersen layout", 3, 4, true);
+        let pipeline = ctx.compute_pipeline("pedersen", "pedersen", &layout)?;
+        let table = ctx.kernel::<PedersenTable>()?.0.clone();
         Ok(PedersenGpu { layout, pipeline, table, bufs: Mutex::new(Buffers::default()) })
     }
 }

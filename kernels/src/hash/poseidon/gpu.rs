@@ -30,13 +30,24 @@ struct Buffers {
     params: Option<wgpu::Buffer>,
 }
 
+/// The folded round constants resident on the device, shared by every
+/// kernel that hashes with Poseidon.
+pub struct PoseidonConstants(pub(crate) wgpu::Buffer);
+
+impl Kernel for PoseidonConstants {
+    fn build(ctx: &GpuContext) -> Result<Self, GpuError> {
+        let flat = Params::get().flat();
+        let constants = ctx.storage_buffer("poseidon round constants", FE_BYTES * flat.len() as u64);
+        ctx.upload(&constants, bytemuck::cast_slice(&flat));
+        Ok(PoseidonConstants(constants))
+    }
+}
+
 impl Kernel for PoseidonGpu {
     fn build(ctx: &GpuContext) -> Result<Self, GpuError> {
         let layout = ctx.storage_layout("poseidon layout", 4, 5, true);
         let pipeline = ctx.compute_pipeline("poseidon", "poseidon", &layout)?;
-        let flat = Params::get().flat();
-        let constants = ctx.storage_buffer("poseidon round constants", FE_BYTES * flat.len() as u64);
-        ctx.upload(&constants, bytemuck::cast_slice(&flat));
+        let constants = ctx.kernel::<PoseidonConstants>()?.0.clone();
         Ok(PoseidonGpu { layout, pipeline, constants, bufs: Mutex::new(Buffers::default()) })
     }
 }
