@@ -6,6 +6,7 @@
 pub mod field;
 pub mod hash;
 pub mod schedule;
+pub mod trie;
 pub mod vm;
 
 use serde::Serialize;

@@ -8,7 +8,8 @@ use clap::{Args, Subcommand, ValueEnum};
 use std::time::Duration;
 use wavelane::bench::field::FieldBench;
 use wavelane::bench::schedule::{self, ScheduleParams, ScheduleStats};
-use wavelane::bench::{hash, vm, Reporter};
+use wavelane::bench::{hash, trie, vm, Reporter};
+use wavelane::kernels::trie::TrieHash;
 use wavelane::kernels::{Backend, FieldOp};
 use wavelane::workload::{Kind, Spec};
 
@@ -35,6 +36,30 @@ enum Kernel {
     Vm(VmArgs),
     /// Serial execution against declared waves, Block-STM and optimistic waves.
     Schedule(ScheduleArgs),
+    /// One block of writes to a Merkle-Patricia trie, every backend vs a per-key peer.
+    Trie(TrieArgs),
+}
+
+#[derive(Args)]
+struct TrieArgs {
+    /// Node hash: pedersen or poseidon.
+    #[arg(long, default_value = "pedersen")]
+    hash: String,
+    /// Leaves in the tree before the block.
+    #[arg(long, default_value_t = 1 << 20)]
+    leaves: usize,
+    /// Writes in the block.
+    #[arg(long, default_value_t = 100_000)]
+    updates: usize,
+    /// Writes the per-key starknet-crypto peer applies (a prefix of the block; 0 skips it).
+    #[arg(long, default_value_t = 2_000)]
+    peer_updates: usize,
+    /// Backends to measure, comma-separated (default: all concrete backends).
+    #[arg(long, value_delimiter = ',')]
+    backend: Vec<Backend>,
+    /// Seed of the generator.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
 }
 
 #[derive(Args)]
@@ -104,6 +129,13 @@ enum Part {
     Hash(hash::Options),
     Vm(Option<std::path::PathBuf>, Duration),
     Schedule(ScheduleParams),
+    Trie(trie::Options),
+}
+
+/// What a part prints after the table.
+enum Summary {
+    Schedule(ScheduleStats),
+    Trie(trie::Summary),
 }
 
 impl Part {
@@ -114,20 +146,22 @@ impl Part {
             Part::Vm(Some(_), _) => 3,
             Part::Vm(None, _) => 3 * vm::DEFAULT_PROGRAMS.len() as u64,
             Part::Schedule(p) => 2 + 4 * p.threads.len() as u64,
+            Part::Trie(o) => trie::steps(o),
         }
     }
 
-    /// Runs the part; the scheduler also returns its summary.
-    fn run(&self, rep: &mut Reporter) -> anyhow::Result<Option<ScheduleStats>> {
-        if let Part::Schedule(p) = self {
-            return schedule::run(p, rep).map(Some);
+    /// Runs the part; the scheduler and the trie also return a summary.
+    fn run(&self, rep: &mut Reporter) -> anyhow::Result<Option<Summary>> {
+        match self {
+            Part::Schedule(p) => schedule::run(p, rep).map(|s| Some(Summary::Schedule(s))),
+            Part::Trie(o) => trie::run(rep, o).map(|s| Some(Summary::Trie(s))),
+            _ => self.run_kernel(rep).map(|()| None),
         }
-        self.run_kernel(rep).map(|()| None)
     }
 
     fn run_kernel(&self, rep: &mut Reporter) -> anyhow::Result<()> {
         match self {
-            Part::Schedule(_) => unreachable!("handled in run"),
+            Part::Schedule(_) | Part::Trie(_) => unreachable!("handled in run"),
             Part::Field(f) => f.run(rep),
             Part::Hash(o) => hash::run(rep, o),
             Part::Vm(Some(path), budget) => {
@@ -167,6 +201,16 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
         }
         Some(Kernel::Vm(v)) => vec![Part::Vm(v.program, budget)],
         Some(Kernel::Schedule(s)) => vec![Part::Schedule(schedule_params(s, budget)?)],
+        Some(Kernel::Trie(t)) => vec![Part::Trie(trie::Options {
+            hash: TrieHash::parse(&t.hash)
+                .ok_or_else(|| InputError(format!("--hash: unknown hash `{}` (pedersen or poseidon)", t.hash)))?,
+            leaves: t.leaves,
+            updates: t.updates,
+            peer_updates: t.peer_updates,
+            backends: if t.backend.is_empty() { Backend::CONCRETE.to_vec() } else { t.backend },
+            budget,
+            seed: t.seed,
+        })],
         None => vec![
             Part::Field(FieldBench { budget, ..FieldBench::default() }),
             Part::Hash(hash::Options { sizes: vec![1 << 12], budget, ..hash::Options::default() }),
@@ -176,6 +220,13 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
                 budget,
                 threads: vec![all_cores()],
             }),
+            Part::Trie(trie::Options {
+                leaves: 1 << 16,
+                updates: 4096,
+                peer_updates: 500,
+                budget,
+                ..Default::default()
+            }),
         ],
     };
     let mut rep = Reporter::new(args.json, parts.iter().map(Part::steps).sum());
@@ -184,8 +235,11 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
         summaries.extend(p.run(&mut rep)?);
     }
     rep.finish();
-    for stats in summaries {
-        print_schedule_summary(&stats, args.json)?;
+    for s in summaries {
+        match s {
+            Summary::Schedule(stats) => print_schedule_summary(&stats, args.json)?,
+            Summary::Trie(t) => print_trie_summary(&t, args.json)?,
+        }
     }
     Ok(())
 }
@@ -229,6 +283,28 @@ fn print_schedule_summary(stats: &ScheduleStats, json: bool) -> anyhow::Result<(
             stats.blockstm_suspensions,
             stats.optimistic_waves,
             stats.optimistic_re_executions
+        );
+    }
+    Ok(())
+}
+
+/// The trie's counts: a line after the table, or one JSON object with
+/// `"bench": "trie.summary"`.
+fn print_trie_summary(t: &trie::Summary, json: bool) -> anyhow::Result<()> {
+    if json {
+        let mut v = serde_json::to_value(t)?;
+        if let Some(map) = v.as_object_mut() {
+            map.insert("bench".into(), "trie.summary".into());
+        }
+        println!("{v}");
+    } else {
+        let gpu = match (t.gpu_bytes_up, t.gpu_bytes_down) {
+            (Some(up), Some(down)) => format!(" | GPU per block: {up} B up, {down} B down"),
+            _ => String::new(),
+        };
+        println!(
+            "trie ({}): {} leaves built in {:.2} s, {} nodes, {:.0} B/leaf | block: {} keys, {} hashes in {} levels{gpu} | root {}",
+            t.hash, t.leaves, t.build_seconds, t.nodes, t.bytes_per_leaf, t.keys, t.hashes, t.levels, t.root
         );
     }
     Ok(())
