@@ -22,6 +22,8 @@ enum Command {
     Hash(cli::hash::HashArgs),
     /// Run compiled Cairo 0 programs on the CPU VM.
     Cairo(cli::cairo::CairoArgs),
+    /// Merkle-Patricia trie roots and proofs of KEY VALUE lines from stdin.
+    Trie(cli::trie::TrieArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -31,6 +33,7 @@ fn main() -> std::process::ExitCode {
         Command::Bench(args) => cli::bench::run(args),
         Command::Hash(args) => cli::hash::run(args),
         Command::Cairo(args) => cli::cairo::run_cmd(args),
+        Command::Trie(args) => cli::trie::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

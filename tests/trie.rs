@@ -86,7 +86,10 @@ fn node_hashes_match_cairo_lang_vectors() {
 }
 
 /// Small real-world trees from pathfinder's merkle-tree tests (Pedersen).
-fn published_trees() -> Vec<(Vec<Vec<(Felt, Felt)>>, Felt)> {
+/// Blocks of `(key, value)` writes and the root after the last.
+type Published = (Vec<Vec<(Felt, Felt)>>, Felt);
+
+fn published_trees() -> Vec<Published> {
     let f = hex;
     vec![
         (vec![vec![(f("0x1"), f("0x1"))]], f("0x02ebbd6878f81e49560ae863bd4ef327a417037bf57b63a016130ad0a94c8fa7")),

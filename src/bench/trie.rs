@@ -97,10 +97,13 @@ fn random_value(rng: &mut impl Rng) -> Felt {
     Felt::from_bytes_be(&b) + Felt::ONE
 }
 
+/// `(key, value)` writes.
+pub type Writes = Vec<(Felt, Felt)>;
+
 /// The tree's leaves and the block's writes.
-pub fn workload(o: &Options) -> (Vec<(Felt, Felt)>, Vec<(Felt, Felt)>) {
+pub fn workload(o: &Options) -> (Writes, Writes) {
     let mut rng = rand::rngs::StdRng::seed_from_u64(o.seed);
-    let leaves: Vec<(Felt, Felt)> = (0..o.leaves).map(|_| (random_key(&mut rng), random_value(&mut rng))).collect();
+    let leaves: Writes = (0..o.leaves).map(|_| (random_key(&mut rng), random_value(&mut rng))).collect();
     let block = (0..o.updates)
         .map(|_| match rng.random_range(0..10) {
             0..5 if !leaves.is_empty() => (leaves[rng.random_range(0..leaves.len())].0, random_value(&mut rng)),

@@ -75,7 +75,7 @@ fn parse(input: impl BufRead, many: bool) -> anyhow::Result<Vec<Vec<Fe>>> {
 }
 
 /// One felt: hex digits with an optional `0x`, value below p.
-fn parse_felt(token: &str) -> Result<Fe, &'static str> {
+pub(crate) fn parse_felt(token: &str) -> Result<Fe, &'static str> {
     let digits = token.strip_prefix("0x").or_else(|| token.strip_prefix("0X")).unwrap_or(token);
     if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_hexdigit()) {
         return Err("is not a hex number");

@@ -4,6 +4,7 @@ pub(crate) mod bench;
 pub(crate) mod cairo;
 pub(crate) mod hash;
 pub(crate) mod info;
+pub(crate) mod trie;
 
 /// Bad input (a malformed line, a value ≥ p, …): exit status 2.
 #[derive(Debug)]
