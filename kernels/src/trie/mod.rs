@@ -23,7 +23,8 @@
 //!    hashes the host keeps come back).
 //!
 //! Nodes live in a [`NodeStore`] ([`store`]); [`MemStore`] keeps them in
-//! memory at about 150–220 bytes per leaf ([`Trie::stats`]). Membership and
+//! memory at 72 bytes per node, about 3.2 nodes per random leaf plus vector
+//! headroom ([`Trie::stats`] reports the bytes per leaf). Membership and
 //! non-membership proofs, and their verification, are in [`proof`].
 
 pub mod bits;

@@ -132,3 +132,12 @@ impl NodeStore for MemStore {
             + self.free.capacity() * std::mem::size_of::<NodeId>()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// The per-node cost the docs quote: a 40-byte shape plus a 32-byte hash.
+    #[test]
+    fn a_node_is_72_bytes() {
+        assert_eq!(std::mem::size_of::<super::Node>() + std::mem::size_of::<crate::field::Fe>(), 72);
+    }
+}
