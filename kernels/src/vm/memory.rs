@@ -201,7 +201,10 @@ impl Cell {
 /// Segment buffers come from, and go back to, a per-thread pool
 /// ([`pool`]): a thread that runs program after program, as an executor
 /// does, reuses memory whose pages are already mapped instead of faulting in
-/// fresh pages and regrowing every segment on each run.
+/// fresh pages and regrowing every segment on each run. A segment that
+/// outgrows 2 MiB moves once into a large reservation backed by transparent
+/// huge pages (`grow`), so even a first run faults in its memory 2 MiB at a
+/// time and never copies it again.
 #[derive(Clone, Debug, Default)]
 pub struct Memory {
     segments: Vec<Vec<Cell>>,
@@ -233,36 +236,52 @@ pub mod pool {
         // `try_with`: during thread teardown the pool may already be gone.
         let _ = POOL.try_with(|p| {
             let mut p = p.borrow_mut();
-            for mut seg in segments.drain(..) {
-                if seg.capacity() > 0 && seg.capacity() <= MAX_CELLS {
-                    seg.clear();
-                    p.push(seg);
-                }
-            }
-            if p.len() > MAX_BUFFERS {
-                p.sort_unstable_by_key(|b| std::cmp::Reverse(b.capacity()));
-                p.truncate(MAX_BUFFERS);
+            for seg in segments.drain(..) {
+                keep(&mut p, seg);
             }
         });
     }
 
-    /// Swaps a full `seg` for the largest pooled buffer when that one is
-    /// bigger (copying the contents over); otherwise leaves `seg` to grow.
-    #[cold]
-    pub(super) fn grow(seg: &mut Vec<Cell>) {
-        let _ = POOL.try_with(|p| {
+    /// Gives a full `seg` a pooled buffer of at least `need` cells, copying
+    /// its contents over and pooling the old buffer: the smallest that fits
+    /// for a segment's first buffer (most segments stay small), the largest
+    /// when a segment has filled one (it is still growing). Returns false,
+    /// leaving `seg` as it was, when no pooled buffer is big enough.
+    pub(super) fn swap_for(seg: &mut Vec<Cell>, need: usize) -> bool {
+        POOL.try_with(|p| {
             let mut p = p.borrow_mut();
-            let best = (0..p.len()).max_by_key(|&i| p[i].capacity());
-            if let Some(i) = best.filter(|&i| p[i].capacity() > seg.capacity()) {
-                let mut big = p.swap_remove(i);
-                big.extend_from_slice(seg);
-                let mut old = std::mem::replace(seg, big);
-                if old.capacity() > 0 {
-                    old.clear();
-                    p.push(old);
-                }
-            }
-        });
+            let fits = (0..p.len()).filter(|&i| p[i].capacity() >= need.max(seg.capacity() + 1));
+            let pick = if seg.capacity() == 0 {
+                fits.min_by_key(|&i| p[i].capacity())
+            } else {
+                fits.max_by_key(|&i| p[i].capacity())
+            };
+            let Some(i) = pick else {
+                return false;
+            };
+            let mut big = p.swap_remove(i);
+            big.extend_from_slice(seg);
+            let old = std::mem::replace(seg, big);
+            keep(&mut p, old);
+            true
+        })
+        .unwrap_or(false)
+    }
+
+    /// Pools `buf` (emptied) if it is worth keeping.
+    pub(super) fn put(buf: Vec<Cell>) {
+        let _ = POOL.try_with(|p| keep(&mut p.borrow_mut(), buf));
+    }
+
+    fn keep(p: &mut Vec<Vec<Cell>>, mut buf: Vec<Cell>) {
+        if buf.capacity() > 0 && buf.capacity() <= MAX_CELLS {
+            buf.clear();
+            p.push(buf);
+        }
+        if p.len() > MAX_BUFFERS {
+            p.sort_unstable_by_key(|b| std::cmp::Reverse(b.capacity()));
+            p.truncate(MAX_BUFFERS);
+        }
     }
 
     /// Empties this thread's pool, so the next run starts from fresh memory
@@ -331,7 +350,10 @@ impl Memory {
         let seg = self.segments.get_mut(a.segment as usize).ok_or(WriteError::NoSegment)?;
         let off = a.offset as usize;
         if off >= seg.capacity() {
-            pool::grow(seg);
+            if off - seg.len() > MAX_GAP {
+                return Err(WriteError::TooFar);
+            }
+            grow(seg, off + 1);
         }
         if off == seg.len() {
             seg.push(new);
@@ -352,6 +374,58 @@ impl Memory {
         Ok(())
     }
 }
+
+/// A segment's first buffer, in cells (32 bytes each).
+const MIN_CELLS: usize = 64;
+
+/// From this size on (in cells: 2 MiB, one huge page) a growing segment's next buffer is a
+/// [`pool::MAX_CELLS`] reservation backed by huge pages ([`huge_pages`]).
+/// Only touched pages cost memory, so the reservation is address space, not
+/// RAM, and the segment never needs to be copied again.
+const LARGE_CELLS: usize = 1 << 16;
+
+/// Makes room for `need` cells in a full segment: a pooled buffer if one is
+/// big enough, else a new one (doubling, or one large reservation once the
+/// segment is big) with the contents copied over and the old buffer pooled.
+#[cold]
+#[inline(never)]
+fn grow(seg: &mut Vec<Cell>, need: usize) {
+    if pool::swap_for(seg, need) {
+        return;
+    }
+    let double = need.max(seg.capacity() * 2).max(MIN_CELLS);
+    let cap = if double >= LARGE_CELLS { need.max(pool::MAX_CELLS) } else { double };
+    let mut buf = Vec::with_capacity(cap);
+    huge_pages(&mut buf);
+    buf.extend_from_slice(seg);
+    pool::put(std::mem::replace(seg, buf));
+}
+
+/// Asks the kernel to back a large, still untouched buffer with transparent
+/// huge pages: a fresh 2 MiB page costs one fault instead of 512, and
+/// first-touch faults are most of what a long run on fresh memory pays.
+#[cfg(target_os = "linux")]
+fn huge_pages(buf: &mut Vec<Cell>) {
+    const HUGE: usize = 2 << 20;
+    if buf.capacity() < LARGE_CELLS {
+        return;
+    }
+    let start = buf.as_mut_ptr() as usize;
+    let end = start + buf.capacity() * std::mem::size_of::<Cell>();
+    let (a, b) = (start.next_multiple_of(HUGE), end / HUGE * HUGE);
+    if a < b {
+        // SAFETY: [a, b) lies inside the allocation `buf` owns, and
+        // MADV_HUGEPAGE only changes how the kernel backs those pages, never
+        // their contents, so no memory Rust can see changes. The result is
+        // ignored: without THP support the call fails and nothing changes.
+        unsafe {
+            libc::madvise(a as *mut libc::c_void, b - a, libc::MADV_HUGEPAGE);
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn huge_pages(_buf: &mut Vec<Cell>) {}
 
 #[cfg(test)]
 mod pool_tests {
@@ -379,5 +453,28 @@ mod pool_tests {
         assert_eq!(m.get(Relocatable::new(seg.segment, 20_000)), Some(Value::Int(Fe::from_u64(8))));
         // Writing over an old value's offset is a fresh write, not a conflict.
         m.insert(Relocatable::new(seg.segment, 1), Value::Int(Fe::from_u64(99))).unwrap();
+    }
+
+    #[test]
+    fn large_segments_keep_their_contents_across_growth() {
+        pool::clear();
+        let mut m = Memory::new();
+        let small = m.add_segment();
+        let big = m.add_segment();
+        let n = (LARGE_CELLS as u64) * 3 + 5;
+        for i in 0..n {
+            m.insert(Relocatable::new(big.segment, i), Value::Int(Fe::from_u64(i))).unwrap();
+            if i % 1000 == 0 {
+                m.insert(Relocatable::new(small.segment, i / 1000), Value::Int(Fe::from_u64(i))).unwrap();
+            }
+        }
+        assert_eq!(m.segment_len(big.segment as usize), n as usize);
+        for i in (0..n).step_by(997) {
+            assert_eq!(m.get(Relocatable::new(big.segment, i)), Some(Value::Int(Fe::from_u64(i))));
+        }
+        assert_eq!(m.get(Relocatable::new(small.segment, 7)), Some(Value::Int(Fe::from_u64(7000))));
+        // A write far past the end is refused before anything is allocated.
+        let far = Relocatable::new(small.segment, (MAX_GAP as u64) * 4);
+        assert_eq!(m.insert(far, Value::Int(Fe::ZERO)), Err(WriteError::TooFar));
     }
 }
