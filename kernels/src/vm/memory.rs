@@ -348,30 +348,92 @@ impl Memory {
     #[inline(always)]
     pub fn insert_cell(&mut self, a: Relocatable, new: Cell) -> Result<(), WriteError> {
         let seg = self.segments.get_mut(a.segment as usize).ok_or(WriteError::NoSegment)?;
-        let off = a.offset as usize;
-        if off >= seg.capacity() {
-            if off - seg.len() > MAX_GAP {
-                return Err(WriteError::TooFar);
-            }
-            grow(seg, off + 1);
+        write_cell(seg, a.offset, new)
+    }
+
+    /// Segment `exec` for writing beside every segment for reading: the
+    /// fast path's view of memory (`None` if there is no such segment).
+    #[inline(always)]
+    pub(super) fn split(&mut self, exec: u32) -> Option<Split<'_>> {
+        let (before, rest) = self.segments.split_at_mut(exec as usize);
+        let (exec, after) = rest.split_first_mut()?;
+        Some(Split { before, exec, after })
+    }
+}
+
+/// Writes `new` at `off` of one segment (write-once: a hole is filled, an
+/// equal value is fine, a different one is a conflict), growing it if needed.
+/// On an error nothing changes.
+#[inline(always)]
+fn write_cell(seg: &mut Vec<Cell>, off: u64, new: Cell) -> Result<(), WriteError> {
+    let len = seg.len();
+    let off = usize::try_from(off).map_err(|_| WriteError::TooFar)?;
+    if off == len && len < seg.capacity() {
+        seg.push(new);
+        return Ok(());
+    }
+    if let Some(cell) = seg.get_mut(off) {
+        if cell.is_hole() {
+            *cell = new;
+        } else if *cell != new {
+            return Err(WriteError::Conflict(cell.unpack().unwrap_or(Value::Int(Fe::ZERO))));
         }
-        if off == seg.len() {
-            seg.push(new);
-        } else if off < seg.len() {
-            let cell = &mut seg[off];
-            if cell.is_hole() {
-                *cell = new;
-            } else if *cell != new {
-                return Err(WriteError::Conflict(cell.unpack().unwrap_or(Value::Int(Fe::ZERO))));
-            }
-        } else {
-            if off - seg.len() > MAX_GAP {
-                return Err(WriteError::TooFar);
-            }
-            seg.resize(off, Cell::HOLE);
-            seg.push(new);
+        return Ok(());
+    }
+    if off - len > MAX_GAP {
+        return Err(WriteError::TooFar);
+    }
+    if off >= seg.capacity() {
+        grow(seg, off + 1);
+    }
+    seg.resize(off, Cell::HOLE);
+    seg.push(new);
+    Ok(())
+}
+
+/// One segment writable beside the others readable (see [`Memory::split`]).
+pub(super) struct Split<'a> {
+    before: &'a [Vec<Cell>],
+    /// The writable segment.
+    pub(super) exec: &'a mut Vec<Cell>,
+    after: &'a [Vec<Cell>],
+}
+
+impl Split<'_> {
+    /// The cell at `off` of the writable segment ([`Cell::HOLE`] if unwritten
+    /// or out of range).
+    #[inline(always)]
+    pub(super) fn exec_cell(&self, off: u64) -> Cell {
+        match usize::try_from(off) {
+            Ok(o) => self.exec.get(o).copied().unwrap_or(Cell::HOLE),
+            Err(_) => Cell::HOLE,
         }
-        Ok(())
+    }
+
+    /// The cell at `a` in any segment ([`Cell::HOLE`] if unwritten).
+    #[inline(always)]
+    pub(super) fn cell(&self, a: Relocatable) -> Cell {
+        let s = a.segment as usize;
+        let seg: &[Cell] = match s.cmp(&self.before.len()) {
+            std::cmp::Ordering::Less => &self.before[s],
+            std::cmp::Ordering::Equal => self.exec,
+            std::cmp::Ordering::Greater => match self.after.get(s - self.before.len() - 1) {
+                Some(v) => v,
+                None => return Cell::HOLE,
+            },
+        };
+        match usize::try_from(a.offset) {
+            Ok(o) => seg.get(o).copied().unwrap_or(Cell::HOLE),
+            Err(_) => Cell::HOLE,
+        }
+    }
+
+    /// Writes `new` at `off` of the writable segment, exactly as
+    /// [`Memory::insert_cell`] would; false (nothing changed) where that
+    /// would fail.
+    #[inline(always)]
+    pub(super) fn write_exec(&mut self, off: u64, new: Cell) -> bool {
+        write_cell(self.exec, off, new).is_ok()
     }
 }
 
