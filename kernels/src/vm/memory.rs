@@ -136,8 +136,21 @@ const REL_TAG: u64 = 1 << 62;
 
 /// One packed cell (see the module docs): the hot loop works on these
 /// directly, so values move as four plain words.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Eq)]
 pub struct Cell([u64; 4]);
+
+/// Word by word, not the derived array comparison: that one compiles to a
+/// `bcmp` call on the cells' addresses, which pins a cell computed in
+/// registers to a stack slot, and copying it from there (in two 16-byte
+/// halves after four 8-byte stores) stalls store-to-load forwarding on
+/// every write of the fast path.
+impl PartialEq for Cell {
+    #[inline(always)]
+    fn eq(&self, other: &Cell) -> bool {
+        let (a, b) = (self.0, other.0);
+        ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3])) == 0
+    }
+}
 
 impl Cell {
     /// An unwritten cell.
