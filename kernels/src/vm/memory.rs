@@ -469,8 +469,13 @@ fn grow(seg: &mut Vec<Cell>, need: usize) {
         return;
     }
     let double = need.max(seg.capacity() * 2).max(MIN_CELLS);
-    let cap = if double >= LARGE_CELLS { need.max(pool::MAX_CELLS) } else { double };
-    let mut buf = Vec::with_capacity(cap);
+    let cap = if double >= LARGE_CELLS { double.max(pool::MAX_CELLS) } else { double };
+    let mut buf = Vec::new();
+    if buf.try_reserve_exact(cap).is_err() {
+        // No address space for the reservation (strict overcommit, say):
+        // plain doubling.
+        buf.reserve_exact(double);
+    }
     huge_pages(&mut buf);
     buf.extend_from_slice(seg);
     pool::put(std::mem::replace(seg, buf));
