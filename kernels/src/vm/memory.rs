@@ -408,7 +408,7 @@ fn write_cell(seg: &mut Vec<Cell>, off: u64, new: Cell) -> Result<(), WriteError
 pub(super) struct Split<'a> {
     before: &'a [Vec<Cell>],
     /// The writable segment.
-    pub(super) exec: &'a mut Vec<Cell>,
+    exec: &'a mut Vec<Cell>,
     after: &'a [Vec<Cell>],
 }
 
@@ -453,10 +453,11 @@ impl Split<'_> {
 /// A segment's first buffer, in cells (32 bytes each).
 const MIN_CELLS: usize = 64;
 
-/// From this size on (in cells: 2 MiB, one huge page) a growing segment's next buffer is a
-/// [`pool::MAX_CELLS`] reservation backed by huge pages ([`huge_pages`]).
-/// Only touched pages cost memory, so the reservation is address space, not
-/// RAM, and the segment never needs to be copied again.
+/// From this size on (in cells: 2 MiB, one huge page) a growing segment's
+/// next buffer is a [`pool::MAX_CELLS`] reservation backed by huge pages
+/// ([`huge_pages`]). Only touched pages cost memory, so the reservation is
+/// address space, not RAM, and the segment is not copied again until it
+/// outgrows that (then it doubles).
 const LARGE_CELLS: usize = 1 << 16;
 
 /// Makes room for `need` cells in a full segment: a pooled buffer if one is
