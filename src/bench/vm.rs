@@ -32,6 +32,15 @@ fn oracle_config() -> CairoRunConfig<'static> {
     }
 }
 
+/// Runs `main` of `program` on cairo-vm with the benchmark's settings (its
+/// fastest: no trace, no relocation, no proof mode, `all_cairo` layout) and
+/// returns the step count.
+pub fn run_cairo_vm(program: &OracleProgram) -> anyhow::Result<u64> {
+    let mut hp = BuiltinHintProcessor::new_empty();
+    let r = cairo_run_program(program, &oracle_config(), &mut hp).map_err(|e| anyhow!("cairo-vm failed: {e}"))?;
+    Ok(r.vm.get_current_step() as u64)
+}
+
 /// Measures one program (`name`, JSON text) on both VMs and pushes two
 /// figures: cairo-vm's and ours (with the ratio against cairo-vm).
 pub fn bench_program(name: &str, json: &str, budget: Duration, reporter: &mut Reporter) -> anyhow::Result<()> {
@@ -40,21 +49,14 @@ pub fn bench_program(name: &str, json: &str, budget: Duration, reporter: &mut Re
         .map_err(|e| anyhow!("cairo-vm cannot load {name}: {e}"))?;
     let cfg = RunConfig::default();
     let steps = run(&ours, &cfg).with_context(|| format!("running {name}"))?.steps;
-    let their_steps = {
-        let mut hp = BuiltinHintProcessor::new_empty();
-        let r = cairo_run_program(&theirs, &oracle_config(), &mut hp)
-            .map_err(|e| anyhow!("cairo-vm failed on {name}: {e}"))?;
-        r.vm.get_current_step() as u64
-    };
+    let their_steps = run_cairo_vm(&theirs).with_context(|| format!("running {name} on cairo-vm"))?;
     if steps != their_steps {
         bail!("{name}: wavelane ran {steps} steps, cairo-vm {their_steps}");
     }
     let bench = format!("vm.{name}");
     reporter.step(&format!("{bench} cairo-vm"));
     let peer_s = best_of(budget, 3, || {
-        let mut hp = BuiltinHintProcessor::new_empty();
-        let r = cairo_run_program(&theirs, &oracle_config(), &mut hp).expect("ran once already");
-        std::hint::black_box(r.vm.get_current_step());
+        std::hint::black_box(run_cairo_vm(&theirs).expect("ran once already"));
     });
     let peer = Measurement::new(&bench, "cairo-vm", steps, 1, peer_s).scope("end-to-end");
     // Fresh memory on every run, as cairo-vm gets: the first run on a thread.

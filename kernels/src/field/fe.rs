@@ -154,9 +154,15 @@ impl Fe {
     }
 
     /// Whether this is zero.
+    ///
+    /// An OR of the limbs rather than an array comparison: that one loads
+    /// the element as two 16-byte halves, which cannot be forwarded from the
+    /// four 8-byte stores that just wrote it (the VM tests the cell an
+    /// instruction earlier wrote, e.g. `jmp loop if [ap - 1] != 0`).
     #[inline(always)]
     pub fn is_zero(self) -> bool {
-        self.0 == [0; 4]
+        let l = self.0;
+        (l[0] | l[1] | l[2] | l[3]) == 0
     }
 }
 

@@ -136,8 +136,21 @@ const REL_TAG: u64 = 1 << 62;
 
 /// One packed cell (see the module docs): the hot loop works on these
 /// directly, so values move as four plain words.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Eq)]
 pub struct Cell([u64; 4]);
+
+/// Word by word, not the derived array comparison: that one compiles to a
+/// `bcmp` call on the cells' addresses, which pins a cell computed in
+/// registers to a stack slot, and copying it from there (in two 16-byte
+/// halves after four 8-byte stores) stalls store-to-load forwarding on
+/// every write of the fast path.
+impl PartialEq for Cell {
+    #[inline(always)]
+    fn eq(&self, other: &Cell) -> bool {
+        let (a, b) = (self.0, other.0);
+        ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3])) == 0
+    }
+}
 
 impl Cell {
     /// An unwritten cell.
@@ -201,7 +214,10 @@ impl Cell {
 /// Segment buffers come from, and go back to, a per-thread pool
 /// ([`pool`]): a thread that runs program after program, as an executor
 /// does, reuses memory whose pages are already mapped instead of faulting in
-/// fresh pages and regrowing every segment on each run.
+/// fresh pages and regrowing every segment on each run. A segment that
+/// outgrows 2 MiB moves once into a large reservation backed by transparent
+/// huge pages (`grow`), so even a first run faults in its memory 2 MiB at a
+/// time and never copies it again.
 #[derive(Clone, Debug, Default)]
 pub struct Memory {
     segments: Vec<Vec<Cell>>,
@@ -233,36 +249,52 @@ pub mod pool {
         // `try_with`: during thread teardown the pool may already be gone.
         let _ = POOL.try_with(|p| {
             let mut p = p.borrow_mut();
-            for mut seg in segments.drain(..) {
-                if seg.capacity() > 0 && seg.capacity() <= MAX_CELLS {
-                    seg.clear();
-                    p.push(seg);
-                }
-            }
-            if p.len() > MAX_BUFFERS {
-                p.sort_unstable_by_key(|b| std::cmp::Reverse(b.capacity()));
-                p.truncate(MAX_BUFFERS);
+            for seg in segments.drain(..) {
+                keep(&mut p, seg);
             }
         });
     }
 
-    /// Swaps a full `seg` for the largest pooled buffer when that one is
-    /// bigger (copying the contents over); otherwise leaves `seg` to grow.
-    #[cold]
-    pub(super) fn grow(seg: &mut Vec<Cell>) {
-        let _ = POOL.try_with(|p| {
+    /// Gives a full `seg` a pooled buffer of at least `need` cells, copying
+    /// its contents over and pooling the old buffer: the smallest that fits
+    /// for a segment's first buffer (most segments stay small), the largest
+    /// when a segment has filled one (it is still growing). Returns false,
+    /// leaving `seg` as it was, when no pooled buffer is big enough.
+    pub(super) fn swap_for(seg: &mut Vec<Cell>, need: usize) -> bool {
+        POOL.try_with(|p| {
             let mut p = p.borrow_mut();
-            let best = (0..p.len()).max_by_key(|&i| p[i].capacity());
-            if let Some(i) = best.filter(|&i| p[i].capacity() > seg.capacity()) {
-                let mut big = p.swap_remove(i);
-                big.extend_from_slice(seg);
-                let mut old = std::mem::replace(seg, big);
-                if old.capacity() > 0 {
-                    old.clear();
-                    p.push(old);
-                }
-            }
-        });
+            let fits = (0..p.len()).filter(|&i| p[i].capacity() >= need.max(seg.capacity() + 1));
+            let pick = if seg.capacity() == 0 {
+                fits.min_by_key(|&i| p[i].capacity())
+            } else {
+                fits.max_by_key(|&i| p[i].capacity())
+            };
+            let Some(i) = pick else {
+                return false;
+            };
+            let mut big = p.swap_remove(i);
+            big.extend_from_slice(seg);
+            let old = std::mem::replace(seg, big);
+            keep(&mut p, old);
+            true
+        })
+        .unwrap_or(false)
+    }
+
+    /// Pools `buf` (emptied) if it is worth keeping.
+    pub(super) fn put(buf: Vec<Cell>) {
+        let _ = POOL.try_with(|p| keep(&mut p.borrow_mut(), buf));
+    }
+
+    fn keep(p: &mut Vec<Vec<Cell>>, mut buf: Vec<Cell>) {
+        if buf.capacity() > 0 && buf.capacity() <= MAX_CELLS {
+            buf.clear();
+            p.push(buf);
+        }
+        if p.len() > MAX_BUFFERS {
+            p.sort_unstable_by_key(|b| std::cmp::Reverse(b.capacity()));
+            p.truncate(MAX_BUFFERS);
+        }
     }
 
     /// Empties this thread's pool, so the next run starts from fresh memory
@@ -329,29 +361,152 @@ impl Memory {
     #[inline(always)]
     pub fn insert_cell(&mut self, a: Relocatable, new: Cell) -> Result<(), WriteError> {
         let seg = self.segments.get_mut(a.segment as usize).ok_or(WriteError::NoSegment)?;
-        let off = a.offset as usize;
-        if off >= seg.capacity() {
-            pool::grow(seg);
-        }
-        if off == seg.len() {
-            seg.push(new);
-        } else if off < seg.len() {
-            let cell = &mut seg[off];
-            if cell.is_hole() {
-                *cell = new;
-            } else if *cell != new {
-                return Err(WriteError::Conflict(cell.unpack().unwrap_or(Value::Int(Fe::ZERO))));
-            }
-        } else {
-            if off - seg.len() > MAX_GAP {
-                return Err(WriteError::TooFar);
-            }
-            seg.resize(off, Cell::HOLE);
-            seg.push(new);
-        }
-        Ok(())
+        write_cell(seg, a.offset, new)
+    }
+
+    /// Segment `exec` for writing beside every segment for reading: the
+    /// fast path's view of memory (`None` if there is no such segment).
+    #[inline(always)]
+    pub(super) fn split(&mut self, exec: u32) -> Option<Split<'_>> {
+        let (before, rest) = self.segments.split_at_mut(exec as usize);
+        let (exec, after) = rest.split_first_mut()?;
+        Some(Split { before, exec, after })
     }
 }
+
+/// Writes `new` at `off` of one segment (write-once: a hole is filled, an
+/// equal value is fine, a different one is a conflict), growing it if needed.
+/// On an error nothing changes.
+#[inline(always)]
+fn write_cell(seg: &mut Vec<Cell>, off: u64, new: Cell) -> Result<(), WriteError> {
+    let len = seg.len();
+    let off = usize::try_from(off).map_err(|_| WriteError::TooFar)?;
+    if off == len && len < seg.capacity() {
+        seg.push(new);
+        return Ok(());
+    }
+    if let Some(cell) = seg.get_mut(off) {
+        if cell.is_hole() {
+            *cell = new;
+        } else if *cell != new {
+            return Err(WriteError::Conflict(cell.unpack().unwrap_or(Value::Int(Fe::ZERO))));
+        }
+        return Ok(());
+    }
+    if off - len > MAX_GAP {
+        return Err(WriteError::TooFar);
+    }
+    if off >= seg.capacity() {
+        grow(seg, off + 1);
+    }
+    seg.resize(off, Cell::HOLE);
+    seg.push(new);
+    Ok(())
+}
+
+/// One segment writable beside the others readable (see [`Memory::split`]).
+pub(super) struct Split<'a> {
+    before: &'a [Vec<Cell>],
+    /// The writable segment.
+    exec: &'a mut Vec<Cell>,
+    after: &'a [Vec<Cell>],
+}
+
+impl Split<'_> {
+    /// The cell at `off` of the writable segment ([`Cell::HOLE`] if unwritten
+    /// or out of range).
+    #[inline(always)]
+    pub(super) fn exec_cell(&self, off: u64) -> Cell {
+        match usize::try_from(off) {
+            Ok(o) => self.exec.get(o).copied().unwrap_or(Cell::HOLE),
+            Err(_) => Cell::HOLE,
+        }
+    }
+
+    /// The cell at `a` in any segment ([`Cell::HOLE`] if unwritten).
+    #[inline(always)]
+    pub(super) fn cell(&self, a: Relocatable) -> Cell {
+        let s = a.segment as usize;
+        let seg: &[Cell] = match s.cmp(&self.before.len()) {
+            std::cmp::Ordering::Less => &self.before[s],
+            std::cmp::Ordering::Equal => self.exec,
+            std::cmp::Ordering::Greater => match self.after.get(s - self.before.len() - 1) {
+                Some(v) => v,
+                None => return Cell::HOLE,
+            },
+        };
+        match usize::try_from(a.offset) {
+            Ok(o) => seg.get(o).copied().unwrap_or(Cell::HOLE),
+            Err(_) => Cell::HOLE,
+        }
+    }
+
+    /// Writes `new` at `off` of the writable segment, exactly as
+    /// [`Memory::insert_cell`] would; false (nothing changed) where that
+    /// would fail.
+    #[inline(always)]
+    pub(super) fn write_exec(&mut self, off: u64, new: Cell) -> bool {
+        write_cell(self.exec, off, new).is_ok()
+    }
+}
+
+/// A segment's first buffer, in cells (32 bytes each).
+const MIN_CELLS: usize = 64;
+
+/// From this size on (in cells: 2 MiB, one huge page) a growing segment's
+/// next buffer is a [`pool::MAX_CELLS`] reservation backed by huge pages
+/// ([`huge_pages`]). Only touched pages cost memory, so the reservation is
+/// address space, not RAM, and the segment is not copied again until it
+/// outgrows that (then it doubles).
+const LARGE_CELLS: usize = 1 << 16;
+
+/// Makes room for `need` cells in a full segment: a pooled buffer if one is
+/// big enough, else a new one (doubling, or one large reservation once the
+/// segment is big) with the contents copied over and the old buffer pooled.
+#[cold]
+#[inline(never)]
+fn grow(seg: &mut Vec<Cell>, need: usize) {
+    if pool::swap_for(seg, need) {
+        return;
+    }
+    let double = need.max(seg.capacity() * 2).max(MIN_CELLS);
+    let cap = if double >= LARGE_CELLS { double.max(pool::MAX_CELLS) } else { double };
+    let mut buf = Vec::new();
+    if buf.try_reserve_exact(cap).is_err() {
+        // No address space for the reservation (strict overcommit, say):
+        // plain doubling.
+        buf.reserve_exact(double);
+    }
+    huge_pages(&mut buf);
+    buf.extend_from_slice(seg);
+    pool::put(std::mem::replace(seg, buf));
+}
+
+/// Asks the kernel to back a large, still untouched buffer with transparent
+/// huge pages: a fresh 2 MiB page costs one fault instead of 512, and
+/// first-touch faults are most of what a long run on fresh memory pays.
+#[cfg(target_os = "linux")]
+fn huge_pages(buf: &mut Vec<Cell>) {
+    const HUGE: usize = 2 << 20;
+    if buf.capacity() < LARGE_CELLS {
+        return;
+    }
+    let start = buf.as_mut_ptr() as usize;
+    let end = start + buf.capacity() * std::mem::size_of::<Cell>();
+    let (a, b) = (start.next_multiple_of(HUGE), end / HUGE * HUGE);
+    if a < b {
+        // SAFETY: [a, b) lies inside the allocation `buf` owns, and
+        // MADV_HUGEPAGE only changes how the kernel backs those pages, never
+        // their contents, so no memory Rust can see changes. The result is
+        // ignored: without THP support the call fails and nothing changes.
+        unsafe {
+            libc::madvise(a as *mut libc::c_void, b - a, libc::MADV_HUGEPAGE);
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn huge_pages(_buf: &mut Vec<Cell>) {}
 
 #[cfg(test)]
 mod pool_tests {
@@ -379,5 +534,28 @@ mod pool_tests {
         assert_eq!(m.get(Relocatable::new(seg.segment, 20_000)), Some(Value::Int(Fe::from_u64(8))));
         // Writing over an old value's offset is a fresh write, not a conflict.
         m.insert(Relocatable::new(seg.segment, 1), Value::Int(Fe::from_u64(99))).unwrap();
+    }
+
+    #[test]
+    fn large_segments_keep_their_contents_across_growth() {
+        pool::clear();
+        let mut m = Memory::new();
+        let small = m.add_segment();
+        let big = m.add_segment();
+        let n = (LARGE_CELLS as u64) * 3 + 5;
+        for i in 0..n {
+            m.insert(Relocatable::new(big.segment, i), Value::Int(Fe::from_u64(i))).unwrap();
+            if i % 1000 == 0 {
+                m.insert(Relocatable::new(small.segment, i / 1000), Value::Int(Fe::from_u64(i))).unwrap();
+            }
+        }
+        assert_eq!(m.segment_len(big.segment as usize), n as usize);
+        for i in (0..n).step_by(997) {
+            assert_eq!(m.get(Relocatable::new(big.segment, i)), Some(Value::Int(Fe::from_u64(i))));
+        }
+        assert_eq!(m.get(Relocatable::new(small.segment, 7)), Some(Value::Int(Fe::from_u64(7000))));
+        // A write far past the end is refused before anything is allocated.
+        let far = Relocatable::new(small.segment, (MAX_GAP as u64) * 4);
+        assert_eq!(m.insert(far, Value::Int(Fe::ZERO)), Err(WriteError::TooFar));
     }
 }
