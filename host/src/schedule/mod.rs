@@ -37,10 +37,12 @@
 //! * **Optimistic waves** (`optimistic.rs`), for batch backends (the GPU).
 //!   Wave 0 runs every transaction against the pre-block state, recording
 //!   what it read. The host validates in block order; a transaction whose
-//!   reads differ from the values its predecessors now write is invalid and
-//!   forms the next wave, with the transactions depending on it following
-//!   once it settles. Repeat until every transaction is final. The batch is
-//!   executed through [`optimistic::WaveBackend`].
+//!   reads differ from the values its predecessors now write is invalid, and
+//!   the next wave holds the invalidated transactions and their dependents
+//!   (those that read what they write, transitively) whose inputs moved to
+//!   values likely to hold, each run on the latest values; the other
+//!   dependents wait for their dependency. Repeat until every transaction is final. The batch is executed
+//!   through [`optimistic::WaveBackend`].
 //!
 //! The state of one transaction in Block-STM's scheduler:
 //!
