@@ -54,6 +54,10 @@ pub struct ScheduleStats {
     pub optimistic_validations: u64,
     /// Optimistic re-executions.
     pub optimistic_re_executions: u64,
+    /// Optimistic executions of dependents betting on unsettled values.
+    pub optimistic_speculative: u64,
+    /// Of those, bets lost (executions wasted).
+    pub optimistic_lost_bets: u64,
 }
 
 /// A base-state view for [`ceiling`].
@@ -114,6 +118,8 @@ pub fn run(params: &ScheduleParams, reporter: &mut Reporter) -> anyhow::Result<S
         optimistic_waves: 0,
         optimistic_validations: 0,
         optimistic_re_executions: 0,
+        optimistic_speculative: 0,
+        optimistic_lost_bets: 0,
     };
     for &threads in &params.threads {
         on_threads(threads, || -> anyhow::Result<()> {
@@ -150,6 +156,8 @@ pub fn run(params: &ScheduleParams, reporter: &mut Reporter) -> anyhow::Result<S
             stats.optimistic_waves = s.waves;
             stats.optimistic_validations = s.validations;
             stats.optimistic_re_executions = s.re_executions(block.len());
+            stats.optimistic_speculative = s.speculative;
+            stats.optimistic_lost_bets = s.lost_bets;
             let t = best_of(budget, 3, || {
                 std::hint::black_box(execute_optimistic(state, block, &CpuWaves));
             });

@@ -222,7 +222,7 @@ fn print_schedule_summary(stats: &ScheduleStats, json: bool) -> anyhow::Result<(
     } else {
         println!(
             "declared waves: {} (planning {:.2}% of serial) | Block-STM validations: {}, re-executions: {} \
-             (suspensions {}) | optimistic waves: {}, validations: {}, re-executions: {}",
+             (suspensions {}) | optimistic waves: {}, validations: {}, re-executions: {} ({} speculative, {} lost)",
             stats.declared_waves,
             stats.planning_percent_of_serial,
             stats.blockstm_validations,
@@ -230,7 +230,9 @@ fn print_schedule_summary(stats: &ScheduleStats, json: bool) -> anyhow::Result<(
             stats.blockstm_suspensions,
             stats.optimistic_waves,
             stats.optimistic_validations,
-            stats.optimistic_re_executions
+            stats.optimistic_re_executions,
+            stats.optimistic_speculative,
+            stats.optimistic_lost_bets
         );
     }
     Ok(())
