@@ -201,6 +201,15 @@ impl Scheduler {
     /// reader it is moved back (and `decrease_cnt` bumped); if it is at or
     /// below, it has yet to hand out that index, so the worker that takes
     /// it loads the flag after this store.
+    ///
+    /// Why the validation that clears the flag sees the change: the change
+    /// was made in a critical section of the account's shard lock before
+    /// this store, and the validation re-reads the account in a critical
+    /// section of the same lock after its SeqCst swap. A swap that comes
+    /// after this store in the SeqCst order cannot have its critical
+    /// section ordered before the change's (that would make the swap
+    /// happen before the store), so it reads the new entry. A swap that
+    /// came before this store leaves the flag set again for a later one.
     pub(crate) fn request_validation(&self, readers: &[TxnIdx]) {
         let Some(&lowest) = readers.iter().min() else {
             return;
