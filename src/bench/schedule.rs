@@ -26,7 +26,8 @@ pub struct ScheduleParams {
     pub budget: Duration,
 }
 
-/// Counts that go with the figures: waves, re-executions, planning cost.
+/// Counts that go with the figures: waves, validations, re-executions,
+/// planning cost.
 #[derive(Clone, Debug, Serialize)]
 pub struct ScheduleStats {
     /// Always `schedule.stats`.
@@ -41,14 +42,22 @@ pub struct ScheduleStats {
     pub declared_waves: usize,
     /// Planning the declared waves, as a percentage of serial execution.
     pub planning_percent_of_serial: f64,
+    /// Block-STM validations (at the largest thread count).
+    pub blockstm_validations: u64,
     /// Block-STM re-executions (at the largest thread count).
     pub blockstm_re_executions: u64,
     /// Block-STM executions parked on an ESTIMATE.
     pub blockstm_suspensions: u64,
     /// Optimistic waves executed.
     pub optimistic_waves: u64,
+    /// Optimistic validations.
+    pub optimistic_validations: u64,
     /// Optimistic re-executions.
     pub optimistic_re_executions: u64,
+    /// Optimistic executions of dependents betting on unsettled values.
+    pub optimistic_speculative: u64,
+    /// Of those, bets lost (executions wasted).
+    pub optimistic_lost_bets: u64,
 }
 
 /// A base-state view for [`ceiling`].
@@ -103,10 +112,14 @@ pub fn run(params: &ScheduleParams, reporter: &mut Reporter) -> anyhow::Result<S
         accounts: params.spec.accounts,
         declared_waves: waves.len(),
         planning_percent_of_serial: 100.0 * t_plan / t_serial,
+        blockstm_validations: 0,
         blockstm_re_executions: 0,
         blockstm_suspensions: 0,
         optimistic_waves: 0,
+        optimistic_validations: 0,
         optimistic_re_executions: 0,
+        optimistic_speculative: 0,
+        optimistic_lost_bets: 0,
     };
     for &threads in &params.threads {
         on_threads(threads, || -> anyhow::Result<()> {
@@ -129,6 +142,7 @@ pub fn run(params: &ScheduleParams, reporter: &mut Reporter) -> anyhow::Result<S
             let config = BlockStmConfig::default();
             let (out, s) = execute_block_stm(state, block, &config);
             check("Block-STM", &out, &serial)?;
+            stats.blockstm_validations = s.validations;
             stats.blockstm_re_executions = s.re_executions(block.len());
             stats.blockstm_suspensions = s.suspensions;
             let t = best_of(budget, 3, || {
@@ -140,7 +154,10 @@ pub fn run(params: &ScheduleParams, reporter: &mut Reporter) -> anyhow::Result<S
             let (out, s) = execute_optimistic(state, block, &CpuWaves);
             check("optimistic waves", &out, &serial)?;
             stats.optimistic_waves = s.waves;
+            stats.optimistic_validations = s.validations;
             stats.optimistic_re_executions = s.re_executions(block.len());
+            stats.optimistic_speculative = s.speculative;
+            stats.optimistic_lost_bets = s.lost_bets;
             let t = best_of(budget, 3, || {
                 std::hint::black_box(execute_optimistic(state, block, &CpuWaves));
             });

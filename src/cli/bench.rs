@@ -275,14 +275,18 @@ fn print_schedule_summary(stats: &ScheduleStats, json: bool) -> anyhow::Result<(
         println!("{v}");
     } else {
         println!(
-            "declared waves: {} (planning {:.2}% of serial) | Block-STM re-executions: {} (suspensions {}) | \
-             optimistic waves: {}, re-executions: {}",
+            "declared waves: {} (planning {:.2}% of serial) | Block-STM validations: {}, re-executions: {} \
+             (suspensions {}) | optimistic waves: {}, validations: {}, re-executions: {} ({} speculative, {} lost)",
             stats.declared_waves,
             stats.planning_percent_of_serial,
+            stats.blockstm_validations,
             stats.blockstm_re_executions,
             stats.blockstm_suspensions,
             stats.optimistic_waves,
-            stats.optimistic_re_executions
+            stats.optimistic_validations,
+            stats.optimistic_re_executions,
+            stats.optimistic_speculative,
+            stats.optimistic_lost_bets
         );
     }
     Ok(())

@@ -25,18 +25,24 @@
 //!   transaction's dependency list until it finishes (no wasted work on a
 //!   value known to be stale). The collaborative scheduler
 //!   (`blockstm/scheduler.rs`) hands out execution and validation tasks from
-//!   two shared indices; after an execution that wrote to no new account
-//!   only that transaction is validated again, otherwise validation resumes
-//!   from it, and only a transaction whose read set no longer validates runs
-//!   again. The worker loop is in `blockstm/executor.rs`; large blocks run as
-//!   consecutive segments so memory stays bounded.
+//!   two shared indices. Re-validation is selective: the multi-version
+//!   memory keeps, per account, the transactions that read it, and when a
+//!   transaction's writes change (an account written for the first time, or
+//!   writes turned into ESTIMATEs by an abort) only the readers of those
+//!   accounts after it, up to the next writer, are validated again, besides
+//!   each transaction once after each of its executions; only a transaction
+//!   whose read set no longer validates runs again. The worker loop is in
+//!   `blockstm/executor.rs`; large blocks run as consecutive segments so
+//!   memory stays bounded.
 //! * **Optimistic waves** (`optimistic.rs`), for batch backends (the GPU).
 //!   Wave 0 runs every transaction against the pre-block state, recording
 //!   what it read. The host validates in block order; a transaction whose
-//!   reads differ from the values its predecessors now write is invalid and
-//!   forms the next wave, with the transactions depending on it following
-//!   once it settles. Repeat until every transaction is final. The batch is
-//!   executed through [`optimistic::WaveBackend`].
+//!   reads differ from the values its predecessors now write is invalid, and
+//!   the next wave holds the invalidated transactions and their dependents
+//!   (those that read what they write, transitively) whose inputs moved to
+//!   values likely to hold, each run on the latest values; the other
+//!   dependents wait for their dependency. Repeat until every transaction is final. The batch is executed
+//!   through [`optimistic::WaveBackend`].
 //!
 //! The state of one transaction in Block-STM's scheduler:
 //!

@@ -7,21 +7,52 @@
 //!    transactions that read it). A transaction whose output changed a
 //!    value sends the readers after it, up to the next writer, to
 //!    validation — no one else.
-//! 3. The host validates in block order: a transaction is valid when every
-//!    value it read equals what the map holds at its position (the latest
-//!    write below it, or the pre-block state). One that read from a
-//!    transaction still waiting to run or to be validated is a *dependent*:
-//!    it is parked on that transaction and validated once it has settled. One that
-//!    read a settled but different value is *invalidated* and forms the next
-//!    wave.
+//! 3. The host validates in block order. A transaction is *stale* when a
+//!    value it read differs from what the map holds at its position (the
+//!    latest write below it, or the pre-block state). It *depends* on a
+//!    transaction that is not valid when that one wrote a value it read,
+//!    or read the account between the writer and itself without writing
+//!    it (it may write it when it runs again: a sender whose nonce was
+//!    wrong in wave 0 wrote nothing). Then:
+//!
+//!    | stale | depends on                            | verdict                    |
+//!    |-------|---------------------------------------|----------------------------|
+//!    | no    | nothing                               | valid                      |
+//!    | yes   | nothing                               | invalidated: next wave     |
+//!    | yes   | only writers of values likely to hold | dependent: next wave too   |
+//!    | yes   | anything else                         | waits for it               |
+//!    | no    | anything                              | waits (a run would repeat) |
+//!
+//!    So the next wave holds the invalidated transactions and those of
+//!    their (transitive) dependents whose inputs have moved on to values
+//!    likely to hold: each runs on the values the not-yet-valid
+//!    transactions wrote, betting on them. A value is likely to hold when
+//!    its writer read that account's current value from a valid writer or
+//!    storage (or did not read it) and runs again for some other input: a
+//!    credit does not change when the sender's balance does, so a chain of
+//!    transfers settles in two waves. A balance its writer read stale, or
+//!    a write that is not there yet, is not worth a bet: the dependent
+//!    waits. Running a dependent whose inputs have not moved would only
+//!    repeat its result, so it waits too.
+//!
+//!    A bet is lost when what the dependent read changes before it is
+//!    valid. Right after its wave, the bet's execution is then replaced by
+//!    the one before it, so that what the bet wrote misleads no one (a
+//!    value that was right stays right), and the loser waits from then on:
+//!    each transaction loses at most one bet, so a contended block wastes
+//!    at most one execution per transaction, not one per wave. A waiting
+//!    transaction is validated again once the one it waits for is valid.
 //! 4. The next wave runs against the map (each transaction sees the values at
 //!    its position); repeat until nothing is left.
 //!
-//! The lowest unsettled transaction only reads settled values, so each wave
-//! makes at least one more transaction final; when nothing is left every
-//! transaction read exactly what the transactions before it wrote, which is
-//! the serial result. A fully dependent chain takes one wave per
-//! transaction, with no wasted executions.
+//! The lowest transaction that is not valid only reads valid ones, which
+//! by induction wrote the serial values, so it is in the next wave and
+//! final after it: each wave makes at least one more transaction final.
+//! When nothing is left every transaction read exactly what the
+//! transactions before it wrote, which is the serial result. Whether a
+//! bet is placed, won or lost changes which executions happen, never the
+//! result: the map always holds, for each transaction, the output of one
+//! of its executions with exactly the reads it made.
 //!
 //! Executing a wave is the backend's job ([`WaveBackend`]); [`CpuWaves`]
 //! runs it on the rayon pool.
@@ -122,6 +153,11 @@ pub struct OptimisticStats {
     pub executions: u64,
     /// Validations.
     pub validations: u64,
+    /// Executions of a dependent in the same wave as a transaction it read
+    /// from that was not valid yet (a bet that what it read holds).
+    pub speculative: u64,
+    /// Bets lost: what the dependent read changed before it was valid.
+    pub lost_bets: u64,
 }
 
 impl OptimisticStats {
@@ -135,9 +171,10 @@ impl OptimisticStats {
 enum Status {
     /// Read values consistent with the map when last validated.
     Valid,
-    /// Invalidated: in the next wave.
+    /// In the next wave.
     Pending,
-    /// Read from an unsettled transaction: validated again next round.
+    /// Waiting for a transaction that is not valid; validated again once
+    /// that one is.
     Dependent,
 }
 
@@ -147,91 +184,204 @@ pub fn execute_optimistic<T: Transaction, S: StateRead, B: WaveBackend>(
     block: &[T],
     backend: &B,
 ) -> (BlockOutput, OptimisticStats) {
-    let n = block.len();
-    let mut stats = OptimisticStats::default();
-    let mut recorded: Vec<Option<Recorded>> = vec![None; n];
-    let mut versions: AHashMap<Address, BTreeMap<u32, Account>> = AHashMap::new();
-    let mut readers: AHashMap<Address, BTreeSet<u32>> = AHashMap::new();
-    let mut status = vec![Status::Pending; n];
-    let mut wave: Vec<u32> = (0..n as u32).collect();
-    let mut check: BTreeSet<u32> = BTreeSet::new();
-    // Dependents parked on the transaction they wait for.
-    let mut waiting: AHashMap<u32, Vec<u32>> = AHashMap::new();
+    let mut host = Host::new(block.len());
+    let mut wave: Vec<u32> = (0..block.len() as u32).collect();
+    while !wave.is_empty() {
+        let snapshot = Snapshot { base: state, versions: &host.versions };
+        let results = backend.execute_wave(block, &wave, &snapshot);
+        host.stats.waves += 1;
+        host.stats.executions += wave.len() as u64;
+        host.record(&wave, results);
+        wave = host.validate(state);
+    }
+    debug_assert!(host.status.iter().all(|&s| s == Status::Valid), "every transaction is final");
+    let outputs = host.recorded.into_iter().map(|r| r.expect("every transaction executed").output);
+    (BlockOutput::from_outputs(outputs), host.stats)
+}
 
-    while !wave.is_empty() || !check.is_empty() {
-        if !wave.is_empty() {
-            let snapshot = Snapshot { base: state, versions: &versions };
-            let results = backend.execute_wave(block, &wave, &snapshot);
-            stats.waves += 1;
-            stats.executions += wave.len() as u64;
-            for (&i, rec) in wave.iter().zip(results) {
-                let old = recorded[i as usize].take();
-                apply(i, old.as_ref(), &rec, &mut versions, &mut readers, &status, &mut check);
-                recorded[i as usize] = Some(rec);
-                status[i as usize] = Status::Valid;
-                check.insert(i);
-            }
+/// The host's side of a run: each transaction's latest execution, the
+/// multi-version map and reader index built from them, and the state of
+/// validation.
+struct Host {
+    recorded: Vec<Option<Recorded>>,
+    versions: AHashMap<Address, BTreeMap<u32, Account>>,
+    readers: AHashMap<Address, BTreeSet<u32>>,
+    status: Vec<Status>,
+    /// Ran as a dependent, betting on what it read, and is not valid yet.
+    betting: Vec<bool>,
+    /// The execution before the bet, for each transaction that bet in the
+    /// last wave, until it is validated.
+    before_bet: AHashMap<u32, Recorded>,
+    /// Lost a bet once: waits for its dependencies from then on.
+    lost_bet: Vec<bool>,
+    /// To validate, in block order.
+    check: BTreeSet<u32>,
+    /// Transactions parked on the one they wait for.
+    waiting: AHashMap<u32, Vec<u32>>,
+    stats: OptimisticStats,
+}
+
+impl Host {
+    fn new(n: usize) -> Host {
+        Host {
+            recorded: vec![None; n],
+            versions: AHashMap::new(),
+            readers: AHashMap::new(),
+            status: vec![Status::Pending; n],
+            betting: vec![false; n],
+            before_bet: AHashMap::new(),
+            lost_bet: vec![false; n],
+            check: BTreeSet::new(),
+            waiting: AHashMap::new(),
+            stats: OptimisticStats::default(),
         }
-        wave = Vec::new();
-        while let Some(j) = check.pop_first() {
-            stats.validations += 1;
-            let snapshot = Snapshot { base: state, versions: &versions };
-            let (verdict, blocker) = validate(j, &recorded, &status, &snapshot, &readers);
-            let was = std::mem::replace(&mut status[j as usize], verdict);
+    }
+
+    /// Takes a wave's executions into the map; each is validated next.
+    fn record(&mut self, wave: &[u32], results: Vec<Recorded>) {
+        for (&i, rec) in wave.iter().zip(results) {
+            let old = self.recorded[i as usize].take();
+            apply(i, old.as_ref(), &rec, &mut self.versions, &mut self.readers, &self.status, &mut self.check);
+            if self.betting[i as usize] {
+                self.before_bet.insert(i, old.expect("a dependent has run before"));
+            }
+            self.recorded[i as usize] = Some(rec);
+            self.status[i as usize] = Status::Valid;
+            self.check.insert(i);
+        }
+    }
+
+    /// Validates in block order everything that needs it; the next wave.
+    fn validate<S: StateRead>(&mut self, state: &S) -> Vec<u32> {
+        let mut wave = Vec::new();
+        while let Some(j) = self.check.pop_first() {
+            let ju = j as usize;
+            self.stats.validations += 1;
+            let mut found = self.compare(j, state);
+            let before = self.before_bet.remove(&j);
+            if self.betting[ju] && found.stale {
+                // Lost: what it read has changed since. It waits from now on.
+                self.betting[ju] = false;
+                self.lost_bet[ju] = true;
+                self.stats.lost_bets += 1;
+                if let Some(before) = before {
+                    // Right after the bet's wave: put back the execution
+                    // before the bet, so that what the bet wrote misleads
+                    // no one (a value that was right stays right).
+                    let bet = self.recorded[ju].take().expect("executed");
+                    apply(j, Some(&bet), &before, &mut self.versions, &mut self.readers, &self.status, &mut self.check);
+                    self.recorded[ju] = Some(before);
+                    found = self.compare(j, state);
+                }
+            }
+            let blocker = found.blocker();
+            let verdict = match found {
+                Check { stale: false, .. } if blocker.is_none() => Status::Valid,
+                Check { stale: true, .. } if blocker.is_none() => Status::Pending,
+                // A dependent of an invalidated transaction whose inputs
+                // have moved on: it runs in the next wave on the values the
+                // invalidated ones wrote, betting that they hold, unless it
+                // lost such a bet before.
+                Check { stale: true, wait_for: None, bet_on: Some(_) } if !self.lost_bet[ju] => Status::Pending,
+                // What it read is current (running it again would repeat
+                // its result), or may yet be written, or it lost a bet:
+                // wait until the blocker is valid.
+                _ => Status::Dependent,
+            };
+            let was = std::mem::replace(&mut self.status[ju], verdict);
             if was == Status::Valid && verdict != Status::Valid {
                 // Later transactions can no longer count on it: look at the
                 // readers of what it wrote or read again.
-                let rec = recorded[j as usize].as_ref().expect("executed");
+                let rec = self.recorded[ju].as_ref().expect("executed");
                 for a in rec.output.writes.iter().map(|w| &w.0).chain(rec.reads.iter().map(|r| &r.0)) {
-                    readers_after(j, a, &versions, &readers, &status, &mut check);
+                    readers_after(j, a, &self.versions, &self.readers, &self.status, &mut self.check);
                 }
             }
-            match (verdict, blocker) {
-                (Status::Valid, _) => {
-                    // Settled: what waited on it is validated now (all later).
-                    check.extend(waiting.remove(&j).unwrap_or_default());
+            match verdict {
+                // Settled: what waited on it is validated now (all later).
+                Status::Valid => {
+                    self.betting[ju] = false; // won
+                    self.check.extend(self.waiting.remove(&j).unwrap_or_default());
                 }
-                (Status::Pending, _) => wave.push(j),
-                (Status::Dependent, Some(b)) => waiting.entry(b).or_default().push(j),
-                (Status::Dependent, None) => unreachable!("a dependent names its blocker"),
+                Status::Pending => {
+                    if blocker.is_some() {
+                        self.betting[ju] = true;
+                        self.stats.speculative += 1;
+                    }
+                    wave.push(j);
+                }
+                Status::Dependent => {
+                    self.waiting.entry(blocker.expect("a dependent names its blocker")).or_default().push(j)
+                }
             }
         }
+        wave
     }
-    let outputs = recorded.into_iter().map(|r| r.expect("every transaction executed").output);
-    (BlockOutput::from_outputs(outputs), stats)
+
+    /// Compares what `j` read with the map at its position.
+    fn compare<S: StateRead>(&self, j: u32, state: &S) -> Check {
+        let snapshot = Snapshot { base: state, versions: &self.versions };
+        validate(j, &self.recorded, &self.status, &snapshot, &self.readers)
+    }
 }
 
-/// Valid when every value `j` read is what the map holds at its position
-/// and comes from settled transactions; pending (to run again) when a value
-/// differs; dependent when it may still change: its writer is not valid, or
-/// a transaction between the writer and `j` that also read the account is
-/// not valid (it will run again and may write what it read — a sender whose
-/// nonce was wrong in wave 0 wrote nothing).
+/// What validating one transaction found.
+struct Check {
+    /// A value it read differs from what the map holds at its position.
+    stale: bool,
+    /// A transaction that is not valid wrote a value it read, having read
+    /// that account's current value from a valid writer or storage itself
+    /// (or not read it): it runs again for some other input, and the value
+    /// may well hold (a credit does not change when the sender's balance
+    /// does).
+    bet_on: Option<u32>,
+    /// A transaction that is not valid whose value is likely to change or
+    /// is not there yet: any other writer of a value it read, or one that
+    /// read the account between the writer and this one without writing it
+    /// (it may write it when it runs again: a sender whose nonce was wrong
+    /// in wave 0 wrote nothing).
+    wait_for: Option<u32>,
+}
+
+impl Check {
+    /// The transaction to wait for, if it does not run.
+    fn blocker(&self) -> Option<u32> {
+        self.wait_for.or(self.bet_on)
+    }
+}
+
+/// Compares what `j` read with the map at its position.
 fn validate(
     j: u32,
     recorded: &[Option<Recorded>],
     status: &[Status],
     snapshot: &Snapshot<'_>,
     readers: &AHashMap<Address, BTreeSet<u32>>,
-) -> (Status, Option<u32>) {
+) -> Check {
     let rec = recorded[j as usize].as_ref().expect("executed before validated");
-    let mut verdict = Status::Valid;
+    let mut check = Check { stale: false, bet_on: None, wait_for: None };
     for (a, seen) in &rec.reads {
         let (writer, now) = snapshot.lookup(a, j);
+        check.stale |= now != *seen;
         if let Some(w) = writer.filter(|&w| status[w as usize] != Status::Valid) {
-            return (Status::Dependent, Some(w));
+            let w_rec = recorded[w as usize].as_ref().expect("a writer has executed");
+            let settled = |(x, v): &(Address, Account)| {
+                let (ww, now) = snapshot.lookup(x, w);
+                now == *v && ww.is_none_or(|ww| status[ww as usize] == Status::Valid)
+            };
+            let holds = w_rec.reads.iter().filter(|r| r.0 == *a).all(settled);
+            let slot = if holds { &mut check.bet_on } else { &mut check.wait_for };
+            slot.get_or_insert(w);
         }
-        let since = writer.map_or(0, |w| w + 1);
-        let unsettled =
-            readers.get(a).and_then(|r| r.range(since..j).rev().find(|&&p| status[p as usize] != Status::Valid));
-        if let Some(&p) = unsettled {
-            return (Status::Dependent, Some(p));
-        }
-        if now != *seen {
-            verdict = Status::Pending;
+        if check.wait_for.is_none() {
+            let since = writer.map_or(0, |w| w + 1);
+            check.wait_for = readers
+                .get(a)
+                .and_then(|r| r.range(since..j).rev().find(|&&p| status[p as usize] != Status::Valid))
+                .copied();
         }
     }
-    (verdict, None)
+    check
 }
 
 /// Sends the valid readers of `a` after `i`, up to the next writer, to

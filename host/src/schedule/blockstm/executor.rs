@@ -3,9 +3,13 @@
 //! Every thread of the current rayon pool runs [`worker`]: take a task from
 //! the scheduler, execute or validate, and carry on with the follow-up task
 //! the scheduler hands back, until the scheduler says the segment is done.
+//! After an execution and after an abort, the readers the multi-version
+//! memory names as affected go to the scheduler for validation, before the
+//! task ends (see `mvmemory.rs` for why that finds every one).
+//!
 //! A block longer than [`BlockStmConfig::segment`] runs as consecutive
 //! segments on top of the previous ones' writes, which bounds the memory of
-//! the multi-version structures.
+//! the multi-version structures (versions, reader sets, read sets).
 
 use super::mvmemory::{MvMemory, MvRead, Origin, ReadDescriptor};
 use super::scheduler::{Scheduler, Task};
@@ -33,8 +37,11 @@ impl Default for BlockStmConfig {
 pub struct BlockStmStats {
     /// Executions, including re-executions.
     pub executions: u64,
-    /// Validations.
+    /// Validations: each execution's own, plus those of the readers named
+    /// after a change to what they read.
     pub validations: u64,
+    /// Validations that failed and aborted their incarnation.
+    pub aborts: u64,
     /// Executions stopped by an ESTIMATE and parked on a dependency.
     pub suspensions: u64,
 }
@@ -59,6 +66,7 @@ pub fn execute_block_stm<T: Transaction, S: StateRead + ?Sized>(
         let (outputs, s) = run_segment(&base, segment);
         stats.executions += s.executions;
         stats.validations += s.validations;
+        stats.aborts += s.aborts;
         stats.suspensions += s.suspensions;
         for o in outputs {
             out.push(o);
@@ -75,6 +83,7 @@ struct Shared<'a, T, S: ?Sized> {
     outputs: Box<[Mutex<Option<TxOutput>>]>,
     executions: AtomicU64,
     validations: AtomicU64,
+    aborts: AtomicU64,
     suspensions: AtomicU64,
 }
 
@@ -88,12 +97,14 @@ fn run_segment<T: Transaction, S: StateRead + ?Sized>(base: &S, block: &[T]) -> 
         outputs: (0..n).map(|_| Mutex::new(None)).collect(),
         executions: AtomicU64::new(0),
         validations: AtomicU64::new(0),
+        aborts: AtomicU64::new(0),
         suspensions: AtomicU64::new(0),
     };
     rayon::broadcast(|_| worker(&shared));
     let stats = BlockStmStats {
         executions: shared.executions.into_inner(),
         validations: shared.validations.into_inner(),
+        aborts: shared.aborts.into_inner(),
         suspensions: shared.suspensions.into_inner(),
     };
     let outputs = Vec::from(shared.outputs)
@@ -163,9 +174,14 @@ fn try_execute<T: Transaction, S: StateRead + ?Sized>(sh: &Shared<'_, T, S>, (tx
                 // `blocking` finished meanwhile: read again.
             }
             Ok(output) => {
-                let wrote_new = sh.mv.record((txn, inc), view.reads, &output.writes);
+                // Readers of accounts this incarnation writes and the last
+                // one did not: they saw an older value and are validated
+                // again (the only transactions besides this one).
+                let mut affected = Vec::new();
+                sh.mv.record((txn, inc), view.reads, &output.writes, &mut affected);
                 *sh.outputs[txn as usize].lock().expect("no panics") = Some(output);
-                return sh.scheduler.finish_execution(txn, inc, wrote_new);
+                sh.scheduler.request_validation(&affected);
+                return sh.scheduler.finish_execution(txn, inc);
             }
         }
     }
@@ -179,7 +195,12 @@ fn needs_reexecution<T: Transaction, S: StateRead + ?Sized>(
     let valid = sh.mv.validate_read_set(txn);
     let aborted = !valid && sh.scheduler.try_validation_abort(txn, inc);
     if aborted {
-        sh.mv.convert_writes_to_estimates(txn);
+        sh.aborts.fetch_add(1, Ordering::Relaxed);
+        // Only the readers of what the aborted incarnation wrote are
+        // validated again; they will meet the ESTIMATEs.
+        let mut affected = Vec::new();
+        sh.mv.convert_writes_to_estimates(txn, &mut affected);
+        sh.scheduler.request_validation(&affected);
     }
     sh.scheduler.finish_validation(txn, aborted)
 }

@@ -16,3 +16,6 @@ type TxnIdx = u32;
 type Incarnation = u32;
 /// One execution of one transaction.
 type Version = (TxnIdx, Incarnation);
+
+#[cfg(test)]
+mod tests;

@@ -1,15 +1,59 @@
 //! Block-STM's multi-version memory: per account, the value written by each
 //! transaction's latest incarnation (or an ESTIMATE marker after an abort),
-//! plus each transaction's last read set and written locations.
+//! the transactions that have read the account, plus each transaction's
+//! last read set and written locations.
 //!
 //! The map is sharded by account hash; each shard is a mutex over a map from
-//! account to a `BTreeMap` keyed by transaction index, so a read by `j` is
-//! one range lookup for the highest entry below `j`.
+//! account to a [`Location`]: a `BTreeMap` of versions keyed by transaction
+//! index, so a read by `j` is one range lookup for the highest entry below
+//! `j`, and the set of transactions that read it.
+//!
+//! # The reader registry and why no affected reader is missed
+//!
+//! A transaction must be validated again whenever the entry it sees at an
+//! account it read (the highest entry below it) may have changed. Instead of
+//! validating every later transaction after such a change, the memory names
+//! the ones concerned: every read registers its transaction in the
+//! account's reader set, and every change that needs it returns the
+//! registered readers it affects, which the scheduler then sends to
+//! validation.
+//!
+//! * **No race between readers and writers.** A read registers its reader
+//!   and takes the value in one critical section of the account's shard
+//!   lock; a writer changes an entry and collects the readers in one
+//!   critical section of the same lock. The lock orders the two: a reader
+//!   whose section came first is registered when the writer collects, so the
+//!   writer returns it; a reader whose section came second sees the new
+//!   value or the ESTIMATE. The writer's task hands the readers to the
+//!   scheduler before it counts as finished, so completion cannot be
+//!   declared in between (see `scheduler.rs`).
+//! * **Which readers.** A change of transaction `t`'s entry matters to the
+//!   readers `j` with `t < j <= w`, where `w` is the next writer of the
+//!   account after `t` (or the end of the block): the readers above `w` see
+//!   `w`'s entry or a later one, before and after the change.
+//! * **Which changes.** An entry appears ([`MvMemory::record`] writes an
+//!   account the previous incarnation did not: the readers had seen an
+//!   older writer or storage), or turns into an ESTIMATE
+//!   ([`MvMemory::convert_writes_to_estimates`] after an abort). Those are
+//!   the only changes that return readers. The other two, an ESTIMATE
+//!   replaced by the next incarnation's value or removed because the next
+//!   incarnation no longer writes the account, always follow the change to
+//!   ESTIMATE of the same entry (incarnation `k + 1` exists only because
+//!   `k` was aborted, and an abort converts every write of `k`): every
+//!   reader registered before that conversion has been sent to validation
+//!   by it, and any of its validations from the conversion on fails (an
+//!   ESTIMATE never validates, and a read set names the version it saw,
+//!   `(t, k)`, which can never be current again); a reader registered after
+//!   the conversion met the ESTIMATE and stopped, or saw the new entry.
+//!
+//! Reader sets are not pruned when a re-execution stops reading an account:
+//! a stale registration only costs a validation that passes. They live as
+//! long as the segment, like the versions.
 
 use super::{Incarnation, TxnIdx, Version};
 use crate::exec::{Account, Address};
 use ahash::AHashMap;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
 const SHARDS: usize = 64;
@@ -31,20 +75,46 @@ pub(crate) enum MvRead {
 }
 
 /// Where a recorded read came from.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Origin {
     Version(Version),
     Storage,
 }
 
 /// One entry of a read set.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct ReadDescriptor {
     pub(crate) address: Address,
     pub(crate) origin: Origin,
 }
 
-type Shard = Mutex<AHashMap<Address, BTreeMap<TxnIdx, Cell>>>;
+/// One account in the multi-version memory.
+#[derive(Default)]
+struct Location {
+    /// The latest incarnation's write (or ESTIMATE) of each writer.
+    versions: BTreeMap<TxnIdx, Cell>,
+    /// Every transaction that has read the account in this segment.
+    readers: BTreeSet<TxnIdx>,
+}
+
+impl Location {
+    fn read(&self, txn: TxnIdx) -> MvRead {
+        match self.versions.range(..txn).next_back() {
+            None => MvRead::Storage,
+            Some((&idx, Cell::Estimate)) => MvRead::Estimate(idx),
+            Some((&idx, &Cell::Write(inc, v))) => MvRead::Version((idx, inc), v),
+        }
+    }
+
+    /// Adds to `out` the readers that see `txn`'s entry: those after `txn`
+    /// up to and including the next writer.
+    fn readers_of(&self, txn: TxnIdx, out: &mut Vec<TxnIdx>) {
+        let next_writer = self.versions.range(txn + 1..).next().map_or(TxnIdx::MAX, |(&w, _)| w);
+        out.extend(self.readers.range(txn + 1..=next_writer));
+    }
+}
+
+type Shard = Mutex<AHashMap<Address, Location>>;
 
 pub(crate) struct MvMemory {
     shards: Box<[Shard]>,
@@ -63,54 +133,66 @@ impl MvMemory {
         }
     }
 
-    fn shard(&self, a: &Address) -> std::sync::MutexGuard<'_, AHashMap<Address, BTreeMap<TxnIdx, Cell>>> {
+    fn shard(&self, a: &Address) -> std::sync::MutexGuard<'_, AHashMap<Address, Location>> {
         let h = self.hasher.hash_one(a) as usize;
         self.shards[h % SHARDS].lock().expect("no worker panics holding a shard")
     }
 
-    /// The value `txn` sees at `a`: the highest write below `txn`.
+    /// The value `txn` sees at `a` (the highest write below `txn`), with
+    /// `txn` registered as a reader of `a` in the same critical section.
     pub(crate) fn read(&self, a: &Address, txn: TxnIdx) -> MvRead {
-        let shard = self.shard(a);
-        let Some(versions) = shard.get(a) else {
-            return MvRead::Storage;
-        };
-        match versions.range(..txn).next_back() {
-            None => MvRead::Storage,
-            Some((&idx, Cell::Estimate)) => MvRead::Estimate(idx),
-            Some((&idx, &Cell::Write(inc, v))) => MvRead::Version((idx, inc), v),
-        }
+        let mut shard = self.shard(a);
+        let location = shard.entry(*a).or_default();
+        location.readers.insert(txn);
+        location.read(txn)
     }
 
-    /// Records an execution's read set and write set; true when it wrote an
-    /// account its previous incarnation did not (later transactions must be
-    /// validated again then).
+    /// The value `txn` sees at `a`, without registering a read (validation
+    /// re-reads what an execution registered already).
+    fn peek(&self, a: &Address, txn: TxnIdx) -> MvRead {
+        self.shard(a).get(a).map_or(MvRead::Storage, |l| l.read(txn))
+    }
+
+    /// Records an execution's read set and write set. Appends to `affected`
+    /// the readers of every account the previous incarnation did not write
+    /// (they saw an older writer or storage and must be validated again).
     pub(crate) fn record(
         &self,
         (txn, inc): Version,
         reads: Vec<ReadDescriptor>,
         writes: &[(Address, Account)],
-    ) -> bool {
+        affected: &mut Vec<TxnIdx>,
+    ) {
         *self.last_reads[txn as usize].lock().expect("no panics") = reads;
         for (a, v) in writes {
-            self.shard(a).entry(*a).or_default().insert(txn, Cell::Write(inc, *v));
+            let mut shard = self.shard(a);
+            let location = shard.entry(*a).or_default();
+            match location.versions.insert(txn, Cell::Write(inc, *v)) {
+                None => location.readers_of(txn, affected),
+                Some(old) => debug_assert!(matches!(old, Cell::Estimate), "an entry is replaced after its abort"),
+            }
         }
         let mut prev = self.last_written[txn as usize].lock().expect("no panics");
         for a in prev.iter().filter(|a| !writes.iter().any(|w| w.0 == **a)) {
-            if let Some(versions) = self.shard(a).get_mut(a) {
-                versions.remove(&txn);
+            if let Some(location) = self.shard(a).get_mut(a) {
+                let old = location.versions.remove(&txn);
+                debug_assert!(matches!(old, Some(Cell::Estimate)), "an entry is removed after its abort");
             }
         }
-        let wrote_new = writes.iter().any(|w| !prev.contains(&w.0));
         *prev = writes.iter().map(|w| w.0).collect();
-        wrote_new
     }
 
-    /// Marks every write of `txn`'s aborted incarnation as an ESTIMATE.
-    pub(crate) fn convert_writes_to_estimates(&self, txn: TxnIdx) {
+    /// Marks every write of `txn`'s aborted incarnation as an ESTIMATE and
+    /// appends to `affected` the readers that saw those writes.
+    pub(crate) fn convert_writes_to_estimates(&self, txn: TxnIdx, affected: &mut Vec<TxnIdx>) {
         let written = self.last_written[txn as usize].lock().expect("no panics");
         for a in written.iter() {
-            if let Some(cell) = self.shard(a).get_mut(a).and_then(|v| v.get_mut(&txn)) {
-                *cell = Cell::Estimate;
+            let mut shard = self.shard(a);
+            if let Some(location) = shard.get_mut(a) {
+                if let Some(cell) = location.versions.get_mut(&txn) {
+                    *cell = Cell::Estimate;
+                    location.readers_of(txn, affected);
+                }
             }
         }
     }
@@ -119,7 +201,7 @@ impl MvMemory {
     /// version (an ESTIMATE never validates).
     pub(crate) fn validate_read_set(&self, txn: TxnIdx) -> bool {
         let reads = self.last_reads[txn as usize].lock().expect("no panics");
-        reads.iter().all(|r| match (self.read(&r.address, txn), r.origin) {
+        reads.iter().all(|r| match (self.peek(&r.address, txn), r.origin) {
             (MvRead::Storage, Origin::Storage) => true,
             (MvRead::Version(now, _), Origin::Version(then)) => now == then,
             _ => false,

@@ -2,11 +2,30 @@
 //! `schedule/mod.rs`).
 //!
 //! Two shared indices hand out work: `execution_idx`, the next transaction
-//! to execute, and `validation_idx`, the next to validate; a worker takes a
-//! validation task when one is behind the execution frontier. Aborts and
-//! resumed dependencies move the indices back (`decrease_cnt` counts such
-//! moves so that completion is detected only when nothing moved and no task
-//! is active).
+//! to execute, and `validation_idx`, the next to look at for validation; a
+//! worker takes a validation task when one is behind the execution
+//! frontier. Validation is selective: each transaction has a *needs
+//! validation* flag, and the validation sweep skips a transaction whose flag
+//! is clear. A flag is set
+//!
+//! * by [`Scheduler::finish_execution`], for the transaction just executed
+//!   (validated at once when the sweep has passed it, otherwise when the
+//!   sweep gets there), so every incarnation is validated after it ran;
+//! * by [`Scheduler::request_validation`], for the readers the
+//!   multi-version memory names after a change to what they read (a new
+//!   location written, writes turned into ESTIMATEs by an abort); the sweep
+//!   is moved back to the lowest of them. Nobody else is validated again.
+//!
+//! The sweep validates a flagged transaction only in the EXECUTED state;
+//! one that is executing or waiting to execute keeps its flag and is
+//! validated after its next execution anyway, which ran after the change.
+//!
+//! Completion: `done` needs both indices past the end, no active task, and
+//! `decrease_cnt` unchanged across the check. Every flag is set by an
+//! active task, before that task ends, and either that task validates the
+//! transaction itself or the sweep is still (or again, with `decrease_cnt`
+//! bumped) at or below it; so a set flag always keeps the block from being
+//! done until it has been served.
 //!
 //! Lock order: a dependency list before any status; never two lists.
 
@@ -23,6 +42,7 @@ enum Status {
 }
 
 /// A unit of work for a worker.
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Task {
     Execute(Version),
     Validate(Version),
@@ -37,6 +57,7 @@ pub(crate) struct Scheduler {
     done_marker: AtomicBool,
     status: Box<[Mutex<(Incarnation, Status)>]>,
     dependencies: Box<[Mutex<Vec<TxnIdx>>]>,
+    needs_validation: Box<[AtomicBool]>,
 }
 
 impl Scheduler {
@@ -50,6 +71,7 @@ impl Scheduler {
             done_marker: AtomicBool::new(n == 0),
             status: (0..n).map(|_| Mutex::new((0, Status::ReadyToExecute))).collect(),
             dependencies: (0..n).map(|_| Mutex::default()).collect(),
+            needs_validation: (0..n).map(|_| AtomicBool::new(false)).collect(),
         }
     }
 
@@ -105,17 +127,34 @@ impl Scheduler {
         v
     }
 
+    /// Takes `txn`'s validation if it is flagged and executed.
+    fn take_validation(&self, txn: usize) -> Option<Version> {
+        if !self.needs_validation[txn].load(SeqCst) {
+            return None;
+        }
+        let s = self.status(txn);
+        (s.1 == Status::Executed && self.needs_validation[txn].swap(false, SeqCst)).then_some((txn as TxnIdx, s.0))
+    }
+
+    /// Advances the validation sweep to the next flagged, executed
+    /// transaction, skipping the others (at most up to the execution
+    /// frontier, so a worker does not run far ahead of the executions).
     fn next_version_to_validate(&self) -> Option<Version> {
         if self.validation_idx.load(SeqCst) >= self.n {
             self.check_done();
             return None;
         }
         self.num_active_tasks.fetch_add(1, SeqCst);
-        let idx = self.validation_idx.fetch_add(1, SeqCst);
-        if idx < self.n {
-            let s = self.status(idx);
-            if s.1 == Status::Executed {
-                return Some((idx as TxnIdx, s.0));
+        loop {
+            let idx = self.validation_idx.fetch_add(1, SeqCst);
+            if idx >= self.n {
+                break;
+            }
+            if let Some(v) = self.take_validation(idx) {
+                return Some(v);
+            }
+            if idx + 1 >= self.execution_idx.load(SeqCst) {
+                break;
             }
         }
         self.num_active_tasks.fetch_sub(1, SeqCst);
@@ -152,9 +191,41 @@ impl Scheduler {
         *s = (s.0 + 1, Status::ReadyToExecute);
     }
 
+    /// Sends `readers` (named by the multi-version memory after a change to
+    /// what they read) to validation: each is flagged, and the sweep moves
+    /// back to the lowest one unless it is there already. Called by an
+    /// active task, before it ends.
+    ///
+    /// Why no flagged reader is skipped: the flag is stored before
+    /// `validation_idx` is read (both SeqCst). If the sweep is above a
+    /// reader it is moved back (and `decrease_cnt` bumped); if it is at or
+    /// below, it has yet to hand out that index, so the worker that takes
+    /// it loads the flag after this store.
+    ///
+    /// Why the validation that clears the flag sees the change: the change
+    /// was made in a critical section of the account's shard lock before
+    /// this store, and the validation re-reads the account in a critical
+    /// section of the same lock after its SeqCst swap. A swap that comes
+    /// after this store in the SeqCst order cannot have its critical
+    /// section ordered before the change's (that would make the swap
+    /// happen before the store), so it reads the new entry. A swap that
+    /// came before this store leaves the flag set again for a later one.
+    pub(crate) fn request_validation(&self, readers: &[TxnIdx]) {
+        let Some(&lowest) = readers.iter().min() else {
+            return;
+        };
+        for &r in readers {
+            self.needs_validation[r as usize].store(true, SeqCst);
+        }
+        if self.validation_idx.load(SeqCst) > lowest as usize {
+            self.decrease_validation_idx(lowest as usize);
+        }
+    }
+
     /// EXECUTING(k) → EXECUTED(k); resumes the transactions parked on
-    /// `txn` and returns its validation when that can go at once.
-    pub(crate) fn finish_execution(&self, txn: TxnIdx, inc: Incarnation, wrote_new_location: bool) -> Option<Task> {
+    /// `txn`, flags `txn` for validation and returns that validation when
+    /// the sweep has passed it already.
+    pub(crate) fn finish_execution(&self, txn: TxnIdx, inc: Incarnation) -> Option<Task> {
         let t = txn as usize;
         self.status(t).1 = Status::Executed;
         let deps = std::mem::take(&mut *self.dependencies[t].lock().expect("no panics"));
@@ -164,12 +235,11 @@ impl Scheduler {
         if let Some(&min) = deps.iter().min() {
             self.decrease_execution_idx(min as usize);
         }
-        if self.validation_idx.load(SeqCst) > t {
-            if wrote_new_location {
-                self.decrease_validation_idx(t);
-            } else {
-                return Some(Task::Validate((txn, inc)));
-            }
+        self.needs_validation[t].store(true, SeqCst);
+        // Sweep at or below `t`: it will validate `t` (the flag is set
+        // first). Above: validate now, unless another worker took it.
+        if self.validation_idx.load(SeqCst) > t && self.needs_validation[t].swap(false, SeqCst) {
+            return Some(Task::Validate((txn, inc)));
         }
         self.num_active_tasks.fetch_sub(1, SeqCst);
         None
@@ -187,13 +257,13 @@ impl Scheduler {
         }
     }
 
-    /// Ends a validation; after an abort, returns the re-execution when it
-    /// can go at once and sends later transactions to validation again.
+    /// Ends a validation; after an abort (whose affected readers the caller
+    /// has sent to [`Scheduler::request_validation`]), returns the
+    /// re-execution when it can go at once.
     pub(crate) fn finish_validation(&self, txn: TxnIdx, aborted: bool) -> Option<Task> {
         let t = txn as usize;
         if aborted {
             self.set_ready_status(t);
-            self.decrease_validation_idx(t + 1);
             if self.execution_idx.load(SeqCst) > t {
                 if let Some(v) = self.try_incarnate(t) {
                     return Some(Task::Execute(v));
