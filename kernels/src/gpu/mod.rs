@@ -48,6 +48,9 @@ pub struct Traffic {
     pub downloaded: u64,
 }
 
+/// A kernel's state once built (see [`GpuContext::kernel`]).
+type KernelSlot = Mutex<Option<Arc<dyn Any + Send + Sync>>>;
+
 /// One wgpu adapter + device + queue, shared by every kernel.
 pub struct GpuContext {
     /// The adapter's identity (name, driver, backend).
@@ -61,7 +64,9 @@ pub struct GpuContext {
     timestamps: bool,
     uploaded: AtomicU64,
     downloaded: AtomicU64,
-    kernels: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
+    /// One slot per kernel type, each with its own lock, so that building a
+    /// kernel may use (and build) others.
+    kernels: Mutex<HashMap<TypeId, Arc<KernelSlot>>>,
 }
 
 impl std::fmt::Debug for GpuContext {
@@ -146,13 +151,18 @@ impl GpuContext {
     /// The kernel state of type `K` (pipelines, reusable buffers), built on
     /// first use with `K::build` and kept for the life of the context.
     pub fn kernel<K: Kernel>(&self) -> Result<Arc<K>, GpuError> {
-        let mut map = self.kernels.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(k) = map.get(&TypeId::of::<K>()) {
-            return Ok(k.clone().downcast::<K>().expect("kernel map is keyed by type"));
+        let slot = {
+            let mut map = self.kernels.lock().unwrap_or_else(|e| e.into_inner());
+            map.entry(TypeId::of::<K>()).or_default().clone()
+        };
+        // Only this type's slot stays locked while it builds: concurrent
+        // callers of the same kernel wait for one build, and a kernel built
+        // on top of another (a pipeline over resident tables) can fetch it.
+        let mut k = slot.lock().unwrap_or_else(|e| e.into_inner());
+        if k.is_none() {
+            *k = Some(Arc::new(K::build(self)?));
         }
-        let k = Arc::new(K::build(self)?);
-        map.insert(TypeId::of::<K>(), k.clone());
-        Ok(k)
+        Ok(k.clone().expect("just built").downcast::<K>().expect("kernel slots are keyed by type"))
     }
 
     /// Compiles `shaders/<name>.wgsl` (with its includes) into a compute
