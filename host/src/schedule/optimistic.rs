@@ -380,6 +380,9 @@ fn validate(
                 .and_then(|r| r.range(since..j).rev().find(|&&p| status[p as usize] != Status::Valid))
                 .copied();
         }
+        if check.stale && check.wait_for.is_some() {
+            break; // it waits, whatever the other reads say
+        }
     }
     check
 }
