@@ -139,7 +139,7 @@ impl<S: NodeStore> Trie<S> {
                 (k.layout.clone(), k.pipeline.clone(), ctx.kernel::<PoseidonConstants>()?.0.clone())
             }
         };
-        self.ensure_resident(ctx);
+        self.ensure_resident(ctx)?;
 
         // Level 0 sets the changed leaves; each later level hashes nodes.
         let mut jobs: Vec<Job> = Vec::with_capacity(plan.leaves.len() + plan.hashes());
@@ -231,12 +231,22 @@ impl<S: NodeStore> Trie<S> {
 
     /// Makes the device hash array hold every id the store has handed out:
     /// a first upload of all hashes, or a device-side copy into a larger one.
-    fn ensure_resident(&mut self, ctx: &GpuContext) {
+    fn ensure_resident(&mut self, ctx: &GpuContext) -> Result<(), GpuError> {
         let need = self.store.capacity().max(1);
+        let limit = ctx.limits.max_storage_buffer_binding_size;
+        if need as u64 * FE_BYTES > limit {
+            return Err(GpuError::Device {
+                what: "trie residency",
+                detail: format!(
+                    "{need} node hashes ({} bytes) exceed the device's storage binding limit of {limit} bytes",
+                    need as u64 * FE_BYTES
+                ),
+            });
+        }
         match &mut self.gpu.0 {
             Some(g) if g.cap >= need => {}
             Some(g) => {
-                let cap = need.next_power_of_two();
+                let cap = need.next_power_of_two().min((limit / FE_BYTES) as usize).max(need);
                 let bigger = ctx.storage_buffer("trie node hashes (resident)", cap as u64 * FE_BYTES);
                 let mut enc =
                     ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("trie grow") });
@@ -246,7 +256,7 @@ impl<S: NodeStore> Trie<S> {
                 g.cap = cap;
             }
             None => {
-                let cap = need.next_power_of_two();
+                let cap = need.next_power_of_two().min((limit / FE_BYTES) as usize).max(need);
                 let hashes = ctx.storage_buffer("trie node hashes (resident)", cap as u64 * FE_BYTES);
                 let all: Vec<Fe> = (0..self.store.capacity() as NodeId).map(|id| self.store.hash(id)).collect();
                 ctx.upload(&hashes, bytemuck::cast_slice(&all));
@@ -260,6 +270,7 @@ impl<S: NodeStore> Trie<S> {
                 });
             }
         }
+        Ok(())
     }
 
     /// Bytes of device memory the resident copy holds (0 when none).
