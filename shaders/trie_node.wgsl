@@ -3,7 +3,7 @@
 // node id, kept on the device between blocks) and into `out` for the host.
 //   binary: hashes[id] = H(hashes[a], hashes[b])
 //   edge:   hashes[id] = H(hashes[a], vals[b & INDEX]) + len
-//   leaf:   hashes[id] = vals[b & INDEX]          (a changed value)
+//   leaf:   hashes[id] = vals[b & INDEX]          (a changed value; not in `out`)
 // The including shader declares its hash constants and defines
 // `node_hash(x: Fe, y: Fe) -> Fe`.
 //! include field
@@ -13,7 +13,7 @@ struct Job { id: u32, a: u32, b: u32, len: u32 }
 struct Params {
     n: u32,      // jobs in this level
     offset: u32, // index of its first job
-    _pad0: u32,
+    leaves: u32, // leaf jobs before the first level (they write no `out`)
     _pad1: u32,
 }
 
@@ -39,10 +39,12 @@ fn trie_level(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
     let i = gid.x + gid.y * nwg.x * 64u;
     if (i >= params.n) { return; }
     let j = jobs[params.offset + i];
-    var h: Fe;
     if ((j.b & LEAF) != 0u) {
-        h = vals[j.b & INDEX];
-    } else {
+        hashes[j.id] = vals[j.b & INDEX];
+        return;
+    }
+    var h: Fe;
+    {
         // One call site, so the (large) hash is compiled once.
         let edge = (j.b & EDGE) != 0u;
         var y: Fe;
@@ -51,5 +53,5 @@ fn trie_level(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
         if (edge) { h = fe_add(h, fe_from_u32(j.len)); }
     }
     hashes[j.id] = h;
-    out[params.offset + i] = h;
+    out[params.offset + i - params.leaves] = h;
 }

@@ -268,11 +268,7 @@ fn schedule_params(args: ScheduleArgs, budget: Duration) -> anyhow::Result<Sched
 /// `"bench": "schedule.summary"`.
 fn print_schedule_summary(stats: &ScheduleStats, json: bool) -> anyhow::Result<()> {
     if json {
-        let mut v = serde_json::to_value(stats)?;
-        if let Some(map) = v.as_object_mut() {
-            map.insert("bench".into(), "schedule.summary".into());
-        }
-        println!("{v}");
+        print_json_summary("schedule.summary", stats)?;
     } else {
         println!(
             "declared waves: {} (planning {:.2}% of serial) | Block-STM validations: {}, re-executions: {} \
@@ -292,15 +288,21 @@ fn print_schedule_summary(stats: &ScheduleStats, json: bool) -> anyhow::Result<(
     Ok(())
 }
 
+/// Prints `summary` as one JSON object with `"bench": name`.
+fn print_json_summary(name: &str, summary: &impl serde::Serialize) -> anyhow::Result<()> {
+    let mut v = serde_json::to_value(summary)?;
+    if let Some(map) = v.as_object_mut() {
+        map.insert("bench".into(), name.into());
+    }
+    println!("{v}");
+    Ok(())
+}
+
 /// The trie's counts: a line after the table, or one JSON object with
 /// `"bench": "trie.summary"`.
 fn print_trie_summary(t: &trie::Summary, json: bool) -> anyhow::Result<()> {
     if json {
-        let mut v = serde_json::to_value(t)?;
-        if let Some(map) = v.as_object_mut() {
-            map.insert("bench".into(), "trie.summary".into());
-        }
-        println!("{v}");
+        print_json_summary("trie.summary", t)?;
     } else {
         let gpu = match (t.gpu_bytes_up, t.gpu_bytes_down) {
             (Some(up), Some(down)) => format!(" | GPU per block: {up} B up, {down} B down"),

@@ -70,22 +70,7 @@ pub fn run_timed(ctx: &GpuContext, op: FieldOp, a: &[Fe], b: &[Fe], out: &mut [F
                 wgpu::BindGroupEntry { binding: 3, resource: bufs.params.as_entire_binding() },
             ],
         });
-        let timer = ctx.timer("field_ops timestamps");
-        let mut enc = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("field_ops") });
-        {
-            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                label: Some("field_ops pass"),
-                timestamp_writes: timer.as_ref().map(|t| t.pass_writes()),
-            });
-            pass.set_pipeline(&k.pipeline);
-            pass.set_bind_group(0, &bind, &[]);
-            let (gx, gy) = ctx.dispatch_dims(n as u32, WG);
-            pass.dispatch_workgroups(gx, gy, 1);
-        }
-        if let Some(t) = &timer {
-            t.resolve(&mut enc);
-        }
-        ctx.queue.submit([enc.finish()]);
+        let timer = crate::hash::gpu_batch::submit_pass(ctx, "field_ops", &k.pipeline, &bind, n as u32, WG);
         let bytes = ctx.read_back(&bufs.out, n as u64 * FE_BYTES)?;
         out[start..start + n].copy_from_slice(bytemuck::cast_slice(&bytes));
         if let (Some(t), Some(acc)) = (&timer, kernel_s.as_mut()) {

@@ -55,26 +55,41 @@ pub(crate) fn dispatch(ctx: &GpuContext, d: &Dispatch<'_>) -> Result<Option<f64>
         layout: d.layout,
         entries: &entries,
     });
-    let timer = ctx.timer(d.label);
-    let mut enc = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(d.label) });
+    let timer = submit_pass(ctx, d.label, d.pipeline, &bind, d.threads, d.wg);
+    match &timer {
+        Some(t) => Ok(Some(t.seconds(ctx)?)),
+        None => Ok(None),
+    }
+}
+
+/// Records and submits one labelled compute pass of `threads` invocations
+/// (`wg`-wide groups) with timestamps when the device has them; returns the
+/// timer without waiting for the pass.
+pub(crate) fn submit_pass(
+    ctx: &GpuContext,
+    label: &str,
+    pipeline: &wgpu::ComputePipeline,
+    bind: &wgpu::BindGroup,
+    threads: u32,
+    wg: u32,
+) -> Option<crate::gpu::Timer> {
+    let timer = ctx.timer(label);
+    let mut enc = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) });
     {
         let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
-            label: Some(d.label),
+            label: Some(label),
             timestamp_writes: timer.as_ref().map(|t| t.pass_writes()),
         });
-        pass.set_pipeline(d.pipeline);
-        pass.set_bind_group(0, &bind, &[]);
-        let (gx, gy) = ctx.dispatch_dims(d.threads, d.wg);
+        pass.set_pipeline(pipeline);
+        pass.set_bind_group(0, bind, &[]);
+        let (gx, gy) = ctx.dispatch_dims(threads, wg);
         pass.dispatch_workgroups(gx, gy, 1);
     }
     if let Some(t) = &timer {
         t.resolve(&mut enc);
     }
     ctx.queue.submit([enc.finish()]);
-    match &timer {
-        Some(t) => Ok(Some(t.seconds(ctx)?)),
-        None => Ok(None),
-    }
+    timer
 }
 
 /// Reads `n` field elements back from `buf` into `out`.

@@ -22,7 +22,7 @@ use super::update::Plan;
 use super::{Trie, TrieError, TrieHash, UpdateStats};
 use crate::field::Fe;
 use crate::gpu::{GpuContext, GpuError, Kernel, Timer};
-use crate::hash::gpu_batch::{params_buffer, Slot};
+use crate::hash::gpu_batch::{params_buffer, submit_pass, Slot};
 use crate::hash::pedersen::gpu::PedersenTable;
 use crate::hash::poseidon::gpu::PoseidonConstants;
 
@@ -170,7 +170,8 @@ impl<S: NodeStore> Trie<S> {
         let jobs_buf = g.jobs.0.ensure(ctx, "trie jobs", jobs.len() as u64 * 16).clone();
         let vals_buf =
             g.vals.0.ensure(ctx, "trie leaf values and edge paths", vals.len().max(1) as u64 * FE_BYTES).clone();
-        let out_buf = g.out.0.ensure(ctx, "trie new hashes", jobs.len() as u64 * FE_BYTES).clone();
+        let nodes = jobs.len() - plan.leaves.len();
+        let out_buf = g.out.0.ensure(ctx, "trie new hashes", nodes.max(1) as u64 * FE_BYTES).clone();
         ctx.upload(&jobs_buf, bytemuck::cast_slice(&jobs));
         ctx.upload(&vals_buf, bytemuck::cast_slice(&vals));
         let bind = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
@@ -190,32 +191,14 @@ impl<S: NodeStore> Trie<S> {
             }
             // Queue writes land before the next submission, so each level
             // sees its own parameters.
-            ctx.upload(&g.params, bytemuck::cast_slice(&[n as u32, start as u32, 0, 0]));
-            let timer = ctx.timer("trie level");
-            let mut enc =
-                ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("trie level") });
-            {
-                let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                    label: Some("trie level"),
-                    timestamp_writes: timer.as_ref().map(|t| t.pass_writes()),
-                });
-                pass.set_pipeline(&pipeline);
-                pass.set_bind_group(0, &bind, &[]);
-                let (gx, gy) = ctx.dispatch_dims(n as u32, WG);
-                pass.dispatch_workgroups(gx, gy, 1);
-            }
-            if let Some(t) = &timer {
-                t.resolve(&mut enc);
-            }
-            ctx.queue.submit([enc.finish()]);
+            ctx.upload(&g.params, bytemuck::cast_slice(&[n as u32, start as u32, plan.leaves.len() as u32, 0]));
+            let timer = submit_pass(ctx, "trie level", &pipeline, &bind, n as u32, WG);
             timers.extend(timer);
         }
         // The host keeps the new hashes of the planned nodes (not the leaves,
-        // whose values it already has).
-        let skip = plan.leaves.len() as u64 * FE_BYTES;
-        let mut new = vec![Fe::ZERO; jobs.len() - plan.leaves.len()];
-        let bytes = read_range(ctx, &out_buf, skip, new.len() as u64 * FE_BYTES)?;
-        new.copy_from_slice(bytemuck::cast_slice(&bytes));
+        // whose values it already has); `out` holds exactly those, in job order.
+        let mut new = vec![Fe::ZERO; nodes];
+        crate::hash::gpu_batch::read_fes(ctx, &out_buf, &mut new)?;
         for (job, h) in jobs[plan.leaves.len()..].iter().zip(new) {
             self.store.set_hash(job.id, h);
         }
@@ -277,16 +260,4 @@ impl<S: NodeStore> Trie<S> {
     pub fn gpu_resident_bytes(&self) -> u64 {
         self.gpu.0.as_ref().map_or(0, Resident::device_bytes)
     }
-}
-
-/// Reads `size` bytes of `buf` from `offset`.
-fn read_range(ctx: &GpuContext, buf: &wgpu::Buffer, offset: u64, size: u64) -> Result<Vec<u8>, GpuError> {
-    if offset == 0 {
-        return ctx.read_back(buf, size);
-    }
-    let tmp = ctx.storage_buffer("trie readback window", size);
-    let mut enc = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("trie readback") });
-    enc.copy_buffer_to_buffer(buf, offset, &tmp, 0, size);
-    ctx.queue.submit([enc.finish()]);
-    ctx.read_back(&tmp, size)
 }
