@@ -221,3 +221,25 @@ fn poseidon_avx512_matches_scalar() {
         assert_eq!(block, want, "avx512 permute_block, block {i}");
     }
 }
+
+/// The AVX-512 IFMA Pedersen accumulation called directly (not through the
+/// `WAVELANE_SIMD`-capped dispatch) against the scalar reference.
+#[test]
+#[cfg(target_arch = "x86_64")]
+fn pedersen_avx512_matches_scalar() {
+    use pedersen::avx512;
+    use pedersen::curve::Jacobian;
+    if !avx512::available() {
+        println!("SKIPPED: CPU lacks AVX-512 IFMA");
+        return;
+    }
+    let (a, b) = pairs(N, 7);
+    let (a, b) = (to_fe(&a), to_fe(&b));
+    let n = a.len();
+    let mut acc = vec![Jacobian::INFINITY; n];
+    assert_eq!(avx512::accumulate(&a, &b, &mut acc), n / avx512::LANES * avx512::LANES);
+    for (i, p) in acc.iter().enumerate().take(n / 8 * 8) {
+        let x = p.to_affine().map_or(Fe::ZERO, |q| q.x);
+        assert_eq!(x, pedersen::scalar::hash_one(a[i], b[i]), "avx512 pedersen, input {i}");
+    }
+}

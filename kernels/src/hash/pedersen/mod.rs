@@ -11,9 +11,12 @@
 //! (Montgomery's trick).
 //!
 //! Files: [`curve`] (Jacobian arithmetic), [`scalar`] (the reference),
-//! [`simd`] (interleaved lanes, batched inversion, rayon),
+//! [`simd`] (interleaved lanes, batched inversion, rayon; eight lanes per
+//! vector on AVX-512 IFMA in `avx512`),
 //! [`gpu`] (`shaders/pedersen.wgsl`, tables resident on the device).
 
+#[cfg(target_arch = "x86_64")]
+pub mod avx512;
 pub mod curve;
 pub mod gpu;
 pub mod scalar;
