@@ -177,13 +177,10 @@ fn group<const G: usize>(t: &Tables, t52: &[[u64; POINT_LIMBS]], a: &[Fe], b: &[
             // subtraction).
             unsafe { f::store8(c.as_mut_ptr().cast(), f::mont_mul8(*v, one)) };
         }
-        for lane in 0..LANES {
+        let [xs, ys, zs] = coords;
+        for (lane, ((x, y), z)) in xs.into_iter().zip(ys).zip(zs).enumerate() {
             let n = g * LANES + lane;
-            out[n] = if coords[2][lane].is_zero() {
-                super::scalar::accumulate(t, a[n], b[n])
-            } else {
-                Jacobian { x: coords[0][lane], y: coords[1][lane], z: coords[2][lane] }
-            };
+            out[n] = if z.is_zero() { super::scalar::accumulate(t, a[n], b[n]) } else { Jacobian { x, y, z } };
         }
     }
 }
@@ -199,7 +196,7 @@ unsafe fn gather(base: *const i64, offsets: &[i64; LANES]) -> [Limbs8; 2] {
     let idx = unsafe { _mm512_loadu_epi64(offsets.as_ptr()) };
     // SAFETY: the caller guarantees the ten limbs after every offset.
     let limb = |l: usize| unsafe { _mm512_i64gather_epi64::<8>(idx, base.add(l)) };
-    [std::array::from_fn(|l| limb(l)), std::array::from_fn(|l| limb(5 + l))]
+    [std::array::from_fn(&limb), std::array::from_fn(|l| limb(5 + l))]
 }
 
 /// `acc + q` for every lane of `G` groups (see the module docs for bounds).
