@@ -205,14 +205,14 @@ unsafe fn gather(base: *const i64, offsets: &[i64; LANES]) -> [Limbs8; 2] {
 fn madd<const G: usize>(acc: &[Point8; G], q: &[[Limbs8; 2]; G]) -> [Point8; G] {
     let mul = |x: Limbs8, y: Limbs8| f::mont_mul8_lazy(x, y);
     let p3 = f::splat(&P52X3);
-    let z1z1: [Limbs8; G] = std::array::from_fn(|g| mul(acc[g][2], acc[g][2]));
+    let z1z1: [Limbs8; G] = std::array::from_fn(|g| f::mont_sqr8_lazy(acc[g][2]));
     let yz: [Limbs8; G] = std::array::from_fn(|g| mul(q[g][1], acc[g][2]));
     let u2: [Limbs8; G] = std::array::from_fn(|g| mul(q[g][0], z1z1[g]));
     let s2: [Limbs8; G] = std::array::from_fn(|g| mul(yz[g], z1z1[g]));
     let h: [Limbs8; G] = std::array::from_fn(|g| f::carry(f::add(f::sub(u2[g], acc[g][0]), p3)));
     let r: [Limbs8; G] = std::array::from_fn(|g| f::carry(f::add(f::sub(s2[g], acc[g][1]), p3)));
-    let hh: [Limbs8; G] = std::array::from_fn(|g| mul(h[g], h[g]));
-    let rr: [Limbs8; G] = std::array::from_fn(|g| mul(r[g], r[g]));
+    let hh: [Limbs8; G] = std::array::from_fn(|g| f::mont_sqr8_lazy(h[g]));
+    let rr: [Limbs8; G] = std::array::from_fn(|g| f::mont_sqr8_lazy(r[g]));
     let hhh: [Limbs8; G] = std::array::from_fn(|g| mul(h[g], hh[g]));
     let v: [Limbs8; G] = std::array::from_fn(|g| mul(acc[g][0], hh[g]));
     let x3: [Limbs8; G] = std::array::from_fn(|g| settle(f::sub(f::sub(rr[g], hhh[g]), f::double(v[g]))));
