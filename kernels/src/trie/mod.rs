@@ -140,8 +140,8 @@ pub struct Trie<S: NodeStore = MemStore> {
     store: S,
     root: Option<NodeId>,
     leaves: usize,
-    /// Per node id: its hash must be recomputed.
-    dirty: Vec<bool>,
+    /// Per node id, one bit: its hash must be recomputed.
+    dirty: Vec<u64>,
     /// Nodes whose hashes a failed update left to compute, by level.
     pending: Option<update::Plan>,
     gpu: gpu::DeviceCopy,
@@ -185,7 +185,7 @@ impl<S: NodeStore> Trie<S> {
         TrieStats {
             leaves: self.leaves,
             nodes: self.store.live(),
-            bytes: self.store.bytes() + self.dirty.capacity() + self.gpu.0.as_ref().map_or(0, |g| g.host_bytes()),
+            bytes: self.store.bytes() + self.dirty.capacity() * 8 + self.gpu.0.as_ref().map_or(0, |g| g.host_bytes()),
         }
     }
 
