@@ -26,7 +26,7 @@
 //! memory at 40 bytes per node (an 8-byte packed shape and a 32-byte hash)
 //! plus 32 bytes per edge longer than 31 bits, in arrays that grow a chunk
 //! at a time (`chunks.rs`): a random tree has about 3.25 nodes and one long
-//! edge per leaf, about 165 bytes per leaf ([`Trie::stats`] reports it).
+//! edge per leaf, about 163 bytes per leaf ([`Trie::stats`] reports it).
 //! Membership and non-membership proofs, and their verification, are in
 //! [`proof`].
 
