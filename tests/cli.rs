@@ -1,14 +1,12 @@
 //! The `wavelane` binary: `info` and `bench field` output contracts.
 
-use std::process::Command;
+mod common;
 
-fn wavelane(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_wavelane")).args(args).output().expect("run wavelane")
-}
+use common::wavelane;
 
 #[test]
 fn info_json_lists_every_backend() {
-    let out = wavelane(&["info", "--json"]);
+    let out = wavelane(&["info", "--json"], "");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
     let names: Vec<&str> = v["backends"].as_array().unwrap().iter().map(|b| b["backend"].as_str().unwrap()).collect();
@@ -24,7 +22,7 @@ fn info_json_lists_every_backend() {
 
 #[test]
 fn bench_field_json_has_peer_ratios() {
-    let out = wavelane(&["bench", "field", "--n", "256", "--budget", "0.01", "--backend", "simd", "--json"]);
+    let out = wavelane(&["bench", "field", "--n", "256", "--budget", "0.01", "--backend", "simd", "--json"], "");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let rows: Vec<serde_json::Value> =
         String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).expect("JSON line")).collect();
@@ -45,10 +43,10 @@ fn bench_field_json_has_peer_ratios() {
 
 #[test]
 fn bench_rejects_unknown_backend_and_op() {
-    let out = wavelane(&["bench", "field", "--backend", "tpu"]);
+    let out = wavelane(&["bench", "field", "--backend", "tpu"], "");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("tpu"));
-    let out = wavelane(&["bench", "field", "--ops", "div", "--n", "8"]);
+    let out = wavelane(&["bench", "field", "--ops", "div", "--n", "8"], "");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown op `div`"));
 }

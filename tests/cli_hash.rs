@@ -4,20 +4,10 @@
 
 use starknet_crypto::{pedersen_hash, poseidon_hash, poseidon_hash_many};
 use starknet_types_core::felt::Felt;
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
 
-fn wavelane(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wavelane"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run wavelane");
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
-}
+mod common;
+
+use common::wavelane;
 
 fn felts(line: &str) -> Vec<Felt> {
     line.split_whitespace().map(|t| Felt::from_hex(t).unwrap()).collect()

@@ -2,21 +2,10 @@
 //! proofs through files, and the bad-input cases (exit status 2, the line
 //! named, nothing printed); a proof that does not verify exits 1.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod common;
 
-fn wavelane(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wavelane"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run wavelane");
-    // The command may exit before reading its input (a bad argument).
-    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-    child.wait_with_output().unwrap()
-}
+use common::wavelane;
+use std::process::Output;
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()

@@ -28,8 +28,10 @@ use crate::hash::poseidon::gpu::PoseidonConstants;
 
 const WG: u32 = 64;
 const FE_BYTES: u64 = std::mem::size_of::<Fe>() as u64;
+// Flags in a job's `b`, above every node id (ids are below `MAX_NODES`, 2^30).
 const EDGE: u32 = 0x8000_0000;
 const LEAF: u32 = 0x4000_0000;
+const _: () = assert!(super::store::MAX_NODES as u32 == LEAF);
 
 /// One node to (re)compute; see `shaders/trie_node.wgsl`.
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]

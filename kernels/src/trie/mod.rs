@@ -23,11 +23,15 @@
 //!    hashes the host keeps come back).
 //!
 //! Nodes live in a [`NodeStore`] ([`store`]); [`MemStore`] keeps them in
-//! memory at 72 bytes per node, about 3.2 nodes per random leaf plus vector
-//! headroom ([`Trie::stats`] reports the bytes per leaf). Membership and
-//! non-membership proofs, and their verification, are in [`proof`].
+//! memory at 40 bytes per node (an 8-byte packed shape and a 32-byte hash)
+//! plus 32 bytes per edge longer than 31 bits, in arrays that grow a chunk
+//! at a time (`chunks.rs`): a random tree has about 3.25 nodes and one long
+//! edge per leaf, about 163 bytes per leaf ([`Trie::stats`] reports it).
+//! Membership and non-membership proofs, and their verification, are in
+//! [`proof`].
 
 pub mod bits;
+mod chunks;
 pub mod gpu;
 pub mod proof;
 pub mod store;
@@ -38,7 +42,7 @@ use crate::field::Fe;
 use crate::hash::HashError;
 use bits::U256;
 use starknet_types_core::felt::Felt;
-pub use store::{MemStore, Node, NodeId, NodeStore};
+pub use store::{MemStore, Node, NodeId, NodeStore, MAX_NODES};
 
 /// The node hash a trie uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -136,8 +140,8 @@ pub struct Trie<S: NodeStore = MemStore> {
     store: S,
     root: Option<NodeId>,
     leaves: usize,
-    /// Per node id: its hash must be recomputed.
-    dirty: Vec<bool>,
+    /// Per node id, one bit: its hash must be recomputed.
+    dirty: Vec<u64>,
     /// Nodes whose hashes a failed update left to compute, by level.
     pending: Option<update::Plan>,
     gpu: gpu::DeviceCopy,
@@ -181,7 +185,7 @@ impl<S: NodeStore> Trie<S> {
         TrieStats {
             leaves: self.leaves,
             nodes: self.store.live(),
-            bytes: self.store.bytes() + self.dirty.capacity() + self.gpu.0.as_ref().map_or(0, |g| g.host_bytes()),
+            bytes: self.store.bytes() + self.dirty.capacity() * 8 + self.gpu.0.as_ref().map_or(0, |g| g.host_bytes()),
         }
     }
 

@@ -145,12 +145,25 @@ impl<S: NodeStore> Trie<S> {
         }
     }
 
+    /// Marks `id` for rehashing.
     fn mark(&mut self, id: NodeId) {
-        let i = id as usize;
-        if self.dirty.len() <= i {
-            self.dirty.resize((i + 1).max(self.store.capacity()), false);
+        let (word, bit) = (id as usize / 64, id % 64);
+        if self.dirty.len() <= word {
+            self.dirty.resize((word + 1).max(self.store.capacity().div_ceil(64)), 0);
         }
-        self.dirty[i] = true;
+        self.dirty[word] |= 1 << bit;
+    }
+
+    /// Clears `id`'s mark; returns whether it was marked.
+    fn unmark(&mut self, id: NodeId) -> bool {
+        let (word, bit) = (id as usize / 64, id % 64);
+        match self.dirty.get_mut(word) {
+            Some(w) if *w >> bit & 1 == 1 => {
+                *w &= !(1 << bit);
+                true
+            }
+            _ => false,
+        }
     }
 
     fn alloc(&mut self, node: Node, hash: Fe) -> NodeId {
@@ -160,9 +173,7 @@ impl<S: NodeStore> Trie<S> {
     }
 
     fn free(&mut self, id: NodeId) {
-        if let Some(d) = self.dirty.get_mut(id as usize) {
-            *d = false;
-        }
+        self.unmark(id);
         if self.store.node(id) == Node::Leaf {
             self.leaves -= 1;
         }
@@ -172,10 +183,9 @@ impl<S: NodeStore> Trie<S> {
     /// Post-order walk over marked nodes: returns the node's level (0 for
     /// a clean node or a leaf) and files it in `plan`.
     fn plan(&mut self, id: NodeId, plan: &mut Plan) -> usize {
-        if !self.dirty.get(id as usize).copied().unwrap_or(false) {
+        if !self.unmark(id) {
             return 0;
         }
-        self.dirty[id as usize] = false;
         let level = match self.store.node(id) {
             Node::Leaf => {
                 plan.leaves.push(id);
