@@ -117,9 +117,12 @@ fn run_segment<T: Transaction, S: StateRead + ?Sized>(base: &S, block: &[T]) -> 
 fn worker<T: Transaction, S: StateRead + ?Sized>(sh: &Shared<'_, T, S>) {
     let mut task: Option<Task> = None;
     let mut idle = 0u32;
+    // The read set under construction, reused across executions (the
+    // memory keeps a copy), so an execution allocates nothing for it.
+    let mut reads = Vec::with_capacity(8);
     while !sh.scheduler.done() {
         task = match task.take() {
-            Some(Task::Execute(v)) => try_execute(sh, v),
+            Some(Task::Execute(v)) => try_execute(sh, v, &mut reads),
             Some(Task::Validate(v)) => needs_reexecution(sh, v),
             None => {
                 let t = sh.scheduler.next_task();
@@ -142,7 +145,7 @@ struct MvView<'a, S: ?Sized> {
     mv: &'a MvMemory,
     base: &'a S,
     txn: TxnIdx,
-    reads: Vec<ReadDescriptor>,
+    reads: &'a mut Vec<ReadDescriptor>,
 }
 
 impl<S: StateRead + ?Sized> StateView for MvView<'_, S> {
@@ -161,10 +164,15 @@ impl<S: StateRead + ?Sized> StateView for MvView<'_, S> {
     }
 }
 
-fn try_execute<T: Transaction, S: StateRead + ?Sized>(sh: &Shared<'_, T, S>, (txn, inc): Version) -> Option<Task> {
+fn try_execute<T: Transaction, S: StateRead + ?Sized>(
+    sh: &Shared<'_, T, S>,
+    (txn, inc): Version,
+    reads: &mut Vec<ReadDescriptor>,
+) -> Option<Task> {
     loop {
         sh.executions.fetch_add(1, Ordering::Relaxed);
-        let mut view = MvView { mv: &sh.mv, base: sh.base, txn, reads: Vec::new() };
+        reads.clear();
+        let mut view = MvView { mv: &sh.mv, base: sh.base, txn, reads: &mut *reads };
         match sh.block[txn as usize].execute(&mut view) {
             Err(Blocked(blocking)) => {
                 if sh.scheduler.add_dependency(txn, blocking) {
@@ -178,7 +186,7 @@ fn try_execute<T: Transaction, S: StateRead + ?Sized>(sh: &Shared<'_, T, S>, (tx
                 // one did not: they saw an older value and are validated
                 // again (the only transactions besides this one).
                 let mut affected = Vec::new();
-                sh.mv.record((txn, inc), view.reads, &output.writes, &mut affected);
+                sh.mv.record((txn, inc), reads, &output.writes, &mut affected);
                 *sh.outputs[txn as usize].lock().expect("no panics") = Some(output);
                 sh.scheduler.request_validation(&affected);
                 return sh.scheduler.finish_execution(txn, inc);

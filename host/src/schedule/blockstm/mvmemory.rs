@@ -4,7 +4,7 @@
 //! last read set and written locations.
 //!
 //! The map is sharded by account hash; each shard is a mutex over a map from
-//! account to a [`Location`]: a `BTreeMap` of versions keyed by transaction
+//! account to a [`Location`]: a sorted list of versions keyed by transaction
 //! index, so a read by `j` is one range lookup for the highest entry below
 //! `j`, and the set of transactions that read it.
 //!
@@ -53,7 +53,6 @@
 use super::{Incarnation, TxnIdx, Version};
 use crate::exec::{Account, Address};
 use ahash::AHashMap;
-use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
 const SHARDS: usize = 64;
@@ -89,28 +88,71 @@ pub(crate) struct ReadDescriptor {
 }
 
 /// One account in the multi-version memory.
+///
+/// Both lists are kept sorted by transaction index in plain vectors:
+/// transactions mostly execute in block order, so an insertion is nearly
+/// always a push at the end, and a lookup is a binary search (cheaper than
+/// a B-tree's node allocations and pointer chasing at these sizes).
 #[derive(Default)]
 struct Location {
     /// The latest incarnation's write (or ESTIMATE) of each writer.
-    versions: BTreeMap<TxnIdx, Cell>,
+    versions: Vec<(TxnIdx, Cell)>,
     /// Every transaction that has read the account in this segment.
-    readers: BTreeSet<TxnIdx>,
+    readers: Vec<TxnIdx>,
 }
 
 impl Location {
     fn read(&self, txn: TxnIdx) -> MvRead {
-        match self.versions.range(..txn).next_back() {
+        match self.versions[..self.versions.partition_point(|e| e.0 < txn)].last() {
             None => MvRead::Storage,
-            Some((&idx, Cell::Estimate)) => MvRead::Estimate(idx),
-            Some((&idx, &Cell::Write(inc, v))) => MvRead::Version((idx, inc), v),
+            Some(&(idx, Cell::Estimate)) => MvRead::Estimate(idx),
+            Some(&(idx, Cell::Write(inc, v))) => MvRead::Version((idx, inc), v),
         }
     }
 
     /// Adds to `out` the readers that see `txn`'s entry: those after `txn`
     /// up to and including the next writer.
     fn readers_of(&self, txn: TxnIdx, out: &mut Vec<TxnIdx>) {
-        let next_writer = self.versions.range(txn + 1..).next().map_or(TxnIdx::MAX, |(&w, _)| w);
-        out.extend(self.readers.range(txn + 1..=next_writer));
+        let next = self.versions.partition_point(|e| e.0 <= txn);
+        let next_writer = self.versions.get(next).map_or(TxnIdx::MAX, |e| e.0);
+        let lo = self.readers.partition_point(|&r| r <= txn);
+        let hi = self.readers.partition_point(|&r| r <= next_writer);
+        out.extend_from_slice(&self.readers[lo..hi.max(lo)]);
+    }
+
+    /// Registers `txn` as a reader (once).
+    fn add_reader(&mut self, txn: TxnIdx) {
+        match self.readers.last() {
+            Some(&last) if last >= txn => {
+                if let Err(i) = self.readers.binary_search(&txn) {
+                    self.readers.insert(i, txn);
+                }
+            }
+            _ => self.readers.push(txn),
+        }
+    }
+
+    /// Sets `txn`'s entry; returns the one it replaced.
+    fn insert(&mut self, txn: TxnIdx, cell: Cell) -> Option<Cell> {
+        match self.versions.binary_search_by_key(&txn, |e| e.0) {
+            Ok(i) => Some(std::mem::replace(&mut self.versions[i].1, cell)),
+            Err(i) => {
+                self.versions.insert(i, (txn, cell));
+                None
+            }
+        }
+    }
+
+    /// `txn`'s entry.
+    fn get_mut(&mut self, txn: TxnIdx) -> Option<&mut Cell> {
+        let i = self.versions.binary_search_by_key(&txn, |e| e.0).ok()?;
+        Some(&mut self.versions[i].1)
+    }
+
+    /// Removes `txn`'s entry and returns it.
+    fn remove(&mut self, txn: TxnIdx) -> Option<Cell> {
+        let i = self.versions.binary_search_by_key(&txn, |e| e.0).ok()?;
+        Some(self.versions.remove(i).1)
     }
 }
 
@@ -143,7 +185,7 @@ impl MvMemory {
     pub(crate) fn read(&self, a: &Address, txn: TxnIdx) -> MvRead {
         let mut shard = self.shard(a);
         let location = shard.entry(*a).or_default();
-        location.readers.insert(txn);
+        location.add_reader(txn);
         location.read(txn)
     }
 
@@ -159,15 +201,19 @@ impl MvMemory {
     pub(crate) fn record(
         &self,
         (txn, inc): Version,
-        reads: Vec<ReadDescriptor>,
+        reads: &[ReadDescriptor],
         writes: &[(Address, Account)],
         affected: &mut Vec<TxnIdx>,
     ) {
-        *self.last_reads[txn as usize].lock().expect("no panics") = reads;
+        {
+            let mut last = self.last_reads[txn as usize].lock().expect("no panics");
+            last.clear();
+            last.extend_from_slice(reads);
+        }
         for (a, v) in writes {
             let mut shard = self.shard(a);
             let location = shard.entry(*a).or_default();
-            match location.versions.insert(txn, Cell::Write(inc, *v)) {
+            match location.insert(txn, Cell::Write(inc, *v)) {
                 None => location.readers_of(txn, affected),
                 Some(old) => debug_assert!(matches!(old, Cell::Estimate), "an entry is replaced after its abort"),
             }
@@ -175,11 +221,12 @@ impl MvMemory {
         let mut prev = self.last_written[txn as usize].lock().expect("no panics");
         for a in prev.iter().filter(|a| !writes.iter().any(|w| w.0 == **a)) {
             if let Some(location) = self.shard(a).get_mut(a) {
-                let old = location.versions.remove(&txn);
+                let old = location.remove(txn);
                 debug_assert!(matches!(old, Some(Cell::Estimate)), "an entry is removed after its abort");
             }
         }
-        *prev = writes.iter().map(|w| w.0).collect();
+        prev.clear();
+        prev.extend(writes.iter().map(|w| w.0));
     }
 
     /// Marks every write of `txn`'s aborted incarnation as an ESTIMATE and
@@ -189,7 +236,7 @@ impl MvMemory {
         for a in written.iter() {
             let mut shard = self.shard(a);
             if let Some(location) = shard.get_mut(a) {
-                if let Some(cell) = location.versions.get_mut(&txn) {
+                if let Some(cell) = location.get_mut(txn) {
                     *cell = Cell::Estimate;
                     location.readers_of(txn, affected);
                 }
