@@ -44,17 +44,17 @@ fn registry_names_only_readers_that_see_the_changed_entry() {
     // 2 and 5 read A, 4 reads B, 6 reads A and B; nobody wrote yet.
     for (txn, accounts) in [(2, &[A][..]), (4, &[B]), (5, &[A]), (6, &[A, B])] {
         let reads = read_all(&mv, txn, accounts);
-        mv.record((txn, 0), reads, &[], &mut Vec::new());
+        mv.record((txn, 0), &reads, &[], &mut Vec::new());
     }
 
     // 3 writes A for the first time: the readers of A above it.
     let mut affected = Vec::new();
-    mv.record((3, 0), Vec::new(), &[(addr(A), value(30))], &mut affected);
+    mv.record((3, 0), &[], &[(addr(A), value(30))], &mut affected);
     assert_eq!(sorted(affected), [5, 6]);
 
     // 1 writes A: only 2 sees its entry; 5 and 6 see 3's.
     let mut affected = Vec::new();
-    mv.record((1, 0), Vec::new(), &[(addr(A), value(10))], &mut affected);
+    mv.record((1, 0), &[], &[(addr(A), value(10))], &mut affected);
     assert_eq!(sorted(affected), [2]);
 
     // 3 is aborted: its ESTIMATE concerns the readers of A above it again.
@@ -68,7 +68,7 @@ fn registry_names_only_readers_that_see_the_changed_entry() {
     // Its next incarnation writes B instead: the readers of B above it,
     // and nobody for the removed ESTIMATE at A (5 and 6 were told above).
     let mut affected = Vec::new();
-    mv.record((3, 1), Vec::new(), &[(addr(B), value(31))], &mut affected);
+    mv.record((3, 1), &[], &[(addr(B), value(31))], &mut affected);
     assert_eq!(sorted(affected), [4, 6]);
 
     // A reader that registers after a change sees it.
@@ -99,7 +99,7 @@ fn only_affected_readers_are_validated_again() {
         let reads = read_all(&mv, txn, reads);
         let writes: Vec<_> = writes.iter().map(|&k| (addr(k), value(k.into()))).collect();
         let mut affected = Vec::new();
-        mv.record((txn, 0), reads, &writes, &mut affected);
+        mv.record((txn, 0), &reads, &writes, &mut affected);
         assert!(affected.is_empty());
         s.request_validation(&affected);
         let task = s.finish_execution(txn, 0).or_else(|| next(&s));
@@ -112,7 +112,7 @@ fn only_affected_readers_are_validated_again() {
     // 0 finishes, writing A: 1 read A from storage and is named; 2 and 3
     // are not (the paper's scheduler would validate all three again).
     let mut affected = Vec::new();
-    mv.record((0, 0), Vec::new(), &[(addr(A), value(5))], &mut affected);
+    mv.record((0, 0), &[], &[(addr(A), value(5))], &mut affected);
     assert_eq!(affected, [1]);
     s.request_validation(&affected);
     assert_eq!(s.finish_execution(0, 0), Some(Task::Validate((0, 0))));
