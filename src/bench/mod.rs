@@ -155,6 +155,29 @@ pub fn best_of(budget: Duration, min_reps: usize, mut f: impl FnMut()) -> f64 {
     best
 }
 
+/// Runs `base` and `f` alternately until about `budget` has passed (at
+/// least `min_reps` pairs, one warm-up pair excluded) and returns the
+/// fastest run of each, in seconds: a ratio of the two is taken under the
+/// same machine conditions, which a noisy, shared machine does not give two
+/// figures measured minutes apart.
+pub fn best_of_paired(budget: Duration, min_reps: usize, mut base: impl FnMut(), mut f: impl FnMut()) -> (f64, f64) {
+    base();
+    f();
+    let start = Instant::now();
+    let (mut best_base, mut best) = (f64::INFINITY, f64::INFINITY);
+    let mut reps = 0;
+    while reps < min_reps || start.elapsed() < budget {
+        let t = Instant::now();
+        base();
+        best_base = best_base.min(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        f();
+        best = best.min(t.elapsed().as_secs_f64());
+        reps += 1;
+    }
+    (best_base, best)
+}
+
 /// Runs `f` on a rayon pool of `threads` threads.
 pub fn on_threads<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> R {
     rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool").install(f)

@@ -3,8 +3,12 @@
 //! checked against the serial one before its figure counts. A `ceiling`
 //! figure (every transaction against the pre-block state in parallel,
 //! conflicts ignored) shows what the cores of the machine allow at all.
+//! Each parallel mode's runs alternate with serial runs, and its ratio is
+//! against the best of those ("serial (paired)"), not against the serial
+//! figure taken at the start: on a shared machine the two would otherwise
+//! see different conditions.
 
-use super::{best_of, on_threads, Measurement, Reporter};
+use super::{best_of, best_of_paired, on_threads, Measurement, Reporter};
 use crate::host::exec::{execute_serial, Account, Address, BlockOutput, Blocked, StateView, Transaction};
 use crate::host::schedule::blockstm::{execute_block_stm, BlockStmConfig};
 use crate::host::schedule::optimistic::{execute_optimistic, CpuWaves};
@@ -121,22 +125,36 @@ pub fn run(params: &ScheduleParams, reporter: &mut Reporter) -> anyhow::Result<S
         optimistic_speculative: 0,
         optimistic_lost_bets: 0,
     };
+    // Each parallel mode is timed alternately with serial runs (on one
+    // thread, outside the pool), and its ratio is to the best of those: the
+    // pairs see the same machine conditions.
+    let paired = |name: &str, mode: &str, threads: usize, f: &mut dyn FnMut()| {
+        let (t_base, t) = best_of_paired(
+            budget,
+            3,
+            || {
+                std::hint::black_box(execute_serial(state, block));
+            },
+            f,
+        );
+        let base = Measurement::new(name, "serial (paired)", n, 1, t_base);
+        Measurement::new(name, mode, n, threads, t).against(&base)
+    };
     for &threads in &params.threads {
         on_threads(threads, || -> anyhow::Result<()> {
             reporter.step(&format!("ceiling, {threads} threads"));
-            let t = best_of(budget, 3, || {
+            let m = paired(&name, "ceiling", threads, &mut || {
                 std::hint::black_box(ceiling(state, block));
             });
-            reporter
-                .push(Measurement::new(&name, "ceiling", n, threads, t).against(&base).scope("no conflicts honoured"));
+            reporter.push(m.scope("no conflicts honoured"));
 
             reporter.step(&format!("declared waves, {threads} threads"));
             check("declared waves", &execute_waves(state, block, &sets, &waves)?, &serial)?;
-            let t = best_of(budget, 3, || {
+            let m = paired(&name, "waves", threads, &mut || {
                 let waves = plan(&sets);
                 std::hint::black_box(execute_waves(state, block, &sets, &waves).expect("checked"));
             });
-            reporter.push(Measurement::new(&name, "waves", n, threads, t).against(&base).scope("plan+execute"));
+            reporter.push(m.scope("plan+execute"));
 
             reporter.step(&format!("Block-STM, {threads} threads"));
             let config = BlockStmConfig::default();
@@ -145,10 +163,10 @@ pub fn run(params: &ScheduleParams, reporter: &mut Reporter) -> anyhow::Result<S
             stats.blockstm_validations = s.validations;
             stats.blockstm_re_executions = s.re_executions(block.len());
             stats.blockstm_suspensions = s.suspensions;
-            let t = best_of(budget, 3, || {
+            let m = paired(&name, "block-stm", threads, &mut || {
                 std::hint::black_box(execute_block_stm(state, block, &config));
             });
-            reporter.push(Measurement::new(&name, "block-stm", n, threads, t).against(&base));
+            reporter.push(m);
 
             reporter.step(&format!("optimistic waves, {threads} threads"));
             let (out, s) = execute_optimistic(state, block, &CpuWaves);
@@ -158,10 +176,10 @@ pub fn run(params: &ScheduleParams, reporter: &mut Reporter) -> anyhow::Result<S
             stats.optimistic_re_executions = s.re_executions(block.len());
             stats.optimistic_speculative = s.speculative;
             stats.optimistic_lost_bets = s.lost_bets;
-            let t = best_of(budget, 3, || {
+            let m = paired(&name, "optimistic", threads, &mut || {
                 std::hint::black_box(execute_optimistic(state, block, &CpuWaves));
             });
-            reporter.push(Measurement::new(&name, "optimistic", n, threads, t).against(&base));
+            reporter.push(m);
             Ok(())
         })?;
     }
