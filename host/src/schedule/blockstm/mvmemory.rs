@@ -56,7 +56,7 @@ use ahash::AHashMap;
 use smallvec::SmallVec;
 use std::sync::Mutex;
 
-const SHARDS: usize = 64;
+const SHARDS: usize = 256;
 
 #[derive(Clone, Copy)]
 enum Cell {
@@ -160,13 +160,18 @@ impl Location {
     }
 }
 
-type Shard = Mutex<AHashMap<Address, Location>>;
+/// A shard on its own cache line, so two threads working on neighbouring
+/// shards do not invalidate each other's lock word.
+#[repr(align(64))]
+struct Shard(Mutex<AHashMap<Address, Location>>);
 
 pub(crate) struct MvMemory {
     shards: Box<[Shard]>,
     hasher: ahash::RandomState,
-    last_written: Box<[Mutex<Vec<Address>>]>,
-    last_reads: Box<[Mutex<Vec<ReadDescriptor>>]>,
+    /// Per transaction, held inline (a transaction touches a few accounts),
+    /// so recording an execution allocates nothing.
+    last_written: Box<[Mutex<SmallVec<[Address; 2]>>]>,
+    last_reads: Box<[Mutex<SmallVec<[ReadDescriptor; 2]>>]>,
 }
 
 impl MvMemory {
@@ -176,7 +181,7 @@ impl MvMemory {
             // transaction up front saves the shards' rehashing while a
             // large block fills them.
             shards: (0..SHARDS)
-                .map(|_| Mutex::new(AHashMap::with_capacity((2 * n).div_ceil(SHARDS).min(1 << 16))))
+                .map(|_| Shard(Mutex::new(AHashMap::with_capacity((2 * n).div_ceil(SHARDS).min(1 << 16)))))
                 .collect(),
             hasher: ahash::RandomState::with_seeds(1, 2, 3, 4),
             last_written: (0..n).map(|_| Mutex::default()).collect(),
@@ -186,7 +191,7 @@ impl MvMemory {
 
     fn shard(&self, a: &Address) -> std::sync::MutexGuard<'_, AHashMap<Address, Location>> {
         let h = self.hasher.hash_one(a) as usize;
-        self.shards[h % SHARDS].lock().expect("no worker panics holding a shard")
+        self.shards[h % SHARDS].0.lock().expect("no worker panics holding a shard")
     }
 
     /// The value `txn` sees at `a` (the highest write below `txn`), with
