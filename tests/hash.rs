@@ -190,18 +190,25 @@ fn length_mismatch_is_an_error() {
     assert!(pedersen::hash_batch(Backend::Simd, &a, &a[..2], &mut out).is_err());
 }
 
+/// The random input pairs of a direct AVX-512 IFMA test, or `None` (with a
+/// printed note) on a CPU without it.
+#[cfg(target_arch = "x86_64")]
+fn avx512_inputs(available: bool, seed: u64) -> Option<(Vec<Fe>, Vec<Fe>)> {
+    if !available {
+        println!("SKIPPED: CPU lacks AVX-512 IFMA");
+        return None;
+    }
+    let (a, b) = pairs(N, seed);
+    Some((to_fe(&a), to_fe(&b)))
+}
+
 /// The AVX-512 IFMA Poseidon path called directly (not through the
 /// `WAVELANE_SIMD`-capped dispatch) against the scalar reference.
 #[test]
 #[cfg(target_arch = "x86_64")]
 fn poseidon_avx512_matches_scalar() {
     use poseidon::avx512;
-    if !avx512::available() {
-        println!("SKIPPED: CPU lacks AVX-512 IFMA");
-        return;
-    }
-    let (a, b) = pairs(N, 6);
-    let (a, b) = (to_fe(&a), to_fe(&b));
+    let Some((a, b)) = avx512_inputs(avx512::available(), 6) else { return };
     let n = a.len();
     let (mut want, mut got) = (vec![Fe::ZERO; n], vec![Fe::ZERO; n]);
     poseidon::hash_batch(Backend::Scalar, &a, &b, &mut want).unwrap();
@@ -229,12 +236,7 @@ fn poseidon_avx512_matches_scalar() {
 fn pedersen_avx512_matches_scalar() {
     use pedersen::avx512;
     use pedersen::curve::Jacobian;
-    if !avx512::available() {
-        println!("SKIPPED: CPU lacks AVX-512 IFMA");
-        return;
-    }
-    let (a, b) = pairs(N, 7);
-    let (a, b) = (to_fe(&a), to_fe(&b));
+    let Some((a, b)) = avx512_inputs(avx512::available(), 7) else { return };
     let n = a.len();
     let mut acc = vec![Jacobian::INFINITY; n];
     assert_eq!(avx512::accumulate(&a, &b, &mut acc), n / avx512::LANES * avx512::LANES);

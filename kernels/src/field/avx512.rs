@@ -19,6 +19,8 @@ const M43: i64 = (1 << 43) - 1;
 /// p's radix-2^52 limb 3 (`17·2^36`) and limb 4 (`2^43`).
 const C17: i64 = 17 << 36;
 const C43: i64 = 1 << 43;
+/// `p` in radix 2^52.
+pub(crate) const P52: [u64; 5] = [1, 0, 0, C17 as u64, C43 as u64];
 
 /// Eight field elements in radix 2^52: vector `k` holds limb `k` (bits
 /// `52k..52k + 52`) of all eight lanes.
@@ -207,7 +209,7 @@ fn reduce_once(r: Limbs8) -> Limbs8 {
     let zero = _mm512_setzero_si512();
     let m52 = _mm512_set1_epi64(M52);
     // Signed limbs, arithmetic carries: d = r - p.
-    let pl = [_mm512_set1_epi64(1), zero, zero, _mm512_set1_epi64(C17), _mm512_set1_epi64(C43)];
+    let pl = splat(&P52);
     let mut d = [zero; 5];
     let mut carry = zero;
     for k in 0..5 {
@@ -306,4 +308,14 @@ pub(crate) fn fold(v: Limbs8) -> Limbs8 {
         _mm512_sub_epi64(_mm512_add_epi64(lo(v[3]), hi(v[2])), q17),
         _mm512_add_epi64(_mm512_and_si512(v[4], _mm512_set1_epi64(M43)), hi(v[3])),
     ]
+}
+
+/// Signed limbs (0..3 below 2^56 and limb 4 below 2^50 in magnitude) to a
+/// congruent value in `(p - 2^213, 2p + 2^213)` with limbs in `[0, 2^52)`,
+/// the form [`mont_mul8_lazy`] takes: [`fold`] to `(-2^213, 2^251 + 2^213)`,
+/// plus `p`, one [`carry`] pass.
+#[target_feature(enable = "avx512f")]
+#[inline]
+pub(crate) fn settle(v: Limbs8) -> Limbs8 {
+    carry(add(fold(v), splat(&P52)))
 }

@@ -238,6 +238,14 @@ impl GpuContext {
         })
     }
 
+    /// A storage buffer holding `data`, uploaded once (tables and constants
+    /// that stay resident on the device for every batch).
+    pub fn resident_buffer(&self, label: &str, data: &[u8]) -> wgpu::Buffer {
+        let buffer = self.storage_buffer(label, data.len() as u64);
+        self.upload(&buffer, data);
+        buffer
+    }
+
     /// Writes `data` into `buffer` at offset 0, counting the bytes.
     pub fn upload(&self, buffer: &wgpu::Buffer, data: &[u8]) {
         if data.is_empty() {

@@ -19,7 +19,7 @@
 //!   after one carry pass;
 //! * `H² < 1.51p`, `H³ < 1.19p`, `V = X1·H² < 1.1p`, `r² < 1.51p`;
 //! * `X3` and `Y3` are formed on signed limbs and brought back below `2.1p`
-//!   by [`settle`] (a carry-free fold, `+p`, one carry pass);
+//!   by [`f::settle`] (a carry-free fold, `+p`, one carry pass);
 //!   `V - X3 + 3p < 4.1p`; `Z3 = Z1·H < 1.27p`.
 //!
 //! Every product input stays below `2^255`, as [`f::mont_mul8_lazy`] needs.
@@ -48,10 +48,11 @@ const POINT_LIMBS: usize = 10;
 /// Digit windows per hash (both inputs).
 const WINDOWS: usize = 2 * DIGITS;
 
-/// `p` in radix 2^52.
-const P52: [u64; 5] = [1, 0, 0, 17 << 36, 1 << 43];
 /// `3p` in radix 2^52.
-const P52X3: [u64; 5] = [3, 0, 0, 51 << 36, 3 << 43];
+const P52X3: [u64; 5] = {
+    let p = f::P52;
+    [3 * p[0], 3 * p[1], 3 * p[2], 3 * p[3], 3 * p[4]]
+};
 
 /// The fixed-base table points in radix 2^52 (same order as
 /// [`Tables::points`]), built on first use from the Montgomery-form table.
@@ -215,20 +216,11 @@ fn madd<const G: usize>(acc: &[Point8; G], q: &[[Limbs8; 2]; G]) -> [Point8; G] 
     let rr: [Limbs8; G] = std::array::from_fn(|g| f::mont_sqr8_lazy(r[g]));
     let hhh: [Limbs8; G] = std::array::from_fn(|g| mul(h[g], hh[g]));
     let v: [Limbs8; G] = std::array::from_fn(|g| mul(acc[g][0], hh[g]));
-    let x3: [Limbs8; G] = std::array::from_fn(|g| settle(f::sub(f::sub(rr[g], hhh[g]), f::double(v[g]))));
+    let x3: [Limbs8; G] = std::array::from_fn(|g| f::settle(f::sub(f::sub(rr[g], hhh[g]), f::double(v[g]))));
     let w: [Limbs8; G] = std::array::from_fn(|g| f::carry(f::add(f::sub(v[g], x3[g]), p3)));
     let rw: [Limbs8; G] = std::array::from_fn(|g| mul(r[g], w[g]));
     let yh: [Limbs8; G] = std::array::from_fn(|g| mul(acc[g][1], hhh[g]));
-    std::array::from_fn(|g| [x3[g], settle(f::sub(rw[g], yh[g])), mul(acc[g][2], h[g])])
-}
-
-/// Signed limbs (0..3 below 2^56 and limb 4 below 2^50 in magnitude) to a
-/// congruent value in `(p - 2^213, 2p + 2^213)` with limbs in `[0, 2^52)`:
-/// [`f::fold`] to `(-2^213, 2^251 + 2^213)`, plus `p`, one carry pass.
-#[target_feature(enable = "avx512f")]
-#[inline]
-fn settle(v: Limbs8) -> Limbs8 {
-    f::carry(f::add(f::fold(v), f::splat(&P52)))
+    std::array::from_fn(|g| [x3[g], f::settle(f::sub(rw[g], yh[g])), mul(acc[g][2], h[g])])
 }
 
 /// `p + q` for eight affine pairs through the vector addition (for tests:

@@ -37,10 +37,7 @@ impl Kernel for PedersenTable {
         let t = Tables::get();
         let mut flat = t.points.clone();
         flat.push(t.shift);
-        let bytes: &[u8] = bytemuck::cast_slice(&flat);
-        let table = ctx.storage_buffer("pedersen fixed-base tables", bytes.len() as u64);
-        ctx.upload(&table, bytes);
-        Ok(PedersenTable(table))
+        Ok(PedersenTable(ctx.resident_buffer("pedersen fixed-base tables", bytemuck::cast_slice(&flat))))
     }
 }
 

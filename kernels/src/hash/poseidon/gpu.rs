@@ -37,9 +37,7 @@ pub struct PoseidonConstants(pub(crate) wgpu::Buffer);
 impl Kernel for PoseidonConstants {
     fn build(ctx: &GpuContext) -> Result<Self, GpuError> {
         let flat = Params::get().flat();
-        let constants = ctx.storage_buffer("poseidon round constants", FE_BYTES * flat.len() as u64);
-        ctx.upload(&constants, bytemuck::cast_slice(&flat));
-        Ok(PoseidonConstants(constants))
+        Ok(PoseidonConstants(ctx.resident_buffer("poseidon round constants", bytemuck::cast_slice(&flat))))
     }
 }
 
