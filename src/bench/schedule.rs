@@ -125,8 +125,8 @@ pub fn run(params: &ScheduleParams, reporter: &mut Reporter) -> anyhow::Result<S
         optimistic_speculative: 0,
         optimistic_lost_bets: 0,
     };
-    // Each parallel mode is timed alternately with serial runs (on one
-    // thread, outside the pool), and its ratio is to the best of those: the
+    // Each parallel mode is timed alternately with serial runs (which use
+    // one thread of the pool), and its ratio is to the best of those: the
     // pairs see the same machine conditions.
     let paired = |name: &str, mode: &str, threads: usize, f: &mut dyn FnMut()| {
         let (t_base, t) = best_of_paired(
