@@ -7,6 +7,12 @@
 //! memory names as affected go to the scheduler for validation, before the
 //! task ends (see `mvmemory.rs` for why that finds every one).
 //!
+//! When the scheduler is done, the same workers take the block's result
+//! from the multi-version memory: each one drains a share of the shards,
+//! taking every account's last entry (its final value) and freeing the rest,
+//! so assembling the result and freeing the memory run in parallel too, and
+//! only the short per-account lists meet on one thread.
+//!
 //! A block longer than [`BlockStmConfig::segment`] runs as consecutive
 //! segments on top of the previous ones' writes, which bounds the memory of
 //! the multi-version structures (versions, reader sets, read sets).
@@ -14,7 +20,7 @@
 use super::mvmemory::{MvMemory, MvRead, Origin, ReadDescriptor};
 use super::scheduler::{Scheduler, Task};
 use super::{TxnIdx, Version};
-use crate::exec::{Account, Address, BlockOutput, Blocked, StateView, Transaction, TxOutput};
+use crate::exec::{Account, Address, BlockOutput, Blocked, Receipt, StateView, Transaction};
 use crate::state::{Overlay, StateRead};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -61,15 +67,18 @@ pub fn execute_block_stm<T: Transaction, S: StateRead + ?Sized>(
 ) -> (BlockOutput, BlockStmStats) {
     let mut out = BlockOutput::default();
     let mut stats = BlockStmStats::default();
+    out.receipts.reserve_exact(block.len());
     for segment in block.chunks(config.segment.max(1)) {
         let base = Overlay { base: state, delta: &out.delta };
-        let (outputs, s) = run_segment(&base, segment);
+        let (receipts, finals, s) = run_segment(&base, segment);
         stats.executions += s.executions;
         stats.validations += s.validations;
         stats.aborts += s.aborts;
         stats.suspensions += s.suspensions;
-        for o in outputs {
-            out.push(o);
+        out.receipts.extend(receipts);
+        out.delta.reserve(finals.iter().map(Vec::len).sum());
+        for f in finals {
+            out.delta.extend(f);
         }
     }
     (out, stats)
@@ -80,38 +89,49 @@ struct Shared<'a, T, S: ?Sized> {
     base: &'a S,
     mv: MvMemory,
     scheduler: Scheduler,
-    outputs: Box<[Mutex<Option<TxOutput>>]>,
+    /// The receipt of each transaction's latest execution (its writes live
+    /// in the multi-version memory).
+    receipts: Box<[Mutex<Option<Receipt>>]>,
     executions: AtomicU64,
     validations: AtomicU64,
     aborts: AtomicU64,
     suspensions: AtomicU64,
 }
 
-fn run_segment<T: Transaction, S: StateRead + ?Sized>(base: &S, block: &[T]) -> (Vec<TxOutput>, BlockStmStats) {
+/// The receipts of a segment, its final values (one list per worker) and
+/// what Block-STM did.
+type SegmentResult = (Vec<Receipt>, Vec<Vec<(Address, Account)>>, BlockStmStats);
+
+fn run_segment<T: Transaction, S: StateRead + ?Sized>(base: &S, block: &[T]) -> SegmentResult {
     let n = block.len();
     let shared = Shared {
         block,
         base,
         mv: MvMemory::new(n),
         scheduler: Scheduler::new(n),
-        outputs: (0..n).map(|_| Mutex::new(None)).collect(),
+        receipts: (0..n).map(|_| Mutex::new(None)).collect(),
         executions: AtomicU64::new(0),
         validations: AtomicU64::new(0),
         aborts: AtomicU64::new(0),
         suspensions: AtomicU64::new(0),
     };
-    rayon::broadcast(|_| worker(&shared));
+    let finals = rayon::broadcast(|ctx| {
+        worker(&shared);
+        // The scheduler is done: no task runs or can start, so the memory
+        // holds the final incarnations' writes and no more.
+        shared.mv.drain_finals(ctx.index(), ctx.num_threads())
+    });
     let stats = BlockStmStats {
         executions: shared.executions.into_inner(),
         validations: shared.validations.into_inner(),
         aborts: shared.aborts.into_inner(),
         suspensions: shared.suspensions.into_inner(),
     };
-    let outputs = Vec::from(shared.outputs)
+    let receipts = Vec::from(shared.receipts)
         .into_iter()
-        .map(|o| o.into_inner().expect("no panics").expect("every transaction executed"))
+        .map(|r| r.into_inner().expect("no panics").expect("every transaction executed"))
         .collect();
-    (outputs, stats)
+    (receipts, finals, stats)
 }
 
 fn worker<T: Transaction, S: StateRead + ?Sized>(sh: &Shared<'_, T, S>) {
@@ -150,17 +170,14 @@ struct MvView<'a, S: ?Sized> {
 
 impl<S: StateRead + ?Sized> StateView for MvView<'_, S> {
     fn read(&mut self, address: &Address) -> Result<Account, Blocked> {
-        match self.mv.read(address, self.txn) {
-            MvRead::Version(v, value) => {
-                self.reads.push(ReadDescriptor { address: *address, origin: Origin::Version(v) });
-                Ok(value)
-            }
-            MvRead::Storage => {
-                self.reads.push(ReadDescriptor { address: *address, origin: Origin::Storage });
-                Ok(self.base.get(address))
-            }
-            MvRead::Estimate(blocking) => Err(Blocked(blocking)),
-        }
+        let (found, slot) = self.mv.read(address, self.txn);
+        let (origin, value) = match found {
+            MvRead::Version(v, value) => (Origin::Version(v), value),
+            MvRead::Storage => (Origin::Storage, self.base.get(address)),
+            MvRead::Estimate(blocking) => return Err(Blocked(blocking)),
+        };
+        self.reads.push(ReadDescriptor { address: *address, slot, origin });
+        Ok(value)
     }
 }
 
@@ -187,7 +204,7 @@ fn try_execute<T: Transaction, S: StateRead + ?Sized>(
                 // again (the only transactions besides this one).
                 let mut affected = Vec::new();
                 sh.mv.record((txn, inc), reads, &output.writes, &mut affected);
-                *sh.outputs[txn as usize].lock().expect("no panics") = Some(output);
+                *sh.receipts[txn as usize].lock().expect("no panics") = Some(output.receipt);
                 sh.scheduler.request_validation(&affected);
                 return sh.scheduler.finish_execution(txn, inc);
             }

@@ -3,10 +3,13 @@
 //! the transactions that have read the account, plus each transaction's
 //! last read set and written locations.
 //!
-//! The map is sharded by account hash; each shard is a mutex over a map from
-//! account to a [`Location`]: a sorted list of versions keyed by transaction
-//! index, so a read by `j` is one range lookup for the highest entry below
-//! `j`, and the set of transactions that read it.
+//! The map is sharded by account hash; each shard is a mutex over an index
+//! from account to a [`Slot`] and the shard's [`Location`]s: per account a
+//! sorted list of versions keyed by transaction index, so a read by `j` is
+//! one range lookup for the highest entry below `j`, and the set of
+//! transactions that read it. A read set names the slots it read, so
+//! recording the writes of what was read and validating the reads go to the
+//! location without hashing the address again.
 //!
 //! # The reader registry and why no affected reader is missed
 //!
@@ -58,11 +61,21 @@ use std::sync::Mutex;
 
 const SHARDS: usize = 256;
 
+/// The incarnation number that marks an entry as an ESTIMATE (no real
+/// incarnation gets this far: each one follows an abort).
+const ESTIMATE: Incarnation = Incarnation::MAX;
+
+/// One writer's entry at an account: its latest incarnation's value, or an
+/// ESTIMATE marker (`inc == ESTIMATE`) after an abort. Packed into one
+/// 64-byte line (an enum beside the index would take 80).
 #[derive(Clone, Copy)]
-enum Cell {
-    Write(Incarnation, Account),
-    Estimate,
+struct Entry {
+    txn: TxnIdx,
+    inc: Incarnation,
+    value: Account,
 }
+
+const _: () = assert!(std::mem::size_of::<Entry>() == 64);
 
 /// What a read by a transaction finds.
 pub(crate) enum MvRead {
@@ -85,6 +98,7 @@ pub(crate) enum Origin {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct ReadDescriptor {
     pub(crate) address: Address,
+    pub(crate) slot: Slot,
     pub(crate) origin: Origin,
 }
 
@@ -100,25 +114,52 @@ pub(crate) struct ReadDescriptor {
 #[derive(Default)]
 struct Location {
     /// The latest incarnation's write (or ESTIMATE) of each writer.
-    versions: SmallVec<[(TxnIdx, Cell); 2]>,
+    versions: SmallVec<[Entry; 2]>,
     /// Every transaction that has read the account in this segment.
     readers: SmallVec<[TxnIdx; 6]>,
 }
 
+/// Entries a list grows to when it first leaves its inline room: an account
+/// that outgrows the inline entries is usually a busy one, and growing in
+/// one step saves the reallocations of doubling from two.
+const SPILL: usize = 16;
+
+/// Appends `x`, growing a spilled list by [`SPILL`] at once.
+fn push_spilling<A: smallvec::Array>(list: &mut SmallVec<A>, x: A::Item) {
+    if list.len() == list.inline_size() {
+        list.reserve(SPILL - list.len());
+    }
+    list.push(x);
+}
+
 impl Location {
+    /// The number of entries below `txn`. Transactions mostly run in block
+    /// order, so `txn` is usually above every entry: one comparison with the
+    /// last entry (the only line touched) before a binary search.
+    fn below(&self, txn: TxnIdx) -> usize {
+        match self.versions.last() {
+            Some(last) if last.txn >= txn => self.versions.partition_point(|e| e.txn < txn),
+            _ => self.versions.len(),
+        }
+    }
+
     fn read(&self, txn: TxnIdx) -> MvRead {
-        match self.versions[..self.versions.partition_point(|e| e.0 < txn)].last() {
+        match self.below(txn).checked_sub(1).map(|i| &self.versions[i]) {
             None => MvRead::Storage,
-            Some(&(idx, Cell::Estimate)) => MvRead::Estimate(idx),
-            Some(&(idx, Cell::Write(inc, v))) => MvRead::Version((idx, inc), v),
+            Some(e) if e.inc == ESTIMATE => MvRead::Estimate(e.txn),
+            Some(e) => MvRead::Version((e.txn, e.inc), e.value),
         }
     }
 
     /// Adds to `out` the readers that see `txn`'s entry: those after `txn`
     /// up to and including the next writer.
     fn readers_of(&self, txn: TxnIdx, out: &mut Vec<TxnIdx>) {
-        let next = self.versions.partition_point(|e| e.0 <= txn);
-        let next_writer = self.versions.get(next).map_or(TxnIdx::MAX, |e| e.0);
+        let next = self.below(txn.saturating_add(1));
+        let next_writer = self.versions.get(next).map_or(TxnIdx::MAX, |e| e.txn);
+        // Usually no reader is above `txn` yet (block order again).
+        if self.readers.last().is_none_or(|&r| r <= txn) {
+            return;
+        }
         let lo = self.readers.partition_point(|&r| r <= txn);
         let hi = self.readers.partition_point(|&r| r <= next_writer);
         out.extend_from_slice(&self.readers[lo..hi.max(lo)]);
@@ -132,56 +173,106 @@ impl Location {
                     self.readers.insert(i, txn);
                 }
             }
-            _ => self.readers.push(txn),
+            _ => push_spilling(&mut self.readers, txn),
         }
     }
 
-    /// Sets `txn`'s entry; returns the one it replaced.
-    fn insert(&mut self, txn: TxnIdx, cell: Cell) -> Option<Cell> {
-        match self.versions.binary_search_by_key(&txn, |e| e.0) {
-            Ok(i) => Some(std::mem::replace(&mut self.versions[i].1, cell)),
+    /// The position of `txn`'s entry, or where it would go.
+    fn find(&self, txn: TxnIdx) -> Result<usize, usize> {
+        let i = self.below(txn);
+        match self.versions.get(i) {
+            Some(e) if e.txn == txn => Ok(i),
+            _ => Err(i),
+        }
+    }
+
+    /// Sets `txn`'s entry; returns whether it replaced one.
+    fn insert(&mut self, entry: Entry) -> Option<Incarnation> {
+        match self.find(entry.txn) {
+            Ok(i) => Some(std::mem::replace(&mut self.versions[i], entry).inc),
+            Err(i) if i == self.versions.len() => {
+                push_spilling(&mut self.versions, entry);
+                None
+            }
             Err(i) => {
-                self.versions.insert(i, (txn, cell));
+                self.versions.insert(i, entry);
                 None
             }
         }
     }
 
     /// `txn`'s entry.
-    fn get_mut(&mut self, txn: TxnIdx) -> Option<&mut Cell> {
-        let i = self.versions.binary_search_by_key(&txn, |e| e.0).ok()?;
-        Some(&mut self.versions[i].1)
+    fn get_mut(&mut self, txn: TxnIdx) -> Option<&mut Entry> {
+        let i = self.find(txn).ok()?;
+        Some(&mut self.versions[i])
     }
 
-    /// Removes `txn`'s entry and returns it.
-    fn remove(&mut self, txn: TxnIdx) -> Option<Cell> {
-        let i = self.versions.binary_search_by_key(&txn, |e| e.0).ok()?;
-        Some(self.versions.remove(i).1)
+    /// Removes `txn`'s entry and returns its incarnation.
+    fn remove(&mut self, txn: TxnIdx) -> Option<Incarnation> {
+        let i = self.find(txn).ok()?;
+        Some(self.versions.remove(i).inc)
+    }
+}
+
+/// Where an account's [`Location`] lives: its shard and its index in that
+/// shard's list. Fixed for the segment once the account is first touched,
+/// so a read set can name the location it read, and recording and
+/// validation go straight to it instead of hashing and probing again.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct Slot {
+    shard: u32,
+    index: u32,
+}
+
+/// One shard: an index from address to slot, and the locations in the order
+/// they were first touched. The index holds small entries and the locations
+/// sit side by side, so the accounts of a block stay compact in cache
+/// however large the index was sized.
+#[derive(Default)]
+struct ShardData {
+    index: AHashMap<Address, u32>,
+    locations: Vec<Location>,
+}
+
+impl ShardData {
+    fn slot_of(&mut self, a: &Address) -> u32 {
+        let next = self.locations.len() as u32;
+        let index = *self.index.entry(*a).or_insert(next);
+        if index == next {
+            self.locations.push(Location::default());
+        }
+        index
     }
 }
 
 /// A shard on its own cache line, so two threads working on neighbouring
 /// shards do not invalidate each other's lock word.
 #[repr(align(64))]
-struct Shard(Mutex<AHashMap<Address, Location>>);
+struct Shard(Mutex<ShardData>);
 
 pub(crate) struct MvMemory {
     shards: Box<[Shard]>,
     hasher: ahash::RandomState,
     /// Per transaction, held inline (a transaction touches a few accounts),
     /// so recording an execution allocates nothing.
-    last_written: Box<[Mutex<SmallVec<[Address; 2]>>]>,
+    last_written: Box<[Mutex<SmallVec<[Slot; 2]>>]>,
     last_reads: Box<[Mutex<SmallVec<[ReadDescriptor; 2]>>]>,
 }
 
 impl MvMemory {
     pub(crate) fn new(n: usize) -> MvMemory {
+        // A transaction touches a few accounts: room for two per
+        // transaction up front saves the shards' rehashing while a large
+        // block fills them.
+        let room = (2 * n).div_ceil(SHARDS).min(1 << 16);
         MvMemory {
-            // A transaction touches a few accounts: room for two per
-            // transaction up front saves the shards' rehashing while a
-            // large block fills them.
             shards: (0..SHARDS)
-                .map(|_| Shard(Mutex::new(AHashMap::with_capacity((2 * n).div_ceil(SHARDS).min(1 << 16)))))
+                .map(|_| {
+                    Shard(Mutex::new(ShardData {
+                        index: AHashMap::with_capacity(room),
+                        locations: Vec::with_capacity(room),
+                    }))
+                })
                 .collect(),
             hasher: ahash::RandomState::with_seeds(1, 2, 3, 4),
             last_written: (0..n).map(|_| Mutex::default()).collect(),
@@ -189,24 +280,36 @@ impl MvMemory {
         }
     }
 
-    fn shard(&self, a: &Address) -> std::sync::MutexGuard<'_, AHashMap<Address, Location>> {
-        let h = self.hasher.hash_one(a) as usize;
-        self.shards[h % SHARDS].0.lock().expect("no worker panics holding a shard")
+    fn lock(&self, shard: u32) -> std::sync::MutexGuard<'_, ShardData> {
+        self.shards[shard as usize].0.lock().expect("no worker panics holding a shard")
+    }
+
+    fn shard_of(&self, a: &Address) -> u32 {
+        (self.hasher.hash_one(a) % SHARDS as u64) as u32
+    }
+
+    /// The slot of `a`, made on first use.
+    fn slot(&self, a: &Address) -> Slot {
+        let shard = self.shard_of(a);
+        Slot { shard, index: self.lock(shard).slot_of(a) }
     }
 
     /// The value `txn` sees at `a` (the highest write below `txn`), with
-    /// `txn` registered as a reader of `a` in the same critical section.
-    pub(crate) fn read(&self, a: &Address, txn: TxnIdx) -> MvRead {
-        let mut shard = self.shard(a);
-        let location = shard.entry(*a).or_default();
+    /// `txn` registered as a reader of `a` in the same critical section;
+    /// and where `a` lives, for the read set.
+    pub(crate) fn read(&self, a: &Address, txn: TxnIdx) -> (MvRead, Slot) {
+        let shard = self.shard_of(a);
+        let mut data = self.lock(shard);
+        let index = data.slot_of(a);
+        let location = &mut data.locations[index as usize];
         location.add_reader(txn);
-        location.read(txn)
+        (location.read(txn), Slot { shard, index })
     }
 
-    /// The value `txn` sees at `a`, without registering a read (validation
-    /// re-reads what an execution registered already).
-    fn peek(&self, a: &Address, txn: TxnIdx) -> MvRead {
-        self.shard(a).get(a).map_or(MvRead::Storage, |l| l.read(txn))
+    /// The value `txn` sees at `slot`, without registering a read
+    /// (validation re-reads what an execution registered already).
+    fn peek(&self, slot: Slot, txn: TxnIdx) -> MvRead {
+        self.lock(slot.shard).locations[slot.index as usize].read(txn)
     }
 
     /// Records an execution's read set and write set. Appends to `affected`
@@ -219,50 +322,70 @@ impl MvMemory {
         writes: &[(Address, Account)],
         affected: &mut Vec<TxnIdx>,
     ) {
+        debug_assert_ne!(inc, ESTIMATE, "incarnations stay below the ESTIMATE mark");
         {
             let mut last = self.last_reads[txn as usize].lock().expect("no panics");
             last.clear();
             last.extend_from_slice(reads);
         }
-        for (a, v) in writes {
-            let mut shard = self.shard(a);
-            let location = shard.entry(*a).or_default();
-            match location.insert(txn, Cell::Write(inc, *v)) {
+        // A program mostly writes what it read: the read set knows where.
+        let written: SmallVec<[Slot; 2]> = writes
+            .iter()
+            .map(|(a, _)| reads.iter().find(|r| r.address == *a).map_or_else(|| self.slot(a), |r| r.slot))
+            .collect();
+        for (slot, (_, value)) in written.iter().zip(writes) {
+            let mut data = self.lock(slot.shard);
+            let location = &mut data.locations[slot.index as usize];
+            match location.insert(Entry { txn, inc, value: *value }) {
                 None => location.readers_of(txn, affected),
-                Some(old) => debug_assert!(matches!(old, Cell::Estimate), "an entry is replaced after its abort"),
+                Some(old) => debug_assert_eq!(old, ESTIMATE, "an entry is replaced after its abort"),
             }
         }
         let mut prev = self.last_written[txn as usize].lock().expect("no panics");
-        for a in prev.iter().filter(|a| !writes.iter().any(|w| w.0 == **a)) {
-            if let Some(location) = self.shard(a).get_mut(a) {
-                let old = location.remove(txn);
-                debug_assert!(matches!(old, Some(Cell::Estimate)), "an entry is removed after its abort");
-            }
+        for slot in prev.iter().filter(|s| !written.contains(s)) {
+            let old = self.lock(slot.shard).locations[slot.index as usize].remove(txn);
+            debug_assert_eq!(old, Some(ESTIMATE), "an entry is removed after its abort");
         }
-        prev.clear();
-        prev.extend(writes.iter().map(|w| w.0));
+        *prev = written;
     }
 
     /// Marks every write of `txn`'s aborted incarnation as an ESTIMATE and
     /// appends to `affected` the readers that saw those writes.
     pub(crate) fn convert_writes_to_estimates(&self, txn: TxnIdx, affected: &mut Vec<TxnIdx>) {
         let written = self.last_written[txn as usize].lock().expect("no panics");
-        for a in written.iter() {
-            let mut shard = self.shard(a);
-            if let Some(location) = shard.get_mut(a) {
-                if let Some(cell) = location.get_mut(txn) {
-                    *cell = Cell::Estimate;
-                    location.readers_of(txn, affected);
-                }
+        for slot in written.iter() {
+            let mut data = self.lock(slot.shard);
+            let location = &mut data.locations[slot.index as usize];
+            if let Some(entry) = location.get_mut(txn) {
+                entry.inc = ESTIMATE;
+                location.readers_of(txn, affected);
             }
         }
+    }
+
+    /// Empties the shards `worker`, `worker + workers`, ... and returns the
+    /// final value of every account written in them: the last entry of its
+    /// versions. Called by every worker once the scheduler is done, when
+    /// every entry is a value (an ESTIMATE is always replaced or removed by
+    /// the next incarnation before the block is done).
+    pub(crate) fn drain_finals(&self, worker: usize, workers: usize) -> Vec<(Address, Account)> {
+        let mut finals = Vec::new();
+        for shard in self.shards.iter().skip(worker).step_by(workers.max(1)) {
+            let data = std::mem::take(&mut *shard.0.lock().expect("no worker panics holding a shard"));
+            finals.extend(data.index.iter().filter_map(|(a, &i)| {
+                let last = data.locations[i as usize].versions.last()?;
+                debug_assert_ne!(last.inc, ESTIMATE, "no ESTIMATE outlives the block");
+                Some((*a, last.value))
+            }));
+        }
+        finals
     }
 
     /// Whether every read of `txn`'s last execution still sees the same
     /// version (an ESTIMATE never validates).
     pub(crate) fn validate_read_set(&self, txn: TxnIdx) -> bool {
         let reads = self.last_reads[txn as usize].lock().expect("no panics");
-        reads.iter().all(|r| match (self.peek(&r.address, txn), r.origin) {
+        reads.iter().all(|r| match (self.peek(r.slot, txn), r.origin) {
             (MvRead::Storage, Origin::Storage) => true,
             (MvRead::Version(now, _), Origin::Version(then)) => now == then,
             _ => false,

@@ -20,12 +20,13 @@ fn read_all(mv: &MvMemory, txn: TxnIdx, accounts: &[u64]) -> Vec<ReadDescriptor>
     accounts
         .iter()
         .map(|&k| {
-            let origin = match mv.read(&addr(k), txn) {
+            let (found, slot) = mv.read(&addr(k), txn);
+            let origin = match found {
                 MvRead::Version(v, _) => Origin::Version(v),
                 MvRead::Storage => Origin::Storage,
                 MvRead::Estimate(b) => panic!("txn {txn} met an ESTIMATE of {b}"),
             };
-            ReadDescriptor { address: addr(k), origin }
+            ReadDescriptor { address: addr(k), slot, origin }
         })
         .collect()
 }
@@ -72,8 +73,8 @@ fn registry_names_only_readers_that_see_the_changed_entry() {
     assert_eq!(sorted(affected), [4, 6]);
 
     // A reader that registers after a change sees it.
-    assert!(matches!(mv.read(&addr(A), 7), MvRead::Version((1, 0), _)));
-    assert!(matches!(mv.read(&addr(B), 7), MvRead::Version((3, 1), _)));
+    assert!(matches!(mv.read(&addr(A), 7).0, MvRead::Version((1, 0), _)));
+    assert!(matches!(mv.read(&addr(B), 7).0, MvRead::Version((3, 1), _)));
 }
 
 /// Asks for tasks until one comes (a sweep step that finds nothing to
