@@ -32,8 +32,10 @@
 //!   accounts after it, up to the next writer, are validated again, besides
 //!   each transaction once after each of its executions; only a transaction
 //!   whose read set no longer validates runs again. The worker loop is in
-//!   `blockstm/executor.rs`; large blocks run as consecutive segments so
-//!   memory stays bounded.
+//!   `blockstm/executor.rs`; at the end the same workers take the block
+//!   result (each account's last entry) from the multi-version memory in
+//!   parallel. Large blocks run as consecutive segments so memory stays
+//!   bounded.
 //! * **Optimistic waves** (`optimistic.rs`), for batch backends (the GPU).
 //!   Wave 0 runs every transaction against the pre-block state, recording
 //!   what it read. The host validates in block order; a transaction whose
@@ -41,8 +43,8 @@
 //!   the next wave holds the invalidated transactions and their dependents
 //!   (those that read what they write, transitively) whose inputs moved to
 //!   values likely to hold, each run on the latest values; the other
-//!   dependents wait for their dependency. Repeat until every transaction is final. The batch is executed
-//!   through [`optimistic::WaveBackend`].
+//!   dependents wait for their dependency. Repeat until every transaction
+//!   is final. The batch is executed through [`optimistic::WaveBackend`].
 //!
 //! The state of one transaction in Block-STM's scheduler:
 //!
