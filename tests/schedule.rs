@@ -1,6 +1,7 @@
 //! Every scheduling mode equals serial execution: random workloads and
 //! random mock blocks, thread counts 1, 2 and 8, repeated runs identical;
-//! declared waves are conflict-free and cover the block. Heavily contended
+//! declared waves are conflict-free and cover the block, and the declared
+//! conflict graph's longest chain is as long as the waves are many. Heavily contended
 //! blocks on many threads (more threads than cores, so that workers are
 //! preempted at random points) look for a missed re-validation in
 //! Block-STM.
@@ -11,6 +12,7 @@ use wavelane::host::exec::{
     TxOutput,
 };
 use wavelane::host::schedule::blockstm::{execute_block_stm, BlockStmConfig};
+use wavelane::host::schedule::dag::{execute_dag, Graph};
 use wavelane::host::schedule::optimistic::{execute_optimistic, CpuWaves};
 use wavelane::host::schedule::waves::{declared_sets, execute_waves, plan, Waves};
 use wavelane::host::schedule::ScheduleError;
@@ -55,6 +57,7 @@ fn all_modes_equal_serial<T: Transaction, S: StateRead>(state: &S, block: &[T], 
     let waves = sets.as_ref().map(plan);
     if let (Some(sets), Some(waves)) = (&sets, &waves) {
         check_waves(sets, waves);
+        assert_eq!(Graph::build(sets).depth(), waves.len(), "the longest chain of the graph is the wave count");
     }
     for threads in THREADS {
         pool(threads).install(|| {
@@ -63,6 +66,8 @@ fn all_modes_equal_serial<T: Transaction, S: StateRead>(state: &S, block: &[T], 
                 if let (Some(sets), Some(waves)) = (&sets, &waves) {
                     let w = execute_waves(state, block, sets, waves).expect("declared sets hold");
                     assert_eq!(w, serial, "declared waves, {threads} threads");
+                    let d = execute_dag(state, block, sets).expect("declared sets hold");
+                    assert_eq!(d, serial, "declared graph, {threads} threads");
                 }
                 let (b, _) = execute_block_stm(state, block, &BlockStmConfig { segment });
                 assert_eq!(b, serial, "Block-STM, {threads} threads, segment {segment}");
@@ -141,6 +146,23 @@ fn contended_workloads_equal_serial_on_many_threads() {
         for seed in 0..3 {
             let w = generate(&Spec { kind, accounts, pools: 1, txs: 400, seed });
             block_stm_equals_serial_on(&w.state, &w.block, 1 << 14, &[4, 16], 2);
+        }
+    }
+}
+
+#[test]
+fn declared_graph_equals_serial_on_many_threads() {
+    for (kind, accounts) in [(Kind::P2p, 10), (Kind::Zipf, 50), (Kind::Swaps, 20), (Kind::P2p, 1000)] {
+        for seed in 0..3 {
+            let w = generate(&Spec { kind, accounts, pools: 2, txs: 400, seed });
+            let serial = execute_serial(&w.state, &w.block);
+            let sets = declared_sets(&w.block).unwrap();
+            for threads in [4, 16] {
+                for run in 0..2 {
+                    let d = pool(threads).install(|| execute_dag(&w.state, &w.block, &sets)).unwrap();
+                    assert_eq!(d, serial, "{kind:?}, seed {seed}, {threads} threads, run {run}");
+                }
+            }
         }
     }
 }
@@ -282,12 +304,28 @@ fn independent_transfers_fit_one_wave() {
         AccessSet { reads: vec![a(9)], writes: vec![a(4)] },
     ];
     assert_eq!(plan(&free).waves(), &[vec![0, 1, 2]]);
+    assert_eq!(Graph::build(&free).edges(), 0);
     let read_then_write = [
         AccessSet { reads: vec![a(9)], writes: vec![] },
         AccessSet { reads: vec![], writes: vec![a(9)] },
         AccessSet { reads: vec![a(9)], writes: vec![] },
     ];
     assert_eq!(plan(&read_then_write).waves(), &[vec![0], vec![1], vec![2]]);
+    let g = Graph::build(&read_then_write);
+    assert_eq!((g.edges(), g.successors(0), g.successors(1)), (2, &[1][..], &[2][..]));
+    // The second writer waits for the first (write-write) and for both
+    // readers between them (read-write), not for anyone earlier.
+    let readers = [
+        AccessSet { reads: vec![], writes: vec![a(9)] },
+        AccessSet { reads: vec![a(9)], writes: vec![] },
+        AccessSet { reads: vec![a(9)], writes: vec![] },
+        AccessSet { reads: vec![], writes: vec![a(9)] },
+        AccessSet { reads: vec![], writes: vec![a(9)] },
+    ];
+    let g = Graph::build(&readers);
+    assert_eq!(g.successors(0), &[1, 2, 3]);
+    assert_eq!((g.successors(1), g.successors(2), g.successors(3)), (&[3][..], &[3][..], &[4][..]));
+    assert_eq!((g.edges(), g.depth()), (6, 4));
 }
 
 #[test]
@@ -305,5 +343,7 @@ fn undeclared_access_is_an_error() {
     let block = [Lying(tx)];
     let sets = declared_sets(&block).unwrap();
     let err = execute_waves(&MemStore::new(), &block, &sets, &plan(&sets)).unwrap_err();
+    assert_eq!(err, ScheduleError::Undeclared { txn: 0, account: key(1) });
+    let err = execute_dag(&MemStore::new(), &block, &sets).unwrap_err();
     assert_eq!(err, ScheduleError::Undeclared { txn: 0, account: key(1) });
 }

@@ -1,6 +1,7 @@
-//! `bench schedule`: serial execution against declared waves, Block-STM and
-//! optimistic waves on one workload, in the same run. Every mode's result is
-//! checked against the serial one before its figure counts. A `ceiling`
+//! `bench schedule`: serial execution against declared waves, the declared
+//! dependency graph, Block-STM and optimistic waves on one workload, in the
+//! same run. Every mode's result is checked against the serial one before
+//! its figure counts. A `ceiling`
 //! figure (every transaction against the pre-block state in parallel,
 //! conflicts ignored) shows what the cores of the machine allow at all.
 //! Each parallel mode's runs alternate with serial runs, and its ratio is
@@ -11,6 +12,7 @@
 use super::{best_of, best_of_paired, on_threads, Measurement, Reporter};
 use crate::host::exec::{execute_serial, Account, Address, BlockOutput, Blocked, StateView, Transaction};
 use crate::host::schedule::blockstm::{execute_block_stm, BlockStmConfig};
+use crate::host::schedule::dag::{execute_dag, Graph};
 use crate::host::schedule::optimistic::{execute_optimistic, CpuWaves};
 use crate::host::schedule::waves::{declared_sets, execute_waves, plan};
 use crate::host::state::{MemStore, StateRead};
@@ -44,6 +46,9 @@ pub struct ScheduleStats {
     pub accounts: usize,
     /// Waves of the declared-set schedule.
     pub declared_waves: usize,
+    /// Edges of the declared conflict graph (transaction, direct
+    /// predecessor).
+    pub declared_edges: usize,
     /// Planning the declared waves, as a percentage of serial execution.
     pub planning_percent_of_serial: f64,
     /// Block-STM validations (at the largest thread count).
@@ -115,6 +120,7 @@ pub fn run(params: &ScheduleParams, reporter: &mut Reporter) -> anyhow::Result<S
         txs: block.len(),
         accounts: params.spec.accounts,
         declared_waves: waves.len(),
+        declared_edges: Graph::build(&sets).edges(),
         planning_percent_of_serial: 100.0 * t_plan / t_serial,
         blockstm_validations: 0,
         blockstm_re_executions: 0,
@@ -155,6 +161,13 @@ pub fn run(params: &ScheduleParams, reporter: &mut Reporter) -> anyhow::Result<S
                 std::hint::black_box(execute_waves(state, block, &sets, &waves).expect("checked"));
             });
             reporter.push(m.scope("plan+execute"));
+
+            reporter.step(&format!("declared graph, {threads} threads"));
+            check("declared graph", &execute_dag(state, block, &sets)?, &serial)?;
+            let m = paired(&name, "dag", threads, &mut || {
+                std::hint::black_box(execute_dag(state, block, &sets).expect("checked"));
+            });
+            reporter.push(m.scope("declared graph, build+execute"));
 
             reporter.step(&format!("Block-STM, {threads} threads"));
             let config = BlockStmConfig::default();

@@ -271,10 +271,11 @@ fn print_schedule_summary(stats: &ScheduleStats, json: bool) -> anyhow::Result<(
         print_json_summary("schedule.summary", stats)?;
     } else {
         println!(
-            "declared waves: {} (planning {:.2}% of serial) | Block-STM validations: {}, re-executions: {} \
-             (suspensions {}) | optimistic waves: {}, validations: {}, re-executions: {} ({} speculative, {} lost)",
+            "declared waves: {} (planning {:.2}% of serial), graph edges: {} | Block-STM validations: {}, \
+             re-executions: {} (suspensions {}) | optimistic waves: {}, validations: {}, re-executions: {} ({} speculative, {} lost)",
             stats.declared_waves,
             stats.planning_percent_of_serial,
+            stats.declared_edges,
             stats.blockstm_validations,
             stats.blockstm_re_executions,
             stats.blockstm_suspensions,

@@ -1,13 +1,17 @@
 //! Scheduling: deciding what can run side by side, with the serial result.
 //!
-//! Four ways to execute a block, all equal to [`crate::exec::execute_serial`]
+//! Five ways to execute a block, all equal to [`crate::exec::execute_serial`]
 //! (same receipts, same final state) for every thread count:
 //!
 //! * **Declared waves** (`waves.rs`). When every transaction declares the
 //!   accounts it reads and writes, each goes into the earliest wave after
 //!   every earlier transaction it conflicts with. An index of each account's
 //!   last writer and readers since makes this one linear pass. Waves run in
-//!   order, each in parallel.
+//!   order, each in parallel: the batch backends' plan (the GPU).
+//! * **Declared dependency graph** (`dag.rs`), the CPU's way with declared
+//!   sets: the same index gives each transaction its conflicting
+//!   predecessors, and it starts as soon as they have finished, with no
+//!   barrier between waves.
 //! * **Block building** (`builder.rs`). A leader orders its pool by priority
 //!   fee per compute unit and fills a block under three watermarks: the block
 //!   compute limit, a per-account write compute limit, and `LOAD_LIMIT` on
@@ -66,6 +70,7 @@
 
 pub mod blockstm;
 pub mod builder;
+pub mod dag;
 pub mod optimistic;
 pub mod waves;
 
