@@ -26,7 +26,22 @@ enum Command {
     Trie(cli::trie::TrieArgs),
 }
 
+/// Lets a closed output pipe end the process silently, as it does any Unix
+/// tool (`wavelane bench --json | head`), instead of a panic in `println!`.
+#[cfg(unix)]
+fn exit_quietly_on_closed_pipe() {
+    // SAFETY: `signal` only sets this process's disposition of SIGPIPE back
+    // to the default (Rust's runtime starts with it ignored); it runs first
+    // in `main`, before any other thread exists, and touches no memory of
+    // ours.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> std::process::ExitCode {
+    #[cfg(unix)]
+    exit_quietly_on_closed_pipe();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Info(args) => cli::info::run(args),

@@ -257,6 +257,15 @@ fn schedule_params(args: ScheduleArgs, budget: Duration) -> anyhow::Result<Sched
     if threads.contains(&0) {
         return Err(InputError("--threads: a thread count must be at least 1".into()).into());
     }
+    if args.txs == 0 {
+        return Err(InputError("--txs: a block needs at least 1 transaction".into()).into());
+    }
+    if args.accounts == 0 && kind != Kind::Chain {
+        return Err(InputError(format!("--accounts: the {} workload needs at least 1 account", kind.name())).into());
+    }
+    if args.pools == 0 && kind == Kind::Swaps {
+        return Err(InputError("--pools: the swaps workload needs at least 1 pool".into()).into());
+    }
     Ok(ScheduleParams {
         spec: Spec { kind, accounts: args.accounts, pools: args.pools, txs: args.txs, seed: args.seed },
         budget,
