@@ -25,6 +25,7 @@ use super::ScheduleError;
 use crate::exec::{AccessSet, Account, Address, BlockOutput, Blocked, Receipt, StateView, Transaction};
 use crate::state::StateRead;
 use ahash::AHashMap;
+use rayon::prelude::*;
 use smallvec::SmallVec;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
@@ -241,12 +242,11 @@ pub fn execute_dag<T: Transaction, S: StateRead + ?Sized>(
         values: (0..graph.accounts.len()).map(|_| Mutex::new(None)).collect(),
         results: (0..block.len()).map(|_| Mutex::new(None)).collect(),
     };
-    rayon::scope(|scope| {
-        let run = &run;
-        for (t, _) in graph.preds.iter().enumerate().filter(|(_, &p)| p == 0) {
-            scope.spawn(move |scope| run.execute(t, scope));
-        }
-    });
+    let roots: Vec<usize> = (0..block.len()).filter(|&t| graph.preds[t] == 0).collect();
+    // The roots are split among the threads like any parallel loop (no task
+    // of its own per root); what they make ready runs inline or is spawned
+    // into the scope, which waits for all of it.
+    rayon::scope(|scope| roots.par_iter().for_each(|&t| run.execute(t, scope)));
     let Run { values, results, .. } = run;
     let receipts = Vec::from(results)
         .into_iter()
