@@ -43,6 +43,21 @@ fn json_has_every_mode_at_every_thread_count() {
 }
 
 #[test]
+fn modes_choose_the_rows_and_the_counts() {
+    let args = "bench schedule --txs 200 --threads 2 --modes block-stm,dag --budget 0.01 --json";
+    let out = wavelane(&args.split(' ').collect::<Vec<_>>(), "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows: Vec<Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("JSON")).collect();
+    let backends: Vec<&str> = rows.iter().filter_map(|r| r["backend"].as_str()).collect();
+    assert_eq!(backends, ["serial", "waves.plan", "block-stm", "dag"]);
+    let summary = rows.last().expect("a summary line");
+    assert_eq!(summary["bench"], "schedule.summary");
+    assert!(summary["blockstm_validations"].as_u64().is_some());
+    assert!(summary["optimistic_waves"].is_null(), "optimistic waves were not run");
+}
+
+#[test]
 fn bad_input_names_the_option() {
     for (args, named) in [
         (&["--workload", "nope"][..], "unknown workload \"nope\""),
@@ -50,6 +65,7 @@ fn bad_input_names_the_option() {
         (&["--txs", "0"][..], "--txs"),
         (&["--accounts", "0"][..], "--accounts"),
         (&["--workload", "swaps", "--pools", "0"][..], "--pools"),
+        (&["--modes", "block-stm,stm"][..], "--modes: unknown mode \"stm\""),
     ] {
         let out = wavelane(&[&["bench", "schedule", "--budget", "0.01"][..], args].concat(), "");
         assert_eq!(out.status.code(), Some(2), "{args:?}");

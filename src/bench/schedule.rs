@@ -21,6 +21,48 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::time::Duration;
 
+/// A parallel mode `bench schedule` can measure (serial execution and the
+/// planning of declared waves are always measured).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Every transaction against the pre-block state, conflicts ignored.
+    Ceiling,
+    /// Declared waves, planned and executed.
+    Waves,
+    /// The declared dependency graph.
+    Dag,
+    /// Block-STM.
+    BlockStm,
+    /// Optimistic waves.
+    Optimistic,
+}
+
+impl Mode {
+    /// Every mode, in the order they are measured.
+    pub const ALL: [Mode; 5] = [Mode::Ceiling, Mode::Waves, Mode::Dag, Mode::BlockStm, Mode::Optimistic];
+
+    /// The name on the command line and in the `backend` field.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Ceiling => "ceiling",
+            Mode::Waves => "waves",
+            Mode::Dag => "dag",
+            Mode::BlockStm => "block-stm",
+            Mode::Optimistic => "optimistic",
+        }
+    }
+}
+
+impl std::str::FromStr for Mode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Mode, String> {
+        Mode::ALL
+            .into_iter()
+            .find(|m| m.name() == s)
+            .ok_or_else(|| format!("unknown mode {s:?} (expected ceiling, waves, dag, block-stm or optimistic)"))
+    }
+}
+
 /// What to measure.
 #[derive(Clone, Debug)]
 pub struct ScheduleParams {
@@ -28,16 +70,17 @@ pub struct ScheduleParams {
     pub spec: Spec,
     /// Thread counts to measure the parallel modes at (a scaling curve).
     pub threads: Vec<usize>,
+    /// The parallel modes to measure.
+    pub modes: Vec<Mode>,
     /// Time spent on each figure.
     pub budget: Duration,
 }
 
 /// Counts that go with the figures: waves, validations, re-executions,
-/// planning cost.
+/// planning cost. A mode that was not measured leaves its counts `None`
+/// (`null` in JSON).
 #[derive(Clone, Debug, Serialize)]
 pub struct ScheduleStats {
-    /// Always `schedule.stats`.
-    pub bench: String,
     /// The workload's name.
     pub workload: String,
     /// Transactions in the block.
@@ -52,21 +95,21 @@ pub struct ScheduleStats {
     /// Planning the declared waves, as a percentage of serial execution.
     pub planning_percent_of_serial: f64,
     /// Block-STM validations (at the largest thread count).
-    pub blockstm_validations: u64,
+    pub blockstm_validations: Option<u64>,
     /// Block-STM re-executions (at the largest thread count).
-    pub blockstm_re_executions: u64,
+    pub blockstm_re_executions: Option<u64>,
     /// Block-STM executions parked on an ESTIMATE.
-    pub blockstm_suspensions: u64,
+    pub blockstm_suspensions: Option<u64>,
     /// Optimistic waves executed.
-    pub optimistic_waves: u64,
+    pub optimistic_waves: Option<u64>,
     /// Optimistic validations.
-    pub optimistic_validations: u64,
+    pub optimistic_validations: Option<u64>,
     /// Optimistic re-executions.
-    pub optimistic_re_executions: u64,
+    pub optimistic_re_executions: Option<u64>,
     /// Optimistic executions of dependents betting on unsettled values.
-    pub optimistic_speculative: u64,
+    pub optimistic_speculative: Option<u64>,
     /// Of those, bets lost (executions wasted).
-    pub optimistic_lost_bets: u64,
+    pub optimistic_lost_bets: Option<u64>,
 }
 
 /// A base-state view for [`ceiling`].
@@ -115,21 +158,20 @@ pub fn run(params: &ScheduleParams, reporter: &mut Reporter) -> anyhow::Result<S
     reporter.push(Measurement::new(&name, "waves.plan", n, 1, t_plan).against(&base).scope("planning only"));
 
     let mut stats = ScheduleStats {
-        bench: "schedule.stats".into(),
         workload: params.spec.kind.name().into(),
         txs: block.len(),
         accounts: params.spec.accounts,
         declared_waves: waves.len(),
         declared_edges: Graph::build(&sets).edges(),
         planning_percent_of_serial: 100.0 * t_plan / t_serial,
-        blockstm_validations: 0,
-        blockstm_re_executions: 0,
-        blockstm_suspensions: 0,
-        optimistic_waves: 0,
-        optimistic_validations: 0,
-        optimistic_re_executions: 0,
-        optimistic_speculative: 0,
-        optimistic_lost_bets: 0,
+        blockstm_validations: None,
+        blockstm_re_executions: None,
+        blockstm_suspensions: None,
+        optimistic_waves: None,
+        optimistic_validations: None,
+        optimistic_re_executions: None,
+        optimistic_speculative: None,
+        optimistic_lost_bets: None,
     };
     // Each parallel mode is timed alternately with serial runs (which use
     // one thread of the pool), and its ratio is to the best of those: the
@@ -148,51 +190,61 @@ pub fn run(params: &ScheduleParams, reporter: &mut Reporter) -> anyhow::Result<S
     };
     for &threads in &params.threads {
         on_threads(threads, || -> anyhow::Result<()> {
-            reporter.step(&format!("ceiling, {threads} threads"));
-            let m = paired(&name, "ceiling", threads, &mut || {
-                std::hint::black_box(ceiling(state, block));
-            });
-            reporter.push(m.scope("no conflicts honoured"));
-
-            reporter.step(&format!("declared waves, {threads} threads"));
-            check("declared waves", &execute_waves(state, block, &sets, &waves)?, &serial)?;
-            let m = paired(&name, "waves", threads, &mut || {
-                let waves = plan(&sets);
-                std::hint::black_box(execute_waves(state, block, &sets, &waves).expect("checked"));
-            });
-            reporter.push(m.scope("plan+execute"));
-
-            reporter.step(&format!("declared graph, {threads} threads"));
-            check("declared graph", &execute_dag(state, block, &sets)?, &serial)?;
-            let m = paired(&name, "dag", threads, &mut || {
-                std::hint::black_box(execute_dag(state, block, &sets).expect("checked"));
-            });
-            reporter.push(m.scope("declared graph, build+execute"));
-
-            reporter.step(&format!("Block-STM, {threads} threads"));
-            let config = BlockStmConfig::default();
-            let (out, s) = execute_block_stm(state, block, &config);
-            check("Block-STM", &out, &serial)?;
-            stats.blockstm_validations = s.validations;
-            stats.blockstm_re_executions = s.re_executions(block.len());
-            stats.blockstm_suspensions = s.suspensions;
-            let m = paired(&name, "block-stm", threads, &mut || {
-                std::hint::black_box(execute_block_stm(state, block, &config));
-            });
-            reporter.push(m);
-
-            reporter.step(&format!("optimistic waves, {threads} threads"));
-            let (out, s) = execute_optimistic(state, block, &CpuWaves);
-            check("optimistic waves", &out, &serial)?;
-            stats.optimistic_waves = s.waves;
-            stats.optimistic_validations = s.validations;
-            stats.optimistic_re_executions = s.re_executions(block.len());
-            stats.optimistic_speculative = s.speculative;
-            stats.optimistic_lost_bets = s.lost_bets;
-            let m = paired(&name, "optimistic", threads, &mut || {
-                std::hint::black_box(execute_optimistic(state, block, &CpuWaves));
-            });
-            reporter.push(m);
+            for &mode in &params.modes {
+                let name = name.as_str();
+                let m = match mode {
+                    Mode::Ceiling => {
+                        reporter.step(&format!("ceiling, {threads} threads"));
+                        paired(name, mode.name(), threads, &mut || {
+                            std::hint::black_box(ceiling(state, block));
+                        })
+                        .scope("no conflicts honoured")
+                    }
+                    Mode::Waves => {
+                        reporter.step(&format!("declared waves, {threads} threads"));
+                        check("declared waves", &execute_waves(state, block, &sets, &waves)?, &serial)?;
+                        paired(name, mode.name(), threads, &mut || {
+                            let waves = plan(&sets);
+                            std::hint::black_box(execute_waves(state, block, &sets, &waves).expect("checked"));
+                        })
+                        .scope("plan+execute")
+                    }
+                    Mode::Dag => {
+                        reporter.step(&format!("declared graph, {threads} threads"));
+                        check("declared graph", &execute_dag(state, block, &sets)?, &serial)?;
+                        paired(name, mode.name(), threads, &mut || {
+                            std::hint::black_box(execute_dag(state, block, &sets).expect("checked"));
+                        })
+                        .scope("declared graph, build+execute")
+                    }
+                    Mode::BlockStm => {
+                        reporter.step(&format!("Block-STM, {threads} threads"));
+                        let config = BlockStmConfig::default();
+                        let (out, s) = execute_block_stm(state, block, &config);
+                        check("Block-STM", &out, &serial)?;
+                        stats.blockstm_validations = Some(s.validations);
+                        stats.blockstm_re_executions = Some(s.re_executions(block.len()));
+                        stats.blockstm_suspensions = Some(s.suspensions);
+                        paired(name, mode.name(), threads, &mut || {
+                            std::hint::black_box(execute_block_stm(state, block, &config));
+                        })
+                    }
+                    Mode::Optimistic => {
+                        reporter.step(&format!("optimistic waves, {threads} threads"));
+                        let (out, s) = execute_optimistic(state, block, &CpuWaves);
+                        check("optimistic waves", &out, &serial)?;
+                        stats.optimistic_waves = Some(s.waves);
+                        stats.optimistic_validations = Some(s.validations);
+                        stats.optimistic_re_executions = Some(s.re_executions(block.len()));
+                        stats.optimistic_speculative = Some(s.speculative);
+                        stats.optimistic_lost_bets = Some(s.lost_bets);
+                        paired(name, mode.name(), threads, &mut || {
+                            std::hint::black_box(execute_optimistic(state, block, &CpuWaves));
+                        })
+                    }
+                };
+                reporter.push(m);
+            }
             Ok(())
         })?;
     }

@@ -7,7 +7,7 @@ use crate::cli::InputError;
 use clap::{Args, Subcommand, ValueEnum};
 use std::time::Duration;
 use wavelane::bench::field::FieldBench;
-use wavelane::bench::schedule::{self, ScheduleParams, ScheduleStats};
+use wavelane::bench::schedule::{self, Mode, ScheduleParams, ScheduleStats};
 use wavelane::bench::{hash, trie, vm, Reporter};
 use wavelane::kernels::trie::TrieHash;
 use wavelane::kernels::{Backend, FieldOp};
@@ -79,6 +79,10 @@ struct ScheduleArgs {
     /// Thread counts, comma-separated (default: every core).
     #[arg(long, value_delimiter = ',')]
     threads: Vec<usize>,
+    /// Parallel modes, comma-separated: ceiling, waves, dag, block-stm,
+    /// optimistic (default: all). Serial runs are always measured.
+    #[arg(long, value_delimiter = ',')]
+    modes: Vec<String>,
     /// Seed of the workload generator.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -219,6 +223,7 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
                 spec: Spec { kind: Kind::P2p, accounts: 1000, pools: 4, txs: 10_000, seed: 1 },
                 budget,
                 threads: vec![all_cores()],
+                modes: Mode::ALL.to_vec(),
             }),
             Part::Trie(trie::Options {
                 leaves: 1 << 16,
@@ -266,10 +271,19 @@ fn schedule_params(args: ScheduleArgs, budget: Duration) -> anyhow::Result<Sched
     if args.pools == 0 && kind == Kind::Swaps {
         return Err(InputError("--pools: the swaps workload needs at least 1 pool".into()).into());
     }
+    let modes = if args.modes.is_empty() {
+        Mode::ALL.to_vec()
+    } else {
+        args.modes
+            .iter()
+            .map(|m| m.parse().map_err(|e: String| InputError(format!("--modes: {e}"))))
+            .collect::<Result<_, _>>()?
+    };
     Ok(ScheduleParams {
         spec: Spec { kind, accounts: args.accounts, pools: args.pools, txs: args.txs, seed: args.seed },
         budget,
         threads,
+        modes,
     })
 }
 
@@ -279,21 +293,26 @@ fn print_schedule_summary(stats: &ScheduleStats, json: bool) -> anyhow::Result<(
     if json {
         print_json_summary("schedule.summary", stats)?;
     } else {
-        println!(
-            "declared waves: {} (planning {:.2}% of serial), graph edges: {} | Block-STM validations: {}, \
-             re-executions: {} (suspensions {}) | optimistic waves: {}, validations: {}, re-executions: {} ({} speculative, {} lost)",
-            stats.declared_waves,
-            stats.planning_percent_of_serial,
-            stats.declared_edges,
-            stats.blockstm_validations,
-            stats.blockstm_re_executions,
-            stats.blockstm_suspensions,
+        let mut line = format!(
+            "declared waves: {} (planning {:.2}% of serial), graph edges: {}",
+            stats.declared_waves, stats.planning_percent_of_serial, stats.declared_edges
+        );
+        if let (Some(v), Some(r), Some(s)) =
+            (stats.blockstm_validations, stats.blockstm_re_executions, stats.blockstm_suspensions)
+        {
+            line += &format!(" | Block-STM validations: {v}, re-executions: {r} (suspensions {s})");
+        }
+        if let (Some(w), Some(v), Some(r), Some(sp), Some(l)) = (
             stats.optimistic_waves,
             stats.optimistic_validations,
             stats.optimistic_re_executions,
             stats.optimistic_speculative,
-            stats.optimistic_lost_bets
-        );
+            stats.optimistic_lost_bets,
+        ) {
+            line +=
+                &format!(" | optimistic waves: {w}, validations: {v}, re-executions: {r} ({sp} speculative, {l} lost)");
+        }
+        println!("{line}");
     }
     Ok(())
 }
