@@ -21,7 +21,7 @@
 //! transactions that may run at once declare no common account written by
 //! either, so they touch disjoint slots.
 
-use super::ScheduleError;
+use super::{check_declared, ScheduleError};
 use crate::exec::{AccessSet, Account, Address, BlockOutput, Blocked, Receipt, StateView, Transaction};
 use crate::state::StateRead;
 use ahash::AHashMap;
@@ -188,16 +188,12 @@ impl<T: Transaction, S: StateRead + ?Sized> Run<'_, T, S> {
             let set = &self.sets[txn];
             let mut view = DagView { run: self, set, undeclared: None };
             let out = self.block[txn].execute(&mut view).expect("a declared view never blocks");
-            let stray = view.undeclared.or_else(|| out.writes.iter().map(|w| w.0).find(|a| !set.writes.contains(a)));
-            let result = match stray {
-                Some(account) => Err(ScheduleError::Undeclared { txn, account }),
-                None => {
-                    for (a, v) in &out.writes {
-                        *self.values[self.graph.accounts[a] as usize].lock().expect("no panics") = Some(*v);
-                    }
-                    Ok(out.receipt)
+            let result = check_declared(txn, set, view.undeclared, &out).map(|()| {
+                for (a, v) in &out.writes {
+                    *self.values[self.graph.accounts[a] as usize].lock().expect("no panics") = Some(*v);
                 }
-            };
+                out.receipt
+            });
             *self.results[txn].lock().expect("no panics") = Some(result);
             // The release half of the decrement publishes this
             // transaction's writes to the successor that takes the count to

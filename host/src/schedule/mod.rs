@@ -74,7 +74,22 @@ pub mod dag;
 pub mod optimistic;
 pub mod waves;
 
-use crate::exec::Address;
+use crate::exec::{AccessSet, Address, TxOutput};
+
+/// Checks transaction `txn`'s execution against its declared `set`: the
+/// first undeclared read its view noted, or else the first write outside
+/// the declared writes, is an error (declared waves and the declared graph).
+fn check_declared(
+    txn: usize,
+    set: &AccessSet,
+    undeclared_read: Option<Address>,
+    out: &TxOutput,
+) -> Result<(), ScheduleError> {
+    match undeclared_read.or_else(|| out.writes.iter().map(|w| w.0).find(|a| !set.writes.contains(a))) {
+        Some(account) => Err(ScheduleError::Undeclared { txn, account }),
+        None => Ok(()),
+    }
+}
 
 /// Errors of the scheduling modes.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

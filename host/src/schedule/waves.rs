@@ -11,7 +11,7 @@
 //! order — each wave in parallel against the state left by the previous
 //! ones — gives exactly the serial result.
 
-use super::ScheduleError;
+use super::{check_declared, ScheduleError};
 use crate::exec::{AccessSet, Account, Address, BlockOutput, Blocked, StateView, Transaction, TxOutput};
 use crate::state::{Overlay, StateRead};
 use ahash::AHashMap;
@@ -123,12 +123,7 @@ pub fn execute_waves<T: Transaction, S: StateRead + ?Sized>(
                 let mut view =
                     CheckedView { state: Overlay { base: state, delta: &delta }, declared: &sets[i], undeclared: None };
                 let out = block[i].execute(&mut view).expect("a wave view never blocks");
-                let stray =
-                    view.undeclared.or_else(|| out.writes.iter().map(|w| w.0).find(|a| !sets[i].writes.contains(a)));
-                match stray {
-                    Some(account) => Err(ScheduleError::Undeclared { txn: i, account }),
-                    None => Ok(out),
-                }
+                check_declared(i, &sets[i], view.undeclared, &out).map(|()| out)
             })
             .collect();
         for (&i, out) in wave.iter().zip(outputs) {
