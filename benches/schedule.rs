@@ -1,0 +1,109 @@
+//! Criterion bench `schedule`: what the schedulers themselves cost per
+//! transaction. The transactions are transfers with no hashing (read two
+//! accounts, write two), so the time is the executor's: multi-version
+//! memory, task hand-out, validation, the dependency graph. Serial
+//! execution of the same block is the peer; the gap between a parallel
+//! mode and serial, divided by the block's length, is that mode's overhead
+//! per transaction, and the two-thread rows show what the threads'
+//! shared bookkeeping costs on top.
+//!
+//! `wavelane bench schedule` measures the same modes on the workloads'
+//! real transactions (with the Poseidon transaction hash).
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use std::time::Duration;
+use wavelane::host::exec::{execute_serial, AccessSet, Address, Blocked, Receipt, StateView, Transaction, TxOutput};
+use wavelane::host::schedule::blockstm::{execute_block_stm, BlockStmConfig};
+use wavelane::host::schedule::dag::execute_dag;
+use wavelane::host::schedule::waves::declared_sets;
+use wavelane::host::state::MemStore;
+use wavelane::workload::{generate, Kind, Spec};
+use wavelane::Felt;
+
+/// A transfer without the transaction hash: two reads, two writes.
+struct Light {
+    from: Address,
+    to: Address,
+    amount: u128,
+}
+
+impl Transaction for Light {
+    fn execute<V: StateView + ?Sized>(&self, view: &mut V) -> Result<TxOutput, Blocked> {
+        let mut from = view.read(&self.from)?;
+        let amount = self.amount.min(from.balance);
+        from.balance -= amount;
+        from.nonce += 1;
+        let mut writes = vec![(self.from, from)];
+        if self.to == self.from {
+            writes[0].1.balance += amount;
+        } else {
+            let mut to = view.read(&self.to)?;
+            to.balance += amount;
+            writes.push((self.to, to));
+        }
+        Ok(TxOutput { writes, receipt: Receipt { hash: Felt::ZERO, fee: 0, status: Ok(()) } })
+    }
+
+    fn declared(&self) -> Option<AccessSet> {
+        let writes = if self.to == self.from { vec![self.from] } else { vec![self.from, self.to] };
+        Some(AccessSet { reads: Vec::new(), writes })
+    }
+}
+
+/// The p2p workload's accounts and transfers, without the hash.
+fn light_p2p(accounts: usize, txs: usize) -> (MemStore, Vec<Light>) {
+    let w = generate(&Spec { kind: Kind::P2p, accounts, pools: 1, txs, seed: 7 });
+    let block = w
+        .block
+        .iter()
+        .map(|tx| {
+            let access = tx.access();
+            let from = access.writes[0];
+            let to = *access.writes.last().expect("a transfer writes its sender");
+            Light { from, to, amount: 1 + (from.to_bytes_le()[0] as u128) }
+        })
+        .collect();
+    (w.state, block)
+}
+
+fn schedule(c: &mut Criterion) {
+    const TXS: usize = 10_000;
+    let pools: Vec<_> = [1usize, 2]
+        .into_iter()
+        .map(|t| (t, rayon::ThreadPoolBuilder::new().num_threads(t).build().expect("a thread pool")))
+        .collect();
+    for accounts in [1000usize, 10] {
+        let (state, block) = light_p2p(accounts, TXS);
+        let serial = execute_serial(&state, &block);
+        let sets = declared_sets(&block).expect("light transfers declare their accounts");
+        for (_, pool) in &pools {
+            let (stm, _) = pool.install(|| execute_block_stm(&state, &block, &BlockStmConfig::default()));
+            assert_eq!(stm, serial, "Block-STM differs from serial");
+            assert_eq!(pool.install(|| execute_dag(&state, &block, &sets)).expect("declared"), serial);
+        }
+
+        let mut g = c.benchmark_group(format!("schedule/light-p2p-{accounts}"));
+        g.throughput(Throughput::Elements(TXS as u64));
+        g.sample_size(20).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(2));
+        // Each mode's output is dropped outside the timing, as serial's.
+        g.bench_function("serial", |b| {
+            b.iter_batched(|| (), |_| execute_serial(&state, &block), BatchSize::PerIteration)
+        });
+        for (t, pool) in &pools {
+            g.bench_function(format!("block-stm/{t}"), |b| {
+                b.iter_batched(
+                    || (),
+                    |_| pool.install(|| execute_block_stm(&state, &block, &BlockStmConfig::default())),
+                    BatchSize::PerIteration,
+                )
+            });
+            g.bench_function(format!("dag/{t}"), |b| {
+                b.iter_batched(|| (), |_| pool.install(|| execute_dag(&state, &block, &sets)), BatchSize::PerIteration)
+            });
+        }
+        g.finish();
+    }
+}
+
+criterion_group!(benches, schedule);
+criterion_main!(benches);
