@@ -33,15 +33,15 @@ impl Transaction for Light {
         let amount = self.amount.min(from.balance);
         from.balance -= amount;
         from.nonce += 1;
-        let mut writes = vec![(self.from, from)];
+        let receipt = Receipt { hash: Felt::ZERO, fee: 0, status: Ok(()) };
         if self.to == self.from {
-            writes[0].1.balance += amount;
-        } else {
-            let mut to = view.read(&self.to)?;
-            to.balance += amount;
-            writes.push((self.to, to));
+            from.balance += amount;
+            return Ok(TxOutput { writes: vec![(self.from, from)], receipt });
         }
-        Ok(TxOutput { writes, receipt: Receipt { hash: Felt::ZERO, fee: 0, status: Ok(()) } })
+        let mut to = view.read(&self.to)?;
+        to.balance += amount;
+        // One allocation of the exact size, as the native transfer makes.
+        Ok(TxOutput { writes: vec![(self.from, from), (self.to, to)], receipt })
     }
 
     fn declared(&self) -> Option<AccessSet> {
