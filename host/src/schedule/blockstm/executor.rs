@@ -22,7 +22,6 @@ use super::scheduler::{Scheduler, Task};
 use super::{TxnIdx, Version};
 use crate::exec::{Account, Address, BlockOutput, Blocked, Receipt, StateView, Transaction};
 use crate::state::{Overlay, StateRead};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 /// Tuning of Block-STM.
@@ -53,6 +52,13 @@ pub struct BlockStmStats {
 }
 
 impl BlockStmStats {
+    fn add(&mut self, other: &BlockStmStats) {
+        self.executions += other.executions;
+        self.validations += other.validations;
+        self.aborts += other.aborts;
+        self.suspensions += other.suspensions;
+    }
+
     /// Executions beyond the first of each transaction.
     pub fn re_executions(&self, n: usize) -> u64 {
         self.executions.saturating_sub(n as u64)
@@ -71,10 +77,7 @@ pub fn execute_block_stm<T: Transaction, S: StateRead + ?Sized>(
     for segment in block.chunks(config.segment.max(1)) {
         let base = Overlay { base: state, delta: &out.delta };
         let (receipts, finals, s) = run_segment(&base, segment);
-        stats.executions += s.executions;
-        stats.validations += s.validations;
-        stats.aborts += s.aborts;
-        stats.suspensions += s.suspensions;
+        stats.add(&s);
         out.receipts.extend(receipts);
         out.delta.reserve(finals.iter().map(Vec::len).sum());
         for f in finals {
@@ -92,10 +95,6 @@ struct Shared<'a, T, S: ?Sized> {
     /// The receipt of each transaction's latest execution (its writes live
     /// in the multi-version memory).
     receipts: Box<[Mutex<Option<Receipt>>]>,
-    executions: AtomicU64,
-    validations: AtomicU64,
-    aborts: AtomicU64,
-    suspensions: AtomicU64,
 }
 
 /// The receipts of a segment, its final values (one list per worker) and
@@ -108,25 +107,23 @@ fn run_segment<T: Transaction, S: StateRead + ?Sized>(base: &S, block: &[T]) -> 
         block,
         base,
         mv: MvMemory::new(n),
-        scheduler: Scheduler::new(n),
+        scheduler: Scheduler::new(n, rayon::current_num_threads()),
         receipts: (0..n).map(|_| Mutex::new(None)).collect(),
-        executions: AtomicU64::new(0),
-        validations: AtomicU64::new(0),
-        aborts: AtomicU64::new(0),
-        suspensions: AtomicU64::new(0),
     };
-    let finals = rayon::broadcast(|ctx| {
-        worker(&shared);
+    let per_worker = rayon::broadcast(|ctx| {
+        let stats = worker(&shared, ctx.index());
         // The scheduler is done: no task runs or can start, so the memory
         // holds the final incarnations' writes and no more.
-        shared.mv.drain_finals(ctx.index(), ctx.num_threads())
+        (shared.mv.drain_finals(ctx.index(), ctx.num_threads()), stats)
     });
-    let stats = BlockStmStats {
-        executions: shared.executions.into_inner(),
-        validations: shared.validations.into_inner(),
-        aborts: shared.aborts.into_inner(),
-        suspensions: shared.suspensions.into_inner(),
-    };
+    let mut stats = BlockStmStats::default();
+    let finals = per_worker
+        .into_iter()
+        .map(|(finals, s)| {
+            stats.add(&s);
+            finals
+        })
+        .collect();
     let receipts = Vec::from(shared.receipts)
         .into_iter()
         .map(|r| r.into_inner().expect("no panics").expect("every transaction executed"))
@@ -134,18 +131,22 @@ fn run_segment<T: Transaction, S: StateRead + ?Sized>(base: &S, block: &[T]) -> 
     (receipts, finals, stats)
 }
 
-fn worker<T: Transaction, S: StateRead + ?Sized>(sh: &Shared<'_, T, S>) {
+/// Runs tasks until the scheduler is done; returns what this worker did
+/// (counted here, not in shared counters whose line every task would move
+/// between the cores).
+fn worker<T: Transaction, S: StateRead + ?Sized>(sh: &Shared<'_, T, S>, me: usize) -> BlockStmStats {
     let mut task: Option<Task> = None;
     let mut idle = 0u32;
+    let mut stats = BlockStmStats::default();
     // The read set under construction, reused across executions (the
     // memory keeps a copy), so an execution allocates nothing for it.
     let mut reads = Vec::with_capacity(8);
     while !sh.scheduler.done() {
         task = match task.take() {
-            Some(Task::Execute(v)) => try_execute(sh, v, &mut reads),
-            Some(Task::Validate(v)) => needs_reexecution(sh, v),
+            Some(Task::Execute(v)) => try_execute(sh, me, v, &mut reads, &mut stats),
+            Some(Task::Validate(v)) => needs_reexecution(sh, me, v, &mut stats),
             None => {
-                let t = sh.scheduler.next_task();
+                let t = sh.scheduler.next_task(me);
                 if t.is_none() {
                     idle += 1;
                     if idle.is_multiple_of(16) {
@@ -158,6 +159,7 @@ fn worker<T: Transaction, S: StateRead + ?Sized>(sh: &Shared<'_, T, S>) {
             }
         };
     }
+    stats
 }
 
 /// A transaction's view of the multi-version memory, recording its reads.
@@ -183,17 +185,19 @@ impl<S: StateRead + ?Sized> StateView for MvView<'_, S> {
 
 fn try_execute<T: Transaction, S: StateRead + ?Sized>(
     sh: &Shared<'_, T, S>,
+    me: usize,
     (txn, inc): Version,
     reads: &mut Vec<ReadDescriptor>,
+    stats: &mut BlockStmStats,
 ) -> Option<Task> {
     loop {
-        sh.executions.fetch_add(1, Ordering::Relaxed);
+        stats.executions += 1;
         reads.clear();
         let mut view = MvView { mv: &sh.mv, base: sh.base, txn, reads: &mut *reads };
         match sh.block[txn as usize].execute(&mut view) {
             Err(Blocked(blocking)) => {
-                if sh.scheduler.add_dependency(txn, blocking) {
-                    sh.suspensions.fetch_add(1, Ordering::Relaxed);
+                if sh.scheduler.add_dependency(me, txn, blocking) {
+                    stats.suspensions += 1;
                     return None;
                 }
                 // `blocking` finished meanwhile: read again.
@@ -206,7 +210,7 @@ fn try_execute<T: Transaction, S: StateRead + ?Sized>(
                 sh.mv.record((txn, inc), reads, &output.writes, &mut affected);
                 *sh.receipts[txn as usize].lock().expect("no panics") = Some(output.receipt);
                 sh.scheduler.request_validation(&affected);
-                return sh.scheduler.finish_execution(txn, inc);
+                return sh.scheduler.finish_execution(me, txn, inc);
             }
         }
     }
@@ -214,18 +218,20 @@ fn try_execute<T: Transaction, S: StateRead + ?Sized>(
 
 fn needs_reexecution<T: Transaction, S: StateRead + ?Sized>(
     sh: &Shared<'_, T, S>,
+    me: usize,
     (txn, inc): Version,
+    stats: &mut BlockStmStats,
 ) -> Option<Task> {
-    sh.validations.fetch_add(1, Ordering::Relaxed);
+    stats.validations += 1;
     let valid = sh.mv.validate_read_set(txn);
     let aborted = !valid && sh.scheduler.try_validation_abort(txn, inc);
     if aborted {
-        sh.aborts.fetch_add(1, Ordering::Relaxed);
+        stats.aborts += 1;
         // Only the readers of what the aborted incarnation wrote are
         // validated again; they will meet the ESTIMATEs.
         let mut affected = Vec::new();
         sh.mv.convert_writes_to_estimates(txn, &mut affected);
         sh.scheduler.request_validation(&affected);
     }
-    sh.scheduler.finish_validation(txn, aborted)
+    sh.scheduler.finish_validation(me, txn, aborted)
 }

@@ -17,5 +17,20 @@ type Incarnation = u32;
 /// One execution of one transaction.
 type Version = (TxnIdx, Incarnation);
 
+/// A value on cache lines of its own: two lines, as the adjacent-line
+/// prefetcher fetches pairs. Writes to it then do not invalidate what sits
+/// beside it, and reads of it do not pull in neighbours that other threads
+/// write.
+#[repr(align(128))]
+#[derive(Default)]
+struct Padded<T>(T);
+
+impl<T> std::ops::Deref for Padded<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -27,14 +27,29 @@
 //! bumped) at or below it; so a set flag always keeps the block from being
 //! done until it has been served.
 //!
+//! Active tasks are counted per worker, each count on its own cache line,
+//! and the check adds them up. A task never moves between workers (a
+//! follow-up task stays with the worker that ran the task before it, and a
+//! parked transaction comes back through a lowered index), so a worker
+//! whose count is zero when the check reads it can only start a task by
+//! taking an index below the end, after a decrease the check sees in
+//! `decrease_cnt`: the sum read one count at a time is as good as one
+//! shared counter, without every task's start and end moving that
+//! counter's line between the cores.
+//!
+//! The shared indices sit on cache lines of their own, and `done_marker`,
+//! which every worker reads on every turn of its loop, on another: a line
+//! that is only read stays in every core's cache.
+//!
 //! Lock order: a dependency list before any status; never two lists.
 
-use super::{Incarnation, TxnIdx, Version};
+use super::{Incarnation, Padded, TxnIdx, Version};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::Mutex;
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 enum Status {
+    #[default]
     ReadyToExecute,
     Executing,
     Executed,
@@ -50,33 +65,44 @@ pub(crate) enum Task {
 
 pub(crate) struct Scheduler {
     n: usize,
-    execution_idx: AtomicUsize,
-    validation_idx: AtomicUsize,
-    decrease_cnt: AtomicUsize,
-    num_active_tasks: AtomicUsize,
-    done_marker: AtomicBool,
-    status: Box<[Mutex<(Incarnation, Status)>]>,
-    dependencies: Box<[Mutex<Vec<TxnIdx>>]>,
-    needs_validation: Box<[AtomicBool]>,
+    execution_idx: Padded<AtomicUsize>,
+    validation_idx: Padded<AtomicUsize>,
+    decrease_cnt: Padded<AtomicUsize>,
+    /// Each worker's active tasks.
+    active: Box<[Padded<AtomicUsize>]>,
+    done_marker: Padded<AtomicBool>,
+    txns: Box<[TxnState]>,
+}
+
+/// One transaction's scheduling state, on a cache line of its own:
+/// neighbouring transactions mostly run on different workers, and sharing
+/// a line would move it between their cores at every status change.
+#[derive(Default)]
+#[repr(align(64))]
+struct TxnState {
+    status: Mutex<(Incarnation, Status)>,
+    /// The transactions parked until this one finishes executing.
+    dependencies: Mutex<Vec<TxnIdx>>,
+    needs_validation: AtomicBool,
 }
 
 impl Scheduler {
-    pub(crate) fn new(n: usize) -> Scheduler {
+    /// A scheduler of `n` transactions for `workers` workers, numbered
+    /// from 0.
+    pub(crate) fn new(n: usize, workers: usize) -> Scheduler {
         Scheduler {
             n,
-            execution_idx: AtomicUsize::new(0),
-            validation_idx: AtomicUsize::new(0),
-            decrease_cnt: AtomicUsize::new(0),
-            num_active_tasks: AtomicUsize::new(0),
-            done_marker: AtomicBool::new(n == 0),
-            status: (0..n).map(|_| Mutex::new((0, Status::ReadyToExecute))).collect(),
-            dependencies: (0..n).map(|_| Mutex::default()).collect(),
-            needs_validation: (0..n).map(|_| AtomicBool::new(false)).collect(),
+            execution_idx: Padded(AtomicUsize::new(0)),
+            validation_idx: Padded(AtomicUsize::new(0)),
+            decrease_cnt: Padded(AtomicUsize::new(0)),
+            active: (0..workers).map(|_| Padded(AtomicUsize::new(0))).collect(),
+            done_marker: Padded(AtomicBool::new(n == 0)),
+            txns: (0..n).map(|_| TxnState::default()).collect(),
         }
     }
 
     fn status(&self, txn: usize) -> std::sync::MutexGuard<'_, (Incarnation, Status)> {
-        self.status[txn].lock().expect("no worker panics holding a status")
+        self.txns[txn].status.lock().expect("no worker panics holding a status")
     }
 
     pub(crate) fn done(&self) -> bool {
@@ -96,7 +122,10 @@ impl Scheduler {
     fn check_done(&self) {
         let observed = self.decrease_cnt.load(SeqCst);
         let frontier = self.execution_idx.load(SeqCst).min(self.validation_idx.load(SeqCst));
-        if frontier >= self.n && self.num_active_tasks.load(SeqCst) == 0 && observed == self.decrease_cnt.load(SeqCst) {
+        if frontier >= self.n
+            && self.active.iter().all(|a| a.load(SeqCst) == 0)
+            && observed == self.decrease_cnt.load(SeqCst)
+        {
             self.done_marker.store(true, SeqCst);
         }
     }
@@ -113,38 +142,38 @@ impl Scheduler {
         None
     }
 
-    fn next_version_to_execute(&self) -> Option<Version> {
+    fn next_version_to_execute(&self, worker: usize) -> Option<Version> {
         if self.execution_idx.load(SeqCst) >= self.n {
             self.check_done();
             return None;
         }
-        self.num_active_tasks.fetch_add(1, SeqCst);
+        self.active[worker].fetch_add(1, SeqCst);
         let idx = self.execution_idx.fetch_add(1, SeqCst);
         let v = self.try_incarnate(idx);
         if v.is_none() {
-            self.num_active_tasks.fetch_sub(1, SeqCst);
+            self.active[worker].fetch_sub(1, SeqCst);
         }
         v
     }
 
     /// Takes `txn`'s validation if it is flagged and executed.
     fn take_validation(&self, txn: usize) -> Option<Version> {
-        if !self.needs_validation[txn].load(SeqCst) {
+        if !self.txns[txn].needs_validation.load(SeqCst) {
             return None;
         }
         let s = self.status(txn);
-        (s.1 == Status::Executed && self.needs_validation[txn].swap(false, SeqCst)).then_some((txn as TxnIdx, s.0))
+        (s.1 == Status::Executed && self.txns[txn].needs_validation.swap(false, SeqCst)).then_some((txn as TxnIdx, s.0))
     }
 
     /// Advances the validation sweep to the next flagged, executed
     /// transaction, skipping the others (at most up to the execution
     /// frontier, so a worker does not run far ahead of the executions).
-    fn next_version_to_validate(&self) -> Option<Version> {
+    fn next_version_to_validate(&self, worker: usize) -> Option<Version> {
         if self.validation_idx.load(SeqCst) >= self.n {
             self.check_done();
             return None;
         }
-        self.num_active_tasks.fetch_add(1, SeqCst);
+        self.active[worker].fetch_add(1, SeqCst);
         loop {
             let idx = self.validation_idx.fetch_add(1, SeqCst);
             if idx >= self.n {
@@ -157,30 +186,31 @@ impl Scheduler {
                 break;
             }
         }
-        self.num_active_tasks.fetch_sub(1, SeqCst);
+        self.active[worker].fetch_sub(1, SeqCst);
         None
     }
 
-    /// The next task, if any is available now.
-    pub(crate) fn next_task(&self) -> Option<Task> {
+    /// The next task for `worker`, if any is available now.
+    pub(crate) fn next_task(&self, worker: usize) -> Option<Task> {
         if self.validation_idx.load(SeqCst) < self.execution_idx.load(SeqCst) {
-            self.next_version_to_validate().map(Task::Validate)
+            self.next_version_to_validate(worker).map(Task::Validate)
         } else {
-            self.next_version_to_execute().map(Task::Execute)
+            self.next_version_to_execute(worker).map(Task::Execute)
         }
     }
 
     /// `txn` read an ESTIMATE of `blocking`: park it until `blocking`
     /// finishes. False when `blocking` has finished already (read again).
-    pub(crate) fn add_dependency(&self, txn: TxnIdx, blocking: TxnIdx) -> bool {
-        let mut deps = self.dependencies[blocking as usize].lock().expect("no panics");
+    /// `worker` runs `txn`'s execution, which ends here when it is parked.
+    pub(crate) fn add_dependency(&self, worker: usize, txn: TxnIdx, blocking: TxnIdx) -> bool {
+        let mut deps = self.txns[blocking as usize].dependencies.lock().expect("no panics");
         if self.status(blocking as usize).1 == Status::Executed {
             return false;
         }
         self.status(txn as usize).1 = Status::Aborting;
         deps.push(txn);
         drop(deps);
-        self.num_active_tasks.fetch_sub(1, SeqCst);
+        self.active[worker].fetch_sub(1, SeqCst);
         true
     }
 
@@ -215,7 +245,7 @@ impl Scheduler {
             return;
         };
         for &r in readers {
-            self.needs_validation[r as usize].store(true, SeqCst);
+            self.txns[r as usize].needs_validation.store(true, SeqCst);
         }
         if self.validation_idx.load(SeqCst) > lowest as usize {
             self.decrease_validation_idx(lowest as usize);
@@ -224,24 +254,24 @@ impl Scheduler {
 
     /// EXECUTING(k) → EXECUTED(k); resumes the transactions parked on
     /// `txn`, flags `txn` for validation and returns that validation when
-    /// the sweep has passed it already.
-    pub(crate) fn finish_execution(&self, txn: TxnIdx, inc: Incarnation) -> Option<Task> {
+    /// the sweep has passed it already (a follow-up task for `worker`).
+    pub(crate) fn finish_execution(&self, worker: usize, txn: TxnIdx, inc: Incarnation) -> Option<Task> {
         let t = txn as usize;
         self.status(t).1 = Status::Executed;
-        let deps = std::mem::take(&mut *self.dependencies[t].lock().expect("no panics"));
+        let deps = std::mem::take(&mut *self.txns[t].dependencies.lock().expect("no panics"));
         for &d in &deps {
             self.set_ready_status(d as usize);
         }
         if let Some(&min) = deps.iter().min() {
             self.decrease_execution_idx(min as usize);
         }
-        self.needs_validation[t].store(true, SeqCst);
+        self.txns[t].needs_validation.store(true, SeqCst);
         // Sweep at or below `t`: it will validate `t` (the flag is set
         // first). Above: validate now, unless another worker took it.
-        if self.validation_idx.load(SeqCst) > t && self.needs_validation[t].swap(false, SeqCst) {
+        if self.validation_idx.load(SeqCst) > t && self.txns[t].needs_validation.swap(false, SeqCst) {
             return Some(Task::Validate((txn, inc)));
         }
-        self.num_active_tasks.fetch_sub(1, SeqCst);
+        self.active[worker].fetch_sub(1, SeqCst);
         None
     }
 
@@ -259,8 +289,8 @@ impl Scheduler {
 
     /// Ends a validation; after an abort (whose affected readers the caller
     /// has sent to [`Scheduler::request_validation`]), returns the
-    /// re-execution when it can go at once.
-    pub(crate) fn finish_validation(&self, txn: TxnIdx, aborted: bool) -> Option<Task> {
+    /// re-execution when it can go at once (a follow-up task for `worker`).
+    pub(crate) fn finish_validation(&self, worker: usize, txn: TxnIdx, aborted: bool) -> Option<Task> {
         let t = txn as usize;
         if aborted {
             self.set_ready_status(t);
@@ -270,7 +300,7 @@ impl Scheduler {
                 }
             }
         }
-        self.num_active_tasks.fetch_sub(1, SeqCst);
+        self.active[worker].fetch_sub(1, SeqCst);
         None
     }
 }

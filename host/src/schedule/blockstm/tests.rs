@@ -80,7 +80,7 @@ fn registry_names_only_readers_that_see_the_changed_entry() {
 /// Asks for tasks until one comes (a sweep step that finds nothing to
 /// validate returns none).
 fn next(s: &Scheduler) -> Option<Task> {
-    (0..16).find_map(|_| s.next_task())
+    (0..16).find_map(|_| s.next_task(0))
 }
 
 #[test]
@@ -88,8 +88,8 @@ fn only_affected_readers_are_validated_again() {
     const A: u64 = 1;
     const C: u64 = 3;
     let mv = MvMemory::new(4);
-    let s = Scheduler::new(4);
-    // All four start executing; 0 is slow.
+    let s = Scheduler::new(4, 1);
+    // One worker starts all four executions; 0 is slow.
     for txn in 0..4 {
         assert_eq!(next(&s), Some(Task::Execute((txn, 0))));
     }
@@ -103,10 +103,10 @@ fn only_affected_readers_are_validated_again() {
         mv.record((txn, 0), &reads, &writes, &mut affected);
         assert!(affected.is_empty());
         s.request_validation(&affected);
-        let task = s.finish_execution(txn, 0).or_else(|| next(&s));
+        let task = s.finish_execution(0, txn, 0).or_else(|| next(&s));
         assert_eq!(task, Some(Task::Validate((txn, 0))));
         assert!(mv.validate_read_set(txn));
-        assert_eq!(s.finish_validation(txn, false), None);
+        assert_eq!(s.finish_validation(0, txn, false), None);
     }
     assert_eq!(next(&s), None, "nothing to do while 0 runs");
 
@@ -116,8 +116,8 @@ fn only_affected_readers_are_validated_again() {
     mv.record((0, 0), &[], &[(addr(A), value(5))], &mut affected);
     assert_eq!(affected, [1]);
     s.request_validation(&affected);
-    assert_eq!(s.finish_execution(0, 0), Some(Task::Validate((0, 0))));
-    assert_eq!(s.finish_validation(0, false), None);
+    assert_eq!(s.finish_execution(0, 0, 0), Some(Task::Validate((0, 0))));
+    assert_eq!(s.finish_validation(0, 0, false), None);
     assert_eq!(next(&s), Some(Task::Validate((1, 0))));
 
     // 1's validation fails and aborts it: its write of C turns into an
@@ -128,7 +128,7 @@ fn only_affected_readers_are_validated_again() {
     mv.convert_writes_to_estimates(1, &mut affected);
     assert_eq!(affected, [3]);
     s.request_validation(&affected);
-    assert_eq!(s.finish_validation(1, true), Some(Task::Execute((1, 1))));
+    assert_eq!(s.finish_validation(0, 1, true), Some(Task::Execute((1, 1))));
     assert_eq!(next(&s), Some(Task::Validate((3, 0))));
     assert!(!mv.validate_read_set(3));
     assert_eq!(next(&s), None, "2 is not validated again");
