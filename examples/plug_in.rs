@@ -39,7 +39,10 @@ impl Transaction for Airdrop {
             return Ok(TxOutput { writes: Vec::new(), receipt: Receipt { hash, fee: 0, status } });
         }
         treasury.balance -= need;
-        let mut writes = vec![(self.treasury, treasury)];
+        // The write set gets its final length at once: growing it would
+        // `realloc`, which takes the allocator's lock on every worker.
+        let mut writes = Vec::with_capacity(1 + self.to.len());
+        writes.push((self.treasury, treasury));
         for a in &self.to {
             let mut account = view.read(a)?;
             account.balance += self.amount;
