@@ -19,9 +19,10 @@
 
 use super::mvmemory::{MvMemory, MvRead, Origin, ReadDescriptor};
 use super::scheduler::{Scheduler, Task};
-use super::{TxnIdx, Version};
+use super::{par_slice, TxnIdx, Version};
 use crate::exec::{Account, Address, BlockOutput, Blocked, Receipt, StateView, Transaction};
 use crate::state::{Overlay, StateRead};
+use rayon::prelude::*;
 use std::sync::Mutex;
 
 /// Tuning of Block-STM.
@@ -103,13 +104,11 @@ type SegmentResult = (Vec<Receipt>, Vec<Vec<(Address, Account)>>, BlockStmStats)
 
 fn run_segment<T: Transaction, S: StateRead + ?Sized>(base: &S, block: &[T]) -> SegmentResult {
     let n = block.len();
-    let shared = Shared {
-        block,
-        base,
-        mv: MvMemory::new(n),
-        scheduler: Scheduler::new(n, rayon::current_num_threads()),
-        receipts: (0..n).map(|_| Mutex::new(None)).collect(),
-    };
+    let ((mv, scheduler), receipts) = rayon::join(
+        || rayon::join(|| MvMemory::new(n), || Scheduler::new(n, rayon::current_num_threads())),
+        || par_slice(n, || Mutex::new(None)),
+    );
+    let shared = Shared { block, base, mv, scheduler, receipts };
     let per_worker = rayon::broadcast(|ctx| {
         let stats = worker(&shared, ctx.index());
         // The scheduler is done: no task runs or can start, so the memory
@@ -124,10 +123,19 @@ fn run_segment<T: Transaction, S: StateRead + ?Sized>(base: &S, block: &[T]) -> 
             finals
         })
         .collect();
-    let receipts = Vec::from(shared.receipts)
-        .into_iter()
-        .map(|r| r.into_inner().expect("no panics").expect("every transaction executed"))
-        .collect();
+    // Taking the receipts out and freeing the per-transaction state run on
+    // the pool too.
+    let Shared { mv, scheduler, receipts, .. } = shared;
+    let (receipts, _) = rayon::join(
+        || {
+            Vec::from(receipts)
+                .into_par_iter()
+                .with_min_len(1024)
+                .map(|r| r.into_inner().expect("no panics").expect("every transaction executed"))
+                .collect()
+        },
+        || rayon::join(|| drop(mv), || drop(scheduler)),
+    );
     (receipts, finals, stats)
 }
 

@@ -53,7 +53,7 @@
 //! a stale registration only costs a validation that passes. They live as
 //! long as the segment, like the versions.
 
-use super::{Incarnation, TxnIdx, Version};
+use super::{par_slice, Incarnation, TxnIdx, Version};
 use crate::exec::{Account, Address};
 use ahash::AHashMap;
 use smallvec::SmallVec;
@@ -275,8 +275,8 @@ impl MvMemory {
                 })
                 .collect(),
             hasher: ahash::RandomState::with_seeds(1, 2, 3, 4),
-            last_written: (0..n).map(|_| Mutex::default()).collect(),
-            last_reads: (0..n).map(|_| Mutex::default()).collect(),
+            last_written: par_slice(n, Mutex::default),
+            last_reads: par_slice(n, Mutex::default),
         }
     }
 

@@ -43,7 +43,7 @@
 //!
 //! Lock order: a dependency list before any status; never two lists.
 
-use super::{Incarnation, Padded, TxnIdx, Version};
+use super::{par_slice, Incarnation, Padded, TxnIdx, Version};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::Mutex;
 
@@ -97,7 +97,7 @@ impl Scheduler {
             decrease_cnt: Padded(AtomicUsize::new(0)),
             active: (0..workers).map(|_| Padded(AtomicUsize::new(0))).collect(),
             done_marker: Padded(AtomicBool::new(n == 0)),
-            txns: (0..n).map(|_| TxnState::default()).collect(),
+            txns: par_slice(n, TxnState::default),
         }
     }
 
