@@ -113,18 +113,22 @@ fn run_segment<T: Transaction, S: StateRead + ?Sized>(base: &S, block: &[T]) -> 
         let stats = worker(&shared, ctx.index());
         // The scheduler is done: no task runs or can start, so the memory
         // holds the final incarnations' writes and no more.
-        (shared.mv.drain_finals(ctx.index(), ctx.num_threads()), stats)
+        let (finals, spent) = shared.mv.drain_finals(ctx.index(), ctx.num_threads());
+        (finals, spent, stats)
     });
     let mut stats = BlockStmStats::default();
+    let mut spent = Vec::with_capacity(per_worker.len());
     let finals = per_worker
         .into_iter()
-        .map(|(finals, s)| {
-            stats.add(&s);
+        .map(|(finals, s, worker_stats)| {
+            stats.add(&worker_stats);
+            spent.push(s);
             finals
         })
         .collect();
     // Taking the receipts out and freeing the per-transaction state run on
-    // the pool too.
+    // the pool too; the emptied shards are freed on one thread (see
+    // `drain_finals`).
     let Shared { mv, scheduler, receipts, .. } = shared;
     let (receipts, _) = rayon::join(
         || {
@@ -134,7 +138,7 @@ fn run_segment<T: Transaction, S: StateRead + ?Sized>(base: &S, block: &[T]) -> 
                 .map(|r| r.into_inner().expect("no panics").expect("every transaction executed"))
                 .collect()
         },
-        || rayon::join(|| drop(mv), || drop(scheduler)),
+        || rayon::join(|| drop((mv, scheduler)), || drop(spent)),
     );
     (receipts, finals, stats)
 }
