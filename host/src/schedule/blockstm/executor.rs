@@ -9,9 +9,12 @@
 //!
 //! When the scheduler is done, the same workers take the block's result
 //! from the multi-version memory: each one drains a share of the shards,
-//! taking every account's last entry (its final value) and freeing the rest,
-//! so assembling the result and freeing the memory run in parallel too, and
-//! only the short per-account lists meet on one thread.
+//! taking every account's last entry (its final value), so assembling the
+//! result runs in parallel too and only the short per-account lists meet
+//! on one thread. The drained shards are freed on one thread while another
+//! takes the receipts out (frees from every worker at once wait on the
+//! allocator's locks; see `MvMemory::drain_finals`). Building a segment's
+//! per-transaction state before the workers start runs on the pool as well.
 //!
 //! A block longer than [`BlockStmConfig::segment`] runs as consecutive
 //! segments on top of the previous ones' writes, which bounds the memory of
