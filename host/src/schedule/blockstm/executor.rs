@@ -120,15 +120,13 @@ fn run_segment<T: Transaction, S: StateRead + ?Sized>(base: &S, block: &[T]) -> 
         (finals, spent, stats)
     });
     let mut stats = BlockStmStats::default();
+    let mut finals = Vec::with_capacity(per_worker.len());
     let mut spent = Vec::with_capacity(per_worker.len());
-    let finals = per_worker
-        .into_iter()
-        .map(|(finals, s, worker_stats)| {
-            stats.add(&worker_stats);
-            spent.push(s);
-            finals
-        })
-        .collect();
+    for (f, s, worker_stats) in per_worker {
+        stats.add(&worker_stats);
+        finals.push(f);
+        spent.push(s);
+    }
     // Taking the receipts out and freeing the per-transaction state run on
     // the pool too; the emptied shards are freed on one thread (see
     // `drain_finals`).
