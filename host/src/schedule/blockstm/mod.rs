@@ -25,19 +25,19 @@ type Version = (TxnIdx, Incarnation);
 #[derive(Default)]
 struct Padded<T>(T);
 
+impl<T> std::ops::Deref for Padded<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
 /// `n` values made by `f`, built on the threads of the current rayon pool:
 /// a segment's per-transaction arrays are megabytes, and building them on
 /// one thread is time the other workers would spend waiting.
 fn par_slice<T: Send>(n: usize, f: impl Fn() -> T + Sync + Send) -> Box<[T]> {
     use rayon::prelude::*;
     (0..n).into_par_iter().with_min_len(1024).map(|_| f()).collect::<Vec<_>>().into_boxed_slice()
-}
-
-impl<T> std::ops::Deref for Padded<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
-    }
 }
 
 #[cfg(test)]
