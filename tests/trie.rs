@@ -337,3 +337,143 @@ fn tampered_proofs_fail() {
         }
     }
 }
+
+/// A forest's block: for each of a few trees (new ones, known ones, one
+/// named twice), random writes; applied to `model` as the forest must.
+fn forest_block(
+    rng: &mut StdRng,
+    model: &mut BTreeMap<Felt, BTreeMap<Felt, Felt>>,
+    trees: usize,
+) -> Vec<(Felt, Vec<(Felt, Felt)>)> {
+    let mut batch = Vec::new();
+    for _ in 0..trees {
+        let tree = if !model.is_empty() && rng.random_bool(0.5) {
+            *model.keys().nth(rng.random_range(0..model.len())).unwrap()
+        } else {
+            Felt::from(rng.random_range(1u64..1000))
+        };
+        let n = [1, 1, 2, 5, 30][rng.random_range(0..5)];
+        let known: Vec<Felt> = model.get(&tree).map(|m| m.keys().copied().collect()).unwrap_or_default();
+        let writes: Vec<(Felt, Felt)> = (0..n)
+            .map(|_| {
+                let k = if !known.is_empty() && rng.random_bool(0.4) {
+                    known[rng.random_range(0..known.len())]
+                } else {
+                    random_key(rng)
+                };
+                (k, random_value(rng))
+            })
+            .collect();
+        batch.push((tree, writes));
+    }
+    if let Some(first) = batch.first().cloned() {
+        // The same tree twice in one block: both lists apply, in order.
+        batch.push((first.0, vec![(random_key(rng), random_value(rng))]));
+    }
+    for (tree, writes) in &batch {
+        let m = model.entry(*tree).or_default();
+        for (k, v) in writes {
+            if *v == Felt::ZERO {
+                m.remove(k);
+            } else {
+                m.insert(*k, *v);
+            }
+        }
+    }
+    model.retain(|_, m| !m.is_empty());
+    batch
+}
+
+#[test]
+fn forest_blocks_equal_the_reference_on_every_backend() {
+    use wavelane::kernels::trie::Forest;
+    for h in [TrieHash::Pedersen, TrieHash::Poseidon] {
+        for backend in backends("forest random blocks") {
+            let mut rng = StdRng::seed_from_u64(21 + h as u64);
+            let mut forest = Forest::new(h);
+            let mut model: BTreeMap<Felt, BTreeMap<Felt, Felt>> = BTreeMap::new();
+            let blocks = if backend == Backend::Gpu { 4 } else { 8 };
+            for block in 0..blocks {
+                let batch = forest_block(&mut rng, &mut model, [1, 3, 12, 40][block % 4]);
+                let (roots, stats) = forest.update(backend, &batch).unwrap();
+                assert_eq!(roots.len(), batch.iter().map(|(t, _)| t).collect::<std::collections::BTreeSet<_>>().len());
+                for (tree, root) in &roots {
+                    let want = model.get(tree).map_or(Felt::ZERO, |m| reference_root(h, m));
+                    assert_eq!(*root, want, "{h:?} {backend:?} block {block} tree {tree:#x}");
+                }
+                // Every tree, touched or not, still has its reference root.
+                for (tree, m) in &model {
+                    assert_eq!(forest.root(tree), reference_root(h, m), "{h:?} {backend:?} block {block}");
+                }
+                assert_eq!(forest.len(), model.len());
+                assert_eq!(forest.stats().leaves, model.values().map(BTreeMap::len).sum::<usize>());
+                assert!(stats.levels <= 252);
+            }
+            for (tree, m) in &model {
+                for (k, v) in m {
+                    assert_eq!(forest.get(tree, *k).unwrap(), *v);
+                    let p = forest.prove(tree, *k).unwrap();
+                    assert_eq!(proof::verify(h, forest.root(tree), *k, &p).unwrap(), Some(*v));
+                }
+            }
+            // Wiping every tree empties the forest.
+            let wipe: Vec<_> = model.iter().map(|(t, m)| (*t, m.keys().map(|k| (*k, Felt::ZERO)).collect())).collect();
+            let (roots, _) = forest.update(backend, &wipe).unwrap();
+            assert!(roots.iter().all(|(_, r)| *r == Felt::ZERO));
+            assert!(forest.is_empty());
+            assert_eq!(forest.stats().nodes, 0);
+        }
+    }
+}
+
+#[test]
+fn a_forest_hashes_each_level_once_for_all_trees() {
+    use wavelane::kernels::trie::Forest;
+    // 50 trees of 40 writes: the levels are shared, so a forest block takes
+    // as many batches as its deepest tree, not 50 times that.
+    let mut rng = StdRng::seed_from_u64(5);
+    let batch: Vec<(Felt, Vec<(Felt, Felt)>)> = (1..=50u64)
+        .map(|t| (Felt::from(t), (0..40).map(|_| (random_key(&mut rng), Felt::from(7u64))).collect()))
+        .collect();
+    let mut forest = Forest::new(TrieHash::Pedersen);
+    let mut batches = 0;
+    let (_, stats) = forest
+        .update_with(&batch, |a, b, out| {
+            batches += 1;
+            TrieHash::Pedersen.hash_batch(Backend::Simd, a, b, out).map_err(TrieError::from)
+        })
+        .unwrap();
+    let deepest = batch
+        .iter()
+        .map(|(_, w)| {
+            let mut t = Trie::new(TrieHash::Pedersen);
+            t.update(Backend::Simd, w).unwrap().1.levels
+        })
+        .max()
+        .unwrap();
+    assert_eq!(batches, stats.levels);
+    assert_eq!(stats.levels, deepest);
+    let singles: usize = batch
+        .iter()
+        .map(|(_, w)| {
+            let mut t = Trie::new(TrieHash::Pedersen);
+            t.update(Backend::Simd, w).unwrap().1.hashes
+        })
+        .sum();
+    assert_eq!(stats.hashes, singles);
+}
+
+#[test]
+fn a_forest_rejects_a_bad_key_before_any_change() {
+    use wavelane::kernels::trie::Forest;
+    let mut forest = Forest::new(TrieHash::Pedersen);
+    forest.update(Backend::Scalar, &[(Felt::ONE, vec![(Felt::ONE, Felt::TWO)])]).unwrap();
+    let root = forest.root(&Felt::ONE);
+    let bad = Felt::from_hex("0x800000000000000000000000000000000000000000000000000000000000000").unwrap();
+    let err = forest
+        .update(Backend::Scalar, &[(Felt::ONE, vec![(Felt::TWO, Felt::ONE)]), (Felt::TWO, vec![(bad, Felt::ONE)])])
+        .unwrap_err();
+    assert!(matches!(err, TrieError::KeyOutOfRange { .. }), "{err}");
+    assert_eq!(forest.root(&Felt::ONE), root);
+    assert_eq!(forest.len(), 1);
+}

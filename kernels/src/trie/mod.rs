@@ -32,6 +32,7 @@
 
 pub mod bits;
 mod chunks;
+pub mod forest;
 pub mod gpu;
 pub mod proof;
 pub mod store;
@@ -41,6 +42,7 @@ use crate::backend::Backend;
 use crate::field::Fe;
 use crate::hash::HashError;
 use bits::U256;
+pub use forest::Forest;
 use starknet_types_core::felt::Felt;
 pub use store::{MemStore, Node, NodeId, NodeStore, MAX_NODES};
 
@@ -191,8 +193,13 @@ impl<S: NodeStore> Trie<S> {
 
     /// The value stored at `key` (0 when absent).
     pub fn get(&self, key: Felt) -> Result<Felt, TrieError> {
+        self.get_at(self.root, key)
+    }
+
+    /// The value at `key` in the tree under `root` (in this trie's store).
+    pub(crate) fn get_at(&self, root: Option<NodeId>, key: Felt) -> Result<Felt, TrieError> {
         let k = key_limbs(key)?;
-        let mut cur = self.root;
+        let mut cur = root;
         let mut depth = 0;
         while let Some(id) = cur {
             match self.store.node(id) {

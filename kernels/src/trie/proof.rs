@@ -97,9 +97,14 @@ pub enum ProofError {
 impl<S: NodeStore> Trie<S> {
     /// The proof for `key` in the current tree.
     pub fn prove(&self, key: Felt) -> Result<Vec<ProofNode>, TrieError> {
+        self.prove_at(self.root, key)
+    }
+
+    /// The proof for `key` in the tree under `root` (in this trie's store).
+    pub(crate) fn prove_at(&self, root: Option<super::NodeId>, key: Felt) -> Result<Vec<ProofNode>, TrieError> {
         let k = key_limbs(key)?;
         let mut proof = Vec::new();
-        let mut cur = self.root;
+        let mut cur = root;
         let mut depth = 0;
         let h = |id| self.store.hash(id).to_felt();
         while let Some(id) = cur {

@@ -71,15 +71,28 @@ pub(super) fn len_fe(len: u8) -> Fe {
 impl<S: NodeStore> Trie<S> {
     /// Merges `ups` into the shape and plans the hashing.
     pub(super) fn apply(&mut self, ups: &[Write]) -> Plan {
-        if !ups.is_empty() {
-            let (root, _) = self.merge(self.root, 0, ups);
-            self.root = root;
-        }
+        self.merge_root(ups);
         let mut plan = Plan::default();
         if let Some(root) = self.root {
             self.plan(root, &mut plan);
         }
         plan
+    }
+
+    /// Merges `ups` into the shape under the current root, marking what
+    /// must be rehashed (the first half of [`Trie::apply`]).
+    pub(super) fn merge_root(&mut self, ups: &[Write]) {
+        if !ups.is_empty() {
+            let (root, _) = self.merge(self.root, 0, ups);
+            self.root = root;
+        }
+    }
+
+    /// Files the marked nodes under `root` in `plan` (the second half of
+    /// [`Trie::apply`]); several trees sharing one store plan into one
+    /// `plan`, level by level.
+    pub(super) fn plan_into(&mut self, root: NodeId, plan: &mut Plan) {
+        self.plan(root, plan);
     }
 
     /// Computes a plan's hashes with `hash_pairs`, level by level.
