@@ -23,55 +23,9 @@ fn hex(s: &str) -> Felt {
     Felt::from_hex(s).expect("hex")
 }
 
-/// The oracle hash.
-fn oracle(h: TrieHash, a: Felt, b: Felt) -> Felt {
-    match h {
-        TrieHash::Pedersen => starknet_crypto::pedersen_hash(&a, &b),
-        TrieHash::Poseidon => starknet_crypto::poseidon_hash(a, b),
-    }
-}
-
-/// Key bits from the root down (depth 0 first).
-fn key_bits(k: &Felt) -> Vec<bool> {
-    let le = k.to_bits_le();
-    (0..251).map(|d| le[250 - d]).collect()
-}
-
-/// The root of the tree holding `leaves` (non-zero values), computed from
-/// scratch: the subtree of the keys at `depth` is an edge down to their first
-/// differing bit, a binary node there, and so on.
-fn reference_root(h: TrieHash, leaves: &BTreeMap<Felt, Felt>) -> Felt {
-    fn sub(h: TrieHash, keys: &[(Vec<bool>, Felt)], depth: usize) -> Felt {
-        if depth == 251 {
-            return keys[0].1;
-        }
-        // Length of the common run from `depth`.
-        let first = &keys[0].0;
-        let mut len = 0;
-        while depth + len < 251 && keys.iter().all(|(k, _)| k[depth + len] == first[depth + len]) {
-            len += 1;
-        }
-        let below = if depth + len == 251 {
-            keys[0].1
-        } else {
-            let split = keys.iter().position(|(k, _)| k[depth + len]).expect("two sides");
-            let l = sub(h, &keys[..split], depth + len + 1);
-            let r = sub(h, &keys[split..], depth + len + 1);
-            oracle(h, l, r)
-        };
-        if len == 0 {
-            return below;
-        }
-        let path = first[depth..depth + len].iter().fold(Felt::ZERO, |p, b| p * Felt::TWO + Felt::from(*b as u8));
-        oracle(h, below, path) + Felt::from(len as u64)
-    }
-    let keys: Vec<(Vec<bool>, Felt)> =
-        leaves.iter().filter(|(_, v)| **v != Felt::ZERO).map(|(k, v)| (key_bits(k), *v)).collect();
-    if keys.is_empty() {
-        return Felt::ZERO;
-    }
-    sub(h, &keys, 0)
-}
+#[path = "support/reference.rs"]
+mod reference;
+use reference::{oracle, reference_root};
 
 #[test]
 fn node_hashes_match_cairo_lang_vectors() {

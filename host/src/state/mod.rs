@@ -1,13 +1,31 @@
-//! Account state, as far as scheduling needs it: an in-memory store and the
-//! Cold LRU that tells hot accounts from cold ones. The tiered store (disk,
-//! RAM, GPU-resident slab) builds on these interfaces.
+//! State: Starknet's state model, its diffs and their JSON, the commitment
+//! (tries and the global root), and the account records the schedulers
+//! still run on.
 //!
-//! * `mod.rs`: [`StateRead`] and [`MemStore`].
-//! * `cold.rs`: [`ColdLru`], the deterministic LRU of DESIGN.md's *Cold*.
+//! * `keys.rs`: [`ContractAddress`], [`StorageKey`], [`StateKey`], the
+//!   [`StateReader`] / [`StateWriter`] traits.
+//! * `diff.rs`: [`StateDiff`], [`StateUpdate`], [`StarknetVersion`].
+//! * `json.rs`: state updates as `starknet_getStateUpdate` (JSON-RPC) and
+//!   the feeder gateway's `get_state_update` serve them, read and written.
+//! * `mem.rs`: [`MemState`], Starknet state in memory.
+//! * [`commit`]: [`StateCommitment`], the storage forest, contract trie,
+//!   class trie and the global root.
+//! * `cold.rs`: [`ColdLru`], the deterministic LRU of *Cold*.
+//! * `mod.rs`: the account records of the native programs ([`StateRead`],
+//!   [`MemStore`]), which the schedulers use until they move to state keys.
 
 mod cold;
+pub mod commit;
+mod diff;
+pub mod json;
+mod keys;
+mod mem;
 
 pub use cold::ColdLru;
+pub use commit::{CommitError, CommitStats, Roots, StateCommitment};
+pub use diff::{BadVersion, StarknetVersion, StateDiff, StateUpdate};
+pub use keys::{ClassHash, ContractAddress, StateError, StateKey, StateReader, StateWriter, StorageKey};
+pub use mem::{ContractRecord, MemState};
 
 use crate::exec::{Account, Address, BlockOutput};
 use ahash::AHashMap;

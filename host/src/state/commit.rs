@@ -1,0 +1,322 @@
+//! Starknet's state commitment: the tries and the global root, updated one
+//! block diff at a time.
+//!
+//! ```text
+//! diff ─► storage forest (Pedersen; one trie per contract, every level of
+//!         every touched trie in one batch)
+//!      ─► contract leaves H(H(H(class_hash, storage_root), nonce), 0)
+//!         (three Pedersen batches over the touched contracts)
+//!      ─► contract trie (Pedersen; address → leaf)
+//!      ─► class trie (Poseidon; class hash → Poseidon("CONTRACT_CLASS_LEAF_V0",
+//!         compiled_class_hash)), for declared and migrated Sierra classes
+//!      ─► global root = Poseidon("STARKNET_STATE_V0", contracts_root, classes_root)
+//! ```
+//!
+//! The global root is 0 when both roots are 0, and before Starknet 0.14.0 it
+//! is the contracts root alone when the class trie is empty
+//! ([`global_root`]). Deprecated (Cairo 0) declarations do not enter the
+//! commitment. The tries persist: each commit updates what the previous one
+//! left.
+//!
+//! A commit reads the class hashes and nonces of the contracts it touches
+//! from the pre-state ([`StateReader`]); the caller applies the diff to its
+//! store afterwards ([`super::StateWriter`]). Every value is checked before
+//! any trie changes. If the GPU fails midway, the commit finishes on the
+//! CPU (`simd`) and says so in [`CommitStats::fallback`], so the tries never
+//! stay half-updated.
+
+use super::diff::{StarknetVersion, StateDiff};
+use super::keys::{ContractAddress, StateError, StateReader};
+use starknet_types_core::felt::Felt;
+use std::time::Instant;
+use wavelane_kernels::field::Fe;
+use wavelane_kernels::hash::{pedersen, poseidon, HashError};
+use wavelane_kernels::trie::{Forest, Trie, TrieError, TrieHash, UpdateStats};
+use wavelane_kernels::Backend;
+
+/// `"STARKNET_STATE_V0"` as a felt (a Cairo short string: ASCII bytes,
+/// big-endian).
+pub fn starknet_state_v0() -> Felt {
+    Felt::from_bytes_be_slice(b"STARKNET_STATE_V0")
+}
+
+/// `"CONTRACT_CLASS_LEAF_V0"` as a felt.
+pub fn contract_class_leaf_v0() -> Felt {
+    Felt::from_bytes_be_slice(b"CONTRACT_CLASS_LEAF_V0")
+}
+
+/// The three roots after a commit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Roots {
+    /// The contract trie's root (Starknet's "storage commitment").
+    pub contracts: Felt,
+    /// The class trie's root ("class commitment").
+    pub classes: Felt,
+    /// The global state root.
+    pub global: Felt,
+}
+
+/// What one commit did, per stage.
+#[derive(Clone, Debug)]
+pub struct CommitStats {
+    /// The backend it ran on (`auto` resolved).
+    pub backend: Backend,
+    /// Storage cells written.
+    pub storage_updates: usize,
+    /// Storage tries touched.
+    pub tries: usize,
+    /// The storage forest's update.
+    pub storage: UpdateStats,
+    /// Contract leaves recomputed.
+    pub contract_leaves: usize,
+    /// The contract trie's update.
+    pub contracts: UpdateStats,
+    /// The class trie's update.
+    pub classes: UpdateStats,
+    /// Seconds per stage: storage forest, contract leaves, contract trie,
+    /// class trie.
+    pub seconds: [f64; 4],
+    /// Set when the GPU failed and the commit finished on the CPU: why.
+    pub fallback: Option<String>,
+}
+
+impl CommitStats {
+    /// Node and leaf hashes computed in all stages.
+    pub fn hashes(&self) -> usize {
+        self.storage.hashes + 3 * self.contract_leaves + self.contracts.hashes + self.classes.hashes
+    }
+
+    /// Bytes sent to the GPU in all stages.
+    pub fn bytes_up(&self) -> u64 {
+        self.storage.bytes_up + self.contracts.bytes_up + self.classes.bytes_up
+    }
+
+    /// Bytes read back from the GPU in all stages.
+    pub fn bytes_down(&self) -> u64 {
+        self.storage.bytes_down + self.contracts.bytes_down + self.classes.bytes_down
+    }
+}
+
+/// What can go wrong in a commit.
+#[derive(Debug, thiserror::Error)]
+pub enum CommitError {
+    /// A value is out of range, or the pre-state could not be read.
+    #[error(transparent)]
+    State(#[from] StateError),
+    /// A trie rejected its input.
+    #[error(transparent)]
+    Trie(#[from] TrieError),
+    /// Hashing failed on every backend tried.
+    #[error(transparent)]
+    Hash(#[from] HashError),
+}
+
+/// The global root from the two trie roots under `version`'s rule.
+pub fn global_root(contracts: Felt, classes: Felt, version: StarknetVersion) -> Felt {
+    if contracts == Felt::ZERO && classes == Felt::ZERO {
+        Felt::ZERO
+    } else if classes == Felt::ZERO && version < StarknetVersion::V0_14_0 {
+        contracts
+    } else {
+        poseidon::hash_many(&[starknet_state_v0(), contracts, classes])
+    }
+}
+
+/// A contract's leaf in the contract trie.
+pub fn contract_leaf(class_hash: Felt, storage_root: Felt, nonce: Felt) -> Felt {
+    pedersen::hash(pedersen::hash(pedersen::hash(class_hash, storage_root), nonce), Felt::ZERO)
+}
+
+/// A declared class's leaf in the class trie.
+pub fn class_leaf(compiled_class_hash: Felt) -> Felt {
+    poseidon::hash(contract_class_leaf_v0(), compiled_class_hash)
+}
+
+/// The storage forest, the contract trie and the class trie of one chain.
+#[derive(Clone, Debug)]
+pub struct StateCommitment {
+    storage: Forest,
+    contracts: Trie,
+    classes: Trie,
+}
+
+impl Default for StateCommitment {
+    fn default() -> Self {
+        StateCommitment::new()
+    }
+}
+
+impl StateCommitment {
+    /// The commitment of the empty state (every root 0).
+    pub fn new() -> StateCommitment {
+        StateCommitment {
+            storage: Forest::new(TrieHash::Pedersen),
+            contracts: Trie::new(TrieHash::Pedersen),
+            classes: Trie::new(TrieHash::Poseidon),
+        }
+    }
+
+    /// The current roots, the global one under `version`'s rule.
+    pub fn roots(&self, version: StarknetVersion) -> Roots {
+        let (contracts, classes) = (self.contracts.root(), self.classes.root());
+        Roots { contracts, classes, global: global_root(contracts, classes, version) }
+    }
+
+    /// The root of `address`'s storage trie (0 when it holds nothing).
+    pub fn storage_root(&self, address: &ContractAddress) -> Felt {
+        self.storage.root(&address.felt())
+    }
+
+    /// The storage forest (proofs of cells, sizes).
+    pub fn storage_forest(&self) -> &Forest {
+        &self.storage
+    }
+
+    /// The contract trie.
+    pub fn contract_trie(&self) -> &Trie {
+        &self.contracts
+    }
+
+    /// The class trie.
+    pub fn class_trie(&self) -> &Trie {
+        &self.classes
+    }
+
+    /// Commits `diff` on top of the tries, reading the touched contracts'
+    /// class hashes and nonces that the diff does not set from `pre` (the
+    /// state before the block), and returns the new roots.
+    pub fn commit(
+        &mut self,
+        backend: Backend,
+        pre: &(impl StateReader + ?Sized),
+        diff: &StateDiff,
+        version: StarknetVersion,
+    ) -> Result<(Roots, CommitStats), CommitError> {
+        let backend = backend.resolve();
+        let mut stats = CommitStats {
+            backend,
+            storage_updates: diff.storage_updates(),
+            tries: 0,
+            storage: UpdateStats::default(),
+            contract_leaves: 0,
+            contracts: UpdateStats::default(),
+            classes: UpdateStats::default(),
+            seconds: [0.0; 4],
+            fallback: None,
+        };
+
+        // Everything that can be refused is checked (and the pre-state
+        // read) before any trie changes.
+        let class_writes: Vec<(Felt, Felt)> =
+            diff.declared.iter().chain(&diff.migrated).map(|(c, cc)| (*c, *cc)).collect();
+        for (class, _) in &class_writes {
+            ContractAddress::new(*class).map_err(|_| StateError::OutOfRange { what: "class hash", value: *class })?;
+        }
+        let touched = diff.touched_contracts();
+        let mut records = Vec::with_capacity(touched.len());
+        for a in &touched {
+            let class = match diff.class_hash_of(a) {
+                Some(c) => c,
+                None => pre.class_hash_at(*a)?,
+            };
+            let nonce = match diff.nonces.get(a) {
+                Some(n) => *n,
+                None => pre.nonce_at(*a)?,
+            };
+            records.push((*a, class, nonce));
+        }
+
+        // 1. The storage forest: one batch per level over every trie.
+        let t = Instant::now();
+        let batch: Vec<(Felt, Vec<(Felt, Felt)>)> = diff
+            .storage
+            .iter()
+            .filter(|(_, cells)| !cells.is_empty())
+            .map(|(a, cells)| (a.felt(), cells.iter().map(|(k, v)| (k.felt(), *v)).collect()))
+            .collect();
+        stats.tries = batch.len();
+        stats.storage = match self.storage.update(backend, &batch) {
+            Ok((_, s)) => s,
+            Err(e) => {
+                stats.fallback = Some(e.to_string());
+                self.storage.update(Backend::Simd, &[])?.1
+            }
+        };
+        stats.seconds[0] = t.elapsed().as_secs_f64();
+
+        // 2. The contract leaves, three Pedersen batches.
+        let t = Instant::now();
+        let n = records.len();
+        let class: Vec<Fe> = records.iter().map(|r| Fe::from_felt(&r.1)).collect();
+        let root: Vec<Fe> = records.iter().map(|r| Fe::from_felt(&self.storage.root(&r.0.felt()))).collect();
+        let nonce: Vec<Fe> = records.iter().map(|r| Fe::from_felt(&r.2)).collect();
+        let zero = vec![Fe::ZERO; n];
+        let mut h1 = vec![Fe::ZERO; n];
+        let mut h2 = vec![Fe::ZERO; n];
+        let mut leaf = vec![Fe::ZERO; n];
+        let b = pedersen_batch(backend, &mut stats, &class, &root, &mut h1)?;
+        let b = pedersen_batch(b, &mut stats, &h1, &nonce, &mut h2)?;
+        pedersen_batch(b, &mut stats, &h2, &zero, &mut leaf)?;
+        stats.contract_leaves = n;
+        stats.seconds[1] = t.elapsed().as_secs_f64();
+
+        // 3. The contract trie.
+        let t = Instant::now();
+        let writes: Vec<(Felt, Felt)> = records.iter().zip(&leaf).map(|(r, l)| (r.0.felt(), l.to_felt())).collect();
+        stats.contracts = trie_update(&mut self.contracts, backend, &writes, &mut stats.fallback)?;
+        stats.seconds[2] = t.elapsed().as_secs_f64();
+
+        // 4. The class trie.
+        let t = Instant::now();
+        if !class_writes.is_empty() {
+            let prefix = vec![Fe::from_felt(&contract_class_leaf_v0()); class_writes.len()];
+            let compiled: Vec<Fe> = class_writes.iter().map(|(_, cc)| Fe::from_felt(cc)).collect();
+            let mut leaves = vec![Fe::ZERO; class_writes.len()];
+            if let Err(e) = poseidon::hash_batch(backend, &prefix, &compiled, &mut leaves) {
+                stats.fallback.get_or_insert(e.to_string());
+                poseidon::hash_batch(Backend::Simd, &prefix, &compiled, &mut leaves)?;
+            }
+            let writes: Vec<(Felt, Felt)> =
+                class_writes.iter().zip(&leaves).map(|((c, _), l)| (*c, l.to_felt())).collect();
+            stats.classes = trie_update(&mut self.classes, backend, &writes, &mut stats.fallback)?;
+        }
+        stats.seconds[3] = t.elapsed().as_secs_f64();
+        Ok((self.roots(version), stats))
+    }
+}
+
+/// `out = H(a, b)` with Pedersen on `backend`, falling back to `simd` when
+/// it fails; returns the backend that worked.
+fn pedersen_batch(
+    backend: Backend,
+    stats: &mut CommitStats,
+    a: &[Fe],
+    b: &[Fe],
+    out: &mut [Fe],
+) -> Result<Backend, CommitError> {
+    match pedersen::hash_batch(backend, a, b, out) {
+        Ok(()) => Ok(backend),
+        Err(e) => {
+            stats.fallback.get_or_insert(e.to_string());
+            pedersen::hash_batch(Backend::Simd, a, b, out)?;
+            Ok(Backend::Simd)
+        }
+    }
+}
+
+/// A trie update on `backend`, finished on the CPU if the GPU fails.
+fn trie_update(
+    trie: &mut Trie,
+    backend: Backend,
+    writes: &[(Felt, Felt)],
+    fallback: &mut Option<String>,
+) -> Result<UpdateStats, CommitError> {
+    match trie.update(backend, writes) {
+        Ok((_, s)) => Ok(s),
+        Err(TrieError::KeyOutOfRange { key }) => Err(TrieError::KeyOutOfRange { key }.into()),
+        Err(e) => {
+            fallback.get_or_insert(e.to_string());
+            Ok(trie.update(Backend::Simd, &[])?.1)
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! [`MemState`]: Starknet state in hash maps, the default store for tests,
+//! benchmarks and the CLI.
+
+use super::diff::StateDiff;
+use super::keys::{ClassHash, ContractAddress, StateError, StateReader, StateWriter, StorageKey};
+use ahash::AHashMap;
+use starknet_types_core::felt::Felt;
+
+/// A contract's class hash and nonce.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ContractRecord {
+    /// Its class hash (0: not deployed).
+    pub class_hash: ClassHash,
+    /// Its nonce.
+    pub nonce: Felt,
+}
+
+/// Contracts, storage cells and declared classes in memory.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MemState {
+    contracts: AHashMap<ContractAddress, ContractRecord>,
+    storage: AHashMap<(ContractAddress, StorageKey), Felt>,
+    classes: AHashMap<ClassHash, Felt>,
+}
+
+impl MemState {
+    /// An empty state.
+    pub fn new() -> MemState {
+        MemState::default()
+    }
+
+    /// Sets one storage cell (0 deletes it).
+    pub fn set_storage(&mut self, address: ContractAddress, key: StorageKey, value: Felt) {
+        if value == Felt::ZERO {
+            self.storage.remove(&(address, key));
+        } else {
+            self.storage.insert((address, key), value);
+        }
+    }
+
+    /// The contract record at `address`, if any value of it was ever set.
+    pub fn contract(&self, address: &ContractAddress) -> Option<ContractRecord> {
+        self.contracts.get(address).copied()
+    }
+
+    /// Number of contracts with a record (a class hash or a nonce).
+    pub fn contracts(&self) -> usize {
+        self.contracts.len()
+    }
+
+    /// Number of non-zero storage cells.
+    pub fn cells(&self) -> usize {
+        self.storage.len()
+    }
+
+    /// Number of declared (Sierra) classes.
+    pub fn classes(&self) -> usize {
+        self.classes.len()
+    }
+}
+
+impl StateReader for MemState {
+    fn storage_at(&self, address: ContractAddress, key: StorageKey) -> Result<Felt, StateError> {
+        Ok(self.storage.get(&(address, key)).copied().unwrap_or_default())
+    }
+
+    fn nonce_at(&self, address: ContractAddress) -> Result<Felt, StateError> {
+        Ok(self.contracts.get(&address).map_or(Felt::ZERO, |c| c.nonce))
+    }
+
+    fn class_hash_at(&self, address: ContractAddress) -> Result<ClassHash, StateError> {
+        Ok(self.contracts.get(&address).map_or(Felt::ZERO, |c| c.class_hash))
+    }
+
+    fn compiled_class_hash(&self, class: ClassHash) -> Result<Felt, StateError> {
+        Ok(self.classes.get(&class).copied().unwrap_or_default())
+    }
+}
+
+impl StateWriter for MemState {
+    fn apply_diff(&mut self, diff: &StateDiff) -> Result<(), StateError> {
+        for (address, cells) in &diff.storage {
+            for (key, value) in cells {
+                self.set_storage(*address, *key, *value);
+            }
+        }
+        for (address, nonce) in &diff.nonces {
+            self.contracts.entry(*address).or_default().nonce = *nonce;
+        }
+        for (address, class) in diff.deployed.iter().chain(&diff.replaced) {
+            self.contracts.entry(*address).or_default().class_hash = *class;
+        }
+        for (class, compiled) in diff.declared.iter().chain(&diff.migrated) {
+            self.classes.insert(*class, *compiled);
+        }
+        Ok(())
+    }
+}
