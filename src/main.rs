@@ -24,6 +24,8 @@ enum Command {
     Cairo(cli::cairo::CairoArgs),
     /// Merkle-Patricia trie roots and proofs of KEY VALUE lines from stdin.
     Trie(cli::trie::TrieArgs),
+    /// Apply Starknet state-update files in order and print each block's state root.
+    Commit(cli::commit::CommitArgs),
 }
 
 /// Lets a closed output pipe end the process silently, as it does any Unix
@@ -49,6 +51,7 @@ fn main() -> std::process::ExitCode {
         Command::Hash(args) => cli::hash::run(args),
         Command::Cairo(args) => cli::cairo::run_cmd(args),
         Command::Trie(args) => cli::trie::run(args),
+        Command::Commit(args) => cli::commit::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -2,6 +2,7 @@
 
 pub(crate) mod bench;
 pub(crate) mod cairo;
+pub(crate) mod commit;
 pub(crate) mod hash;
 pub(crate) mod info;
 pub(crate) mod trie;

@@ -1,0 +1,132 @@
+//! `wavelane commit`: real chains under `--check`, the JSON lines, a
+//! mismatch (exit 1) and every kind of bad input (exit 2, naming the file
+//! and the JSON path, with nothing of that file applied).
+
+mod common;
+
+use common::wavelane;
+use std::path::PathBuf;
+
+fn data(path: &str) -> String {
+    format!("{}/tests/data/{path}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn chain(name: &str, n: usize) -> Vec<String> {
+    (0..n).map(|i| data(&format!("{name}/state_update_{i}.json"))).collect()
+}
+
+/// Writes `text` to a fresh file in the target directory.
+fn temp_file(name: &str, text: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli_commit");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn check_passes_on_mainnet_and_goerli2() {
+    for (name, n, last) in [
+        ("mainnet", 3, "0x3ceee867d50b5926bb88c0ec7e0b9c20ae6b537e74aac44b8fcf6bb6da138d9"),
+        ("goerli2", 5, "0x631af1bb6ed804990d1a562d9c46cb3796f0f2eae69edbd6d95bd0285477c03"),
+    ] {
+        let files = chain(name, n);
+        let mut args = vec!["commit", "--check", "--backend", "simd"];
+        args.extend(files.iter().map(String::as_str));
+        let out = wavelane(&args, "");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+        let lines: Vec<&str> = stdout.lines().collect();
+        assert_eq!(lines.len(), n, "{stdout}");
+        assert!(lines.iter().all(|l| l.ends_with("(= new_root)")), "{stdout}");
+        assert!(lines[n - 1].contains(&format!("root {last}")), "{stdout}");
+    }
+}
+
+#[test]
+fn json_lines_carry_the_three_roots_and_the_0_14_rule() {
+    let out = wavelane(&["commit", "--json", "--backend", "simd", &data("v0_14_zero_class_commitment.json")], "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["global_root"], "0x68bcf9e9257ab6bffd9425833a208aaab6b85649fd21c787a546cb7cb9abf");
+    assert_eq!(v["classes_root"], "0x0");
+    assert_eq!(v["block_number"], 0);
+    assert_eq!(v["starknet_version"], "0.14.0");
+    assert_eq!(v["matches_new_root"], true);
+    assert_eq!(v["storage_updates"], 1);
+    // The flag fills in for files without a version: goerli2 under 0.14
+    // rules gives the Poseidon form, which is not the published root.
+    let g = chain("goerli2", 1);
+    let out = wavelane(&["commit", "--json", "--backend", "simd", "--starknet-version", "0.14.0", &g[0]], "");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["matches_new_root"], false);
+    assert_ne!(v["global_root"], v["contracts_root"]);
+    let out = wavelane(&["commit", "--starknet-version", "zero", &g[0]], "");
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_mismatch_exits_1_naming_the_block_and_both_roots() {
+    let text = std::fs::read_to_string(data("goerli2/state_update_1.json")).unwrap();
+    let good = "0x70689c07b6f78fb37ae726d55cc252ca44e24b63ef4ec2c3b100751fb251a15";
+    let bad = temp_file("wrong_root.json", &text.replace(good, "0x1234"));
+    let g = chain("goerli2", 1);
+    let out = wavelane(&["commit", "--check", "--backend", "simd", &g[0], bad.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("#1") && err.contains(good) && err.contains("0x1234"), "{err}");
+    // A wrong old_root is caught before the block is applied.
+    let out = wavelane(&["commit", "--check", "--backend", "simd", &chain("goerli2", 3)[2]], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("old_root"));
+    // Without --check a mismatch is only marked.
+    let out = wavelane(&["commit", "--backend", "simd", &g[0], bad.to_str().unwrap()], "");
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("(≠ new_root)"));
+}
+
+#[test]
+fn bad_input_exits_2_naming_the_file_and_the_path() {
+    let big = "0x800000000000000000000000000000000000000000000000000000000000000";
+    let cases = [
+        ("not_json.json", "{ \"state_diff\": ".to_string(), "malformed JSON"),
+        ("no_diff.json", r#"{"new_root": "0x0"}"#.to_string(), "`state_diff`: missing"),
+        (
+            "big_value.json",
+            r#"{"state_diff": {"storage_diffs": {"0x1": [{"key": "0x1", "value": "0x800000000000011000000000000000000000000000000000000000000000001"}]}}}"#.to_string(),
+            "`state_diff.storage_diffs.0x1[0].value`",
+        ),
+        (
+            "big_address.json",
+            format!(r#"{{"state_diff": {{"storage_diffs": {{"{big}": [{{"key": "0x1", "value": "0x1"}}]}}}}}}"#),
+            "is out of range",
+        ),
+        (
+            "big_key.json",
+            format!(r#"{{"state_diff": {{"storage_diffs": [{{"address": "0x1", "storage_entries": [{{"key": "{big}", "value": "0x1"}}]}}]}}}}"#),
+            "`state_diff.storage_diffs[0].storage_entries[0].key`",
+        ),
+        (
+            "missing_key.json",
+            r#"{"state_diff": {"storage_diffs": [], "deployed_contracts": [{"address": "0x1"}]}}"#.to_string(),
+            "`state_diff.deployed_contracts[0].class_hash`: missing",
+        ),
+    ];
+    let g = chain("goerli2", 1);
+    for (name, text, want) in cases {
+        let path = temp_file(name, &text);
+        let out = wavelane(&["commit", "--backend", "simd", &g[0], path.to_str().unwrap()], "");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        assert!(err.contains(name) && err.contains(want), "{name}: {err}");
+        // The block before it was applied and printed; nothing of the bad one.
+        assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1, "{name}");
+    }
+    let out = wavelane(&["commit", "/nonexistent/state_update.json"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/state_update.json"));
+    let no_root = temp_file("no_root.json", r#"{"state_diff": {"storage_diffs": []}}"#);
+    let out = wavelane(&["commit", "--check", no_root.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("new_root"));
+}
