@@ -8,7 +8,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use std::time::Duration;
 use wavelane::bench::field::FieldBench;
 use wavelane::bench::schedule::{self, Mode, ScheduleParams, ScheduleStats};
-use wavelane::bench::{hash, trie, vm, Reporter};
+use wavelane::bench::{commit, hash, trie, vm, Reporter};
 use wavelane::kernels::trie::TrieHash;
 use wavelane::kernels::{Backend, FieldOp};
 use wavelane::workload::{Kind, Spec};
@@ -38,6 +38,34 @@ enum Kernel {
     Schedule(ScheduleArgs),
     /// One block of writes to a Merkle-Patricia trie, every backend vs a per-key peer.
     Trie(TrieArgs),
+    /// One block's state diff committed over a random Starknet state, every backend vs a per-key peer.
+    Commit(CommitArgs),
+}
+
+#[derive(Args)]
+struct CommitArgs {
+    /// Contracts in the state.
+    #[arg(long, default_value_t = 10_000)]
+    contracts: usize,
+    /// Storage cells in the state, over all contracts.
+    #[arg(long, default_value_t = 1_000_000)]
+    cells: usize,
+    /// Storage writes in the block.
+    #[arg(long, default_value_t = 100_000)]
+    updates: usize,
+    /// Zipf exponent of cells and writes over contracts (0: uniform).
+    #[arg(long, default_value_t = 1.0)]
+    zipf: f64,
+    /// Writes the per-key starknet-crypto peer applies (a prefix of the block; 0 skips it).
+    #[arg(long, default_value_t = 2_000)]
+    peer_updates: usize,
+    /// Backends to measure, comma-separated (default: scalar,simd, and gpu
+    /// when a hardware adapter is present).
+    #[arg(long, value_delimiter = ',')]
+    backend: Vec<Backend>,
+    /// Seed of the generator.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
 }
 
 #[derive(Args)]
@@ -134,12 +162,14 @@ enum Part {
     Vm(Option<std::path::PathBuf>, Duration),
     Schedule(ScheduleParams),
     Trie(trie::Options),
+    Commit(commit::Options),
 }
 
 /// What a part prints after the table.
 enum Summary {
     Schedule(ScheduleStats),
     Trie(trie::Summary),
+    Commit(commit::Summary),
 }
 
 impl Part {
@@ -151,6 +181,7 @@ impl Part {
             Part::Vm(None, _) => 3 * vm::DEFAULT_PROGRAMS.len() as u64,
             Part::Schedule(p) => 2 + 4 * p.threads.len() as u64,
             Part::Trie(o) => trie::steps(o),
+            Part::Commit(o) => commit::steps(o),
         }
     }
 
@@ -159,13 +190,14 @@ impl Part {
         match self {
             Part::Schedule(p) => schedule::run(p, rep).map(|s| Some(Summary::Schedule(s))),
             Part::Trie(o) => trie::run(rep, o).map(|s| Some(Summary::Trie(s))),
+            Part::Commit(o) => commit::run(rep, o).map(|s| Some(Summary::Commit(s))),
             _ => self.run_kernel(rep).map(|()| None),
         }
     }
 
     fn run_kernel(&self, rep: &mut Reporter) -> anyhow::Result<()> {
         match self {
-            Part::Schedule(_) | Part::Trie(_) => unreachable!("handled in run"),
+            Part::Schedule(_) | Part::Trie(_) | Part::Commit(_) => unreachable!("handled in run"),
             Part::Field(f) => f.run(rep),
             Part::Hash(o) => hash::run(rep, o),
             Part::Vm(Some(path), budget) => {
@@ -215,6 +247,24 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
             budget,
             seed: t.seed,
         })],
+        Some(Kernel::Commit(c)) => {
+            if c.contracts == 0 || c.updates == 0 {
+                return Err(InputError("--contracts and --updates must be at least 1".into()).into());
+            }
+            if !(c.zipf >= 0.0 && c.zipf.is_finite()) {
+                return Err(InputError(format!("--zipf {}: expected a finite exponent ≥ 0", c.zipf)).into());
+            }
+            vec![Part::Commit(commit::Options {
+                contracts: c.contracts,
+                cells: c.cells,
+                updates: c.updates,
+                zipf: c.zipf,
+                peer_updates: c.peer_updates,
+                backends: if c.backend.is_empty() { default_commit_backends() } else { c.backend },
+                budget,
+                seed: c.seed,
+            })]
+        }
         None => vec![
             Part::Field(FieldBench { budget, ..FieldBench::default() }),
             Part::Hash(hash::Options { sizes: vec![1 << 12], budget, ..hash::Options::default() }),
@@ -244,8 +294,49 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
         match s {
             Summary::Schedule(stats) => print_schedule_summary(&stats, args.json)?,
             Summary::Trie(t) => print_trie_summary(&t, args.json)?,
+            Summary::Commit(c) => print_commit_summary(&c, args.json)?,
         }
     }
+    Ok(())
+}
+
+/// scalar and simd, plus the GPU when the adapter is real hardware (a
+/// software rasterizer's figures are correctness-only: ask with `--backend`).
+fn default_commit_backends() -> Vec<Backend> {
+    let mut v = vec![Backend::Scalar, Backend::Simd];
+    if wavelane::kernels::gpu::GpuContext::get().is_ok_and(|c| format!("{:?}", c.info.device_type) != "Cpu") {
+        v.push(Backend::Gpu);
+    }
+    v
+}
+
+/// The commit bench's counts: a line after the table, or one JSON object
+/// with `"bench": "commit.summary"`.
+fn print_commit_summary(c: &commit::Summary, json: bool) -> anyhow::Result<()> {
+    if json {
+        return print_json_summary("commit.summary", c);
+    }
+    let gpu = match (c.gpu_bytes_up, c.gpu_bytes_down) {
+        (Some(up), Some(down)) => format!(", gpu {up} B up / {down} B down"),
+        _ => String::new(),
+    };
+    println!(
+        "commit: {} contracts, {} cells (zipf {}) built in {:.2} s | block: {} updates over {} tries (top contract {:.1} %), \
+         {} hashes, {} forest levels{gpu} | forest {:.0} ns/hash vs one trie {:.0} ns/hash = {:.2}× | root {}",
+        c.contracts,
+        c.cells,
+        c.zipf,
+        c.build_seconds,
+        c.updates,
+        c.tries,
+        c.top_contract_share * 100.0,
+        c.hashes,
+        c.levels,
+        c.forest_ns_per_hash,
+        c.one_trie_ns_per_hash,
+        c.forest_vs_one_trie,
+        c.root
+    );
     Ok(())
 }
 
