@@ -42,6 +42,8 @@ fn replay(updates: &[StateUpdate], backend: Backend, what: &str) {
         let version = u.starknet_version.unwrap_or(StarknetVersion::BEFORE_0_14);
         let (roots, stats) = commitment.commit(backend, &state, &u.diff, version).unwrap();
         assert_eq!(stats.fallback, None);
+        // Every byte the GPU saw is counted; the CPU backends move none.
+        assert_eq!(stats.bytes_up > 0 && stats.bytes_down > 0, backend == Backend::Gpu, "{what} block {i}");
         state.apply_diff(&u.diff).unwrap();
         assert_eq!(Some(roots.global), u.new_root, "{what} block {i} on {backend}");
         prev = roots.global;

@@ -97,6 +97,9 @@ pub struct Summary {
     pub one_trie_ns_per_hash: f64,
     /// `forest_ns_per_hash / one_trie_ns_per_hash` (goal ≤ 1.2).
     pub forest_vs_one_trie: f64,
+    /// The best simd commit's seconds per stage: storage forest, contract
+    /// leaves, contract trie, class trie.
+    pub simd_stage_seconds: Option<[f64; 4]>,
     /// Bytes sent to the GPU for the block (absent without a GPU run).
     pub gpu_bytes_up: Option<u64>,
     /// Bytes read back for the block.
@@ -308,8 +311,9 @@ pub fn run(rep: &mut Reporter, o: &Options) -> anyhow::Result<Summary> {
         forest_ns_per_hash: forest_ns,
         one_trie_ns_per_hash: one_ns,
         forest_vs_one_trie: forest_ns / one_ns,
-        gpu_bytes_up: gpu_stats.as_ref().map(|s| s.bytes_up()),
-        gpu_bytes_down: gpu_stats.as_ref().map(|s| s.bytes_down()),
+        simd_stage_seconds: simd.as_ref().map(|s| s.seconds),
+        gpu_bytes_up: gpu_stats.as_ref().map(|s| s.bytes_up),
+        gpu_bytes_down: gpu_stats.as_ref().map(|s| s.bytes_down),
         root: format!("{:#x}", root.unwrap_or(Felt::ZERO)),
     })
 }

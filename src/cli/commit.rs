@@ -89,8 +89,8 @@ pub(crate) fn run(args: CommitArgs) -> anyhow::Result<()> {
                 "tries": stats.tries,
                 "contract_leaves": stats.contract_leaves,
                 "hashes": stats.hashes(),
-                "bytes_up": stats.bytes_up(),
-                "bytes_down": stats.bytes_down(),
+                "bytes_up": stats.bytes_up,
+                "bytes_down": stats.bytes_down,
                 "seconds": stats.seconds.iter().sum::<f64>(),
             });
             writeln!(o, "{line}")?;

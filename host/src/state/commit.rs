@@ -78,22 +78,16 @@ pub struct CommitStats {
     pub seconds: [f64; 4],
     /// Set when the GPU failed and the commit finished on the CPU: why.
     pub fallback: Option<String>,
+    /// Bytes sent to the GPU by the whole commit (tries and leaf hashes).
+    pub bytes_up: u64,
+    /// Bytes read back from the GPU by the whole commit.
+    pub bytes_down: u64,
 }
 
 impl CommitStats {
     /// Node and leaf hashes computed in all stages.
     pub fn hashes(&self) -> usize {
         self.storage.hashes + 3 * self.contract_leaves + self.contracts.hashes + self.classes.hashes
-    }
-
-    /// Bytes sent to the GPU in all stages.
-    pub fn bytes_up(&self) -> u64 {
-        self.storage.bytes_up + self.contracts.bytes_up + self.classes.bytes_up
-    }
-
-    /// Bytes read back from the GPU in all stages.
-    pub fn bytes_down(&self) -> u64 {
-        self.storage.bytes_down + self.contracts.bytes_down + self.classes.bytes_down
     }
 }
 
@@ -203,7 +197,11 @@ impl StateCommitment {
             classes: UpdateStats::default(),
             seconds: [0.0; 4],
             fallback: None,
+            bytes_up: 0,
+            bytes_down: 0,
         };
+        let traffic = || wavelane_kernels::gpu::GpuContext::get().map(|c| c.traffic()).unwrap_or_default();
+        let before = if backend == Backend::Gpu { traffic() } else { Default::default() };
 
         // Everything that can be refused is checked (and the pre-state
         // read) before any trie changes.
@@ -281,6 +279,11 @@ impl StateCommitment {
             stats.classes = trie_update(&mut self.classes, backend, &writes, &mut stats.fallback)?;
         }
         stats.seconds[3] = t.elapsed().as_secs_f64();
+        if backend == Backend::Gpu {
+            let after = traffic();
+            stats.bytes_up = after.uploaded - before.uploaded;
+            stats.bytes_down = after.downloaded - before.downloaded;
+        }
         Ok((self.roots(version), stats))
     }
 }
