@@ -44,6 +44,27 @@ fn check_passes_on_mainnet_and_goerli2() {
 }
 
 #[test]
+fn json_rpc_files_check_like_feeder_files() {
+    use wavelane::host::state::json::{parse_state_update, to_json, JsonForm};
+    let files: Vec<String> = chain("goerli2", 5)
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let u = parse_state_update(&std::fs::read_to_string(f).unwrap()).unwrap();
+            let rpc = serde_json::json!({"jsonrpc": "2.0", "id": i, "result": to_json(&u, JsonForm::Rpc)});
+            temp_file(&format!("rpc_{i}.json"), &rpc.to_string()).to_string_lossy().into_owned()
+        })
+        .collect();
+    let mut args = vec!["commit", "--check", "--backend", "simd"];
+    args.extend(files.iter().map(String::as_str));
+    let out = wavelane(&args, "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.lines().count(), 5);
+    assert!(stdout.contains("root 0x631af1bb6ed804990d1a562d9c46cb3796f0f2eae69edbd6d95bd0285477c03"), "{stdout}");
+}
+
+#[test]
 fn json_lines_carry_the_three_roots_and_the_0_14_rule() {
     let out = wavelane(&["commit", "--json", "--backend", "simd", &data("v0_14_zero_class_commitment.json")], "");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
