@@ -151,3 +151,42 @@ fn bad_input_exits_2_naming_the_file_and_the_path() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("new_root"));
 }
+
+#[test]
+fn bench_commit_json_checks_its_backends_against_scalar_and_the_peer() {
+    let args = [
+        "bench",
+        "commit",
+        "--contracts",
+        "50",
+        "--cells",
+        "2000",
+        "--updates",
+        "300",
+        "--peer-updates",
+        "50",
+        "--backend",
+        "scalar,simd",
+        "--budget",
+        "0.01",
+        "--json",
+    ];
+    let out = wavelane(&args, "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows: Vec<serde_json::Value> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).expect("JSON line")).collect();
+    let find = |bench: &str, backend: &str| {
+        rows.iter()
+            .find(|r| r["bench"] == bench && r["backend"] == backend)
+            .unwrap_or_else(|| panic!("{bench} {backend}"))
+    };
+    assert!(find("commit.block", "simd")["ratio"].as_f64().unwrap() > 0.0);
+    assert!(find("commit.block.vs-peer", "simd")["peer"].as_str().unwrap().contains("starknet-crypto"));
+    let summary = rows.iter().find(|r| r["bench"] == "commit.summary").expect("summary");
+    assert_eq!(summary["contracts"], 50);
+    assert!(summary["tries"].as_u64().unwrap() > 0);
+    assert!(summary["forest_vs_one_trie"].as_f64().unwrap() > 0.0);
+    assert!(summary["root"].as_str().unwrap().starts_with("0x"));
+    let bad = wavelane(&["bench", "commit", "--contracts", "0"], "");
+    assert_eq!(bad.status.code(), Some(2));
+}

@@ -10,7 +10,10 @@
 //! one, 10 % delete one), plus a nonce change for `updates / 10` senders.
 //! Each backend commits the block on its own copy of the same committed
 //! state ([`StateCommitment::commit`]; the GPU copy is made resident first,
-//! untimed). All must reach the same root.
+//! untimed). All must reach the same root. The backends and the one-trie
+//! comparison run in rounds, one after another within a round, until the
+//! budget is spent, and each keeps its best round, so that a noisy
+//! neighbour slows every side of a ratio alike.
 //!
 //! * The **per-key peer** is how a straightforward node commits: each
 //!   storage write applied on its own, rehashing its path with
@@ -28,7 +31,7 @@ use starknet_types_core::felt::Felt;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 use wavelane_host::state::{
-    ContractAddress, MemState, StarknetVersion, StateCommitment, StateDiff, StateWriter, StorageKey,
+    CommitStats, ContractAddress, MemState, StarknetVersion, StateCommitment, StateDiff, StateWriter, StorageKey,
 };
 use wavelane_kernels::trie::{Trie, TrieHash};
 use wavelane_kernels::{gpu, Backend, Fe};
@@ -192,19 +195,32 @@ pub fn run(rep: &mut Reporter, o: &Options) -> anyhow::Result<Summary> {
     rep.push(Measurement::new("commit.genesis", "simd", o.cells as u64, cores, build_seconds));
 
     let n = block.storage_updates() as u64;
+    let backends: Vec<Backend> = o
+        .backends
+        .iter()
+        .copied()
+        .filter(|&b| b != Backend::Gpu || gpu::context_or_skip("bench commit").is_some())
+        .collect();
+    let cells: Vec<(Felt, Felt)> =
+        genesis.storage.values().flat_map(|m| m.iter().map(|(k, v)| (k.felt(), *v))).collect();
+    let writes: Vec<(Felt, Felt)> =
+        block.storage.values().flat_map(|m| m.iter().map(|(k, v)| (k.felt(), *v))).collect();
+    let mut one = Trie::new(TrieHash::Pedersen);
+    one.update(Backend::Simd, &cells)?;
+
+    // Rounds: each backend and the one-trie comparison run once per round,
+    // interleaved, so that a noisy neighbour slows all of them alike; each
+    // keeps its best round.
     let mut root = None;
-    let mut rows: Vec<(Backend, Measurement)> = Vec::new();
-    let mut simd_stats = None;
-    let mut gpu_stats = None;
-    for &backend in &o.backends {
-        if backend == Backend::Gpu && gpu::context_or_skip("bench commit").is_none() {
-            continue;
-        }
-        rep.step(&format!("commit: {n} updates on {}", backend.name()));
-        let mut best = f64::INFINITY;
-        let mut best_stats = None;
-        let start = Instant::now();
-        while best.is_infinite() || start.elapsed() < o.budget {
+    let mut best: Vec<(f64, Option<CommitStats>)> = vec![(f64::INFINITY, None); backends.len()];
+    let mut one_best = (f64::INFINITY, 1usize);
+    let start = Instant::now();
+    let mut round = 0;
+    while round == 0 || start.elapsed() < o.budget * (backends.len() as u32 + 1) {
+        for (i, &backend) in backends.iter().enumerate() {
+            if round == 0 {
+                rep.step(&format!("commit: {n} updates on {}", backend.name()));
+            }
             let mut c = base.clone();
             if backend == Backend::Gpu {
                 c.commit(Backend::Gpu, &pre, &StateDiff::default(), version)?; // resident, untimed
@@ -226,14 +242,29 @@ pub fn run(rep: &mut Reporter, o: &Options) -> anyhow::Result<Summary> {
                 }
                 _ => {}
             }
-            if secs < best {
-                best = secs;
-                best_stats = Some(stats);
+            if secs < best[i].0 {
+                best[i] = (secs, Some(stats));
             }
         }
-        let stats = best_stats.expect("at least one run");
+        if round == 0 {
+            rep.step("commit: one trie with the same cells");
+        }
+        let mut t = one.clone();
+        let t0 = Instant::now();
+        let (_, s) = t.update(Backend::Simd, &writes)?;
+        let secs = t0.elapsed().as_secs_f64();
+        if secs < one_best.0 {
+            one_best = (secs, s.hashes.max(1));
+        }
+        round += 1;
+    }
+    let mut rows: Vec<(Backend, Measurement)> = Vec::new();
+    let mut simd_stats = None;
+    let mut gpu_stats = None;
+    for (&backend, (secs, stats)) in backends.iter().zip(best) {
+        let stats = stats.expect("every backend ran once");
         let threads = if backend == Backend::Scalar { 1 } else { cores };
-        let m = Measurement::new(bench, backend.name(), n, threads, best);
+        let m = Measurement::new(bench, backend.name(), n, threads, secs).scope(&format!("best of {round}"));
         let m = match rows.iter().find(|(b, _)| *b == Backend::Scalar) {
             Some((_, scalar)) if backend != Backend::Scalar => m.against(scalar),
             _ => m,
@@ -241,13 +272,14 @@ pub fn run(rep: &mut Reporter, o: &Options) -> anyhow::Result<Summary> {
         rows.push((backend, m.clone()));
         rep.push(m);
         let hashes = stats.hashes() as u64;
-        rep.push(Measurement::new("commit.block.hashes", backend.name(), hashes, threads, best).scope("node hashes"));
+        rep.push(Measurement::new("commit.block.hashes", backend.name(), hashes, threads, secs).scope("node hashes"));
         match backend {
-            Backend::Simd => simd_stats = Some((stats, best)),
+            Backend::Simd => simd_stats = Some((stats, secs)),
             Backend::Gpu => gpu_stats = Some(stats),
             _ => {}
         }
     }
+    rep.push(Measurement::new("commit.one-trie", "simd", writes.len() as u64, cores, one_best.0));
 
     // The per-key peer, on a prefix of the block.
     let prefix = o.peer_updates.min(block.storage_updates());
@@ -261,27 +293,6 @@ pub fn run(rep: &mut Reporter, o: &Options) -> anyhow::Result<Summary> {
         }
         rep.push(peer);
     }
-
-    // One trie with the same cells and writes (simd).
-    rep.step("commit: one trie with the same cells");
-    let cells: Vec<(Felt, Felt)> =
-        genesis.storage.values().flat_map(|m| m.iter().map(|(k, v)| (k.felt(), *v))).collect();
-    let writes: Vec<(Felt, Felt)> =
-        block.storage.values().flat_map(|m| m.iter().map(|(k, v)| (k.felt(), *v))).collect();
-    let mut one = Trie::new(TrieHash::Pedersen);
-    one.update(Backend::Simd, &cells)?;
-    let mut one_best = (f64::INFINITY, 1usize);
-    let start = Instant::now();
-    while one_best.0.is_infinite() || start.elapsed() < o.budget {
-        let mut t = one.clone();
-        let t0 = Instant::now();
-        let (_, s) = t.update(Backend::Simd, &writes)?;
-        let secs = t0.elapsed().as_secs_f64();
-        if secs < one_best.0 {
-            one_best = (secs, s.hashes.max(1));
-        }
-    }
-    rep.push(Measurement::new("commit.one-trie", "simd", writes.len() as u64, cores, one_best.0));
 
     let (simd, simd_secs) = match simd_stats {
         Some((s, secs)) => (Some(s), secs),
