@@ -44,9 +44,9 @@ pub const LANES: usize = 8;
 /// Vector groups advanced together (their products overlap).
 const GROUPS: usize = 2;
 /// u64 limbs per table point: x then y, five radix-2^52 limbs each.
-const POINT_LIMBS: usize = 10;
+pub(super) const POINT_LIMBS: usize = 10;
 /// Digit windows per hash (both inputs).
-const WINDOWS: usize = 2 * DIGITS;
+pub(super) const WINDOWS: usize = 2 * DIGITS;
 
 /// `3p` in radix 2^52.
 const P52X3: [u64; 5] = {
@@ -56,7 +56,7 @@ const P52X3: [u64; 5] = {
 
 /// The fixed-base table points in radix 2^52 (same order as
 /// [`Tables::points`]), built on first use from the Montgomery-form table.
-fn table52() -> &'static [[u64; POINT_LIMBS]] {
+pub(super) fn table52() -> &'static [[u64; POINT_LIMBS]] {
     static T: OnceLock<Vec<[u64; POINT_LIMBS]>> = OnceLock::new();
     T.get_or_init(|| {
         Tables::get()
@@ -192,7 +192,7 @@ fn group<const G: usize>(t: &Tables, t52: &[[u64; POINT_LIMBS]], a: &[Fe], b: &[
 /// Each `base + offsets[i] .. + 10` must be readable.
 #[target_feature(enable = "avx512f")]
 #[inline]
-unsafe fn gather(base: *const i64, offsets: &[i64; LANES]) -> [Limbs8; 2] {
+pub(super) unsafe fn gather(base: *const i64, offsets: &[i64; LANES]) -> [Limbs8; 2] {
     // SAFETY: 8 i64 from a `[i64; 8]`, unaligned load.
     let idx = unsafe { _mm512_loadu_epi64(offsets.as_ptr()) };
     // SAFETY: the caller guarantees the ten limbs after every offset.

@@ -16,6 +16,8 @@
 //! [`gpu`] (`shaders/pedersen.wgsl`, tables resident on the device).
 
 #[cfg(target_arch = "x86_64")]
+#[cfg(target_arch = "x86_64")]
+pub mod affine;
 pub mod avx512;
 pub mod curve;
 pub mod gpu;
