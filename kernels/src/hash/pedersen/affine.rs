@@ -39,7 +39,7 @@ pub const BATCH: usize = 2048;
 /// AVX-512 IFMA or a lane met a vertical chord, so the caller must use the
 /// Jacobian path.
 pub fn hash(a: &[Fe], b: &[Fe], out: &mut [Fe]) -> bool {
-    if !super::avx512::available() || a.len() != b.len() || a.len() != out.len() || a.len() % LANES != 0 {
+    if !super::avx512::available() || a.len() != b.len() || a.len() != out.len() || !a.len().is_multiple_of(LANES) {
         return false;
     }
     // SAFETY: `available()` checked avx512f and avx512ifma at run time; the
@@ -83,16 +83,13 @@ unsafe fn hash_ifma(a: &[Fe], b: &[Fe], out: &mut [Fe]) -> bool {
     let t = Tables::get();
     let base = table52().as_ptr() as *const i64;
     let groups = a.len() / LANES;
-    let dig: Vec<[u8; WINDOWS]> = a
-        .iter()
-        .zip(b)
-        .map(|(x, y)| {
-            let mut w = [0u8; WINDOWS];
-            w[..DIGITS].copy_from_slice(&digits(*x));
-            w[DIGITS..].copy_from_slice(&digits(*y));
-            w
-        })
-        .collect();
+    // Digits by window: `dig[s]` holds window `s` of every hash.
+    let mut dig = vec![vec![0u8; a.len()]; WINDOWS];
+    for (n, (x, y)) in a.iter().zip(b).enumerate() {
+        for (w, v) in digits(*x).into_iter().chain(digits(*y)).enumerate() {
+            dig[w][n] = v;
+        }
+    }
     let one = f::splat(&f::limbs52(Fe::ONE.0));
     let mut ax = vec![f::splat(&f::limbs52(t.shift.x.0)); groups];
     let mut ay = vec![f::splat(&f::limbs52(t.shift.y.0)); groups];
@@ -101,14 +98,14 @@ unsafe fn hash_ifma(a: &[Fe], b: &[Fe], out: &mut [Fe]) -> bool {
     let mut d = vec![one; groups];
     let mut run_at = vec![one; groups];
     let mut masks = vec![0u8; groups];
-    for s in 0..WINDOWS {
+    for (s, window) in dig.iter().enumerate() {
         let (k, w) = (s / DIGITS, s % DIGITS);
         let mut run = one;
         for g in 0..groups {
             let mut offsets = [0i64; LANES];
             let mut mask = 0u8;
             for (lane, o) in offsets.iter_mut().enumerate() {
-                let v = dig[g * LANES + lane][s];
+                let v = window[g * LANES + lane];
                 if v != 0 {
                     *o = ((k * INPUT_LEN + w * WINDOW + v as usize - 1) * POINT_LIMBS) as i64;
                     mask |= 1 << lane;
