@@ -343,6 +343,27 @@ mod tests {
         assert_eq!(t.ignored, vec![("WAVELANE_GPU_MIN_FIELD", "lots".to_string())]);
     }
 
+    #[cfg(not(feature = "gpu"))]
+    #[test]
+    fn without_the_gpu_feature_gpu_fails_and_auto_is_simd() {
+        use crate::field::{self, Fe, FieldOp};
+        use crate::trie::{Trie, TrieHash};
+        assert_eq!(Backend::Auto.resolve(), Backend::Simd);
+        assert!(crate::gpu::selection().reason.contains("built without the `gpu` feature"));
+        let a = [Fe::ONE; 300];
+        let mut out = [Fe::ZERO; 300];
+        let e = crate::hash::poseidon::hash_batch(Backend::Gpu, &a, &a, &mut out).unwrap_err();
+        assert!(e.to_string().contains("built without the `gpu` feature"), "{e}");
+        let e = field::run(Backend::Gpu, FieldOp::Mul, &a, &a, &mut out).unwrap_err();
+        assert!(e.to_string().contains("built without the `gpu` feature"), "{e}");
+        crate::hash::pedersen::hash_batch(Backend::Auto, &a, &a, &mut out).expect("auto runs on simd");
+        let mut t = Trie::new(TrieHash::Pedersen);
+        let writes = [(crate::Felt::ONE, crate::Felt::TWO)];
+        assert!(t.update(Backend::Gpu, &writes).unwrap_err().to_string().contains("`gpu` feature"));
+        let (root, _) = t.update(Backend::Simd, &[]).expect("the pending hashes run on simd");
+        assert_ne!(root, crate::Felt::ZERO);
+    }
+
     #[test]
     fn small_batches_stay_on_the_cpu_without_probing() {
         // Below every default threshold `auto` is simd whatever the machine has.
