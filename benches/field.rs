@@ -36,7 +36,9 @@ fn bench_mul(c: &mut Criterion) {
             bch.iter(|| field::simd::run_one_thread(FieldOp::Mul, &fa, &fb, &mut out))
         });
         g.bench_function("simd", |bch| bch.iter(|| field::simd::run(FieldOp::Mul, &fa, &fb, &mut out)));
-        if let Some(ctx) = gpu::context_or_skip("bench field_mul gpu") {
+        // A software adapter only with WAVELANE_ALLOW_SOFTWARE_GPU=1: its figures are correctness-only.
+        let use_gpu = wavelane::bench::default_backends().contains(&wavelane::Backend::Gpu);
+        if let Some(ctx) = use_gpu.then(|| gpu::context_or_skip("bench field_mul gpu")).flatten() {
             out.fill(Fe::ZERO);
             field::gpu::run(ctx, FieldOp::Mul, &fa, &fb, &mut out).expect("gpu run");
             assert_eq!(out, want, "gpu disagrees with starknet-types-core");

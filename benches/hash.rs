@@ -9,7 +9,15 @@ use wavelane::kernels::hash::{pedersen, poseidon};
 use wavelane::kernels::{gpu, Backend, Fe};
 
 fn hashes(c: &mut Criterion) {
-    let has_gpu = gpu::context_or_skip("criterion hash").is_some();
+    // A software adapter only with WAVELANE_ALLOW_SOFTWARE_GPU=1: its figures are correctness-only.
+    let has_gpu = if wavelane::bench::default_backends().contains(&Backend::Gpu) {
+        gpu::context_or_skip("criterion hash").is_some()
+    } else {
+        if let Some(note) = wavelane::bench::gpu_left_out() {
+            eprintln!("{note}");
+        }
+        false
+    };
     for algo in ["poseidon", "pedersen"] {
         let mut g = c.benchmark_group(algo);
         g.sample_size(10);

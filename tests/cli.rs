@@ -1,4 +1,5 @@
-//! The `wavelane` binary: `info` and `bench field` output contracts.
+//! The `wavelane` binary: `info` and `bench field` output contracts, what
+//! `auto` resolves to, and a quiet stderr without `XDG_RUNTIME_DIR`.
 
 mod common;
 
@@ -17,7 +18,59 @@ fn info_json_lists_every_backend() {
     } else {
         assert!(gpu["name"].as_str().is_some());
     }
-    assert!(["simd", "gpu"].contains(&v["auto"].as_str().unwrap()));
+    let auto = v["auto"].as_str().unwrap();
+    assert!(["simd", "gpu"].contains(&auto));
+    let reason = v["auto_reason"].as_str().unwrap();
+    assert!(reason.starts_with(&format!("{auto} — ")), "the reason starts with the backend: {reason}");
+    if gpu["software"] == true && std::env::var_os("WAVELANE_ALLOW_SOFTWARE_GPU").is_none() {
+        assert_eq!(auto, "simd", "auto never picks a software adapter unless allowed");
+        assert!(reason.contains("software rasterizer") && reason.contains("WAVELANE_ALLOW_SOFTWARE_GPU=1"));
+    }
+    let mins = v["auto_gpu_min"].as_object().unwrap();
+    for family in ["field", "poseidon", "pedersen", "trie"] {
+        assert!(mins[family].as_u64().is_some(), "threshold of {family}");
+    }
+}
+
+/// `wavelane ARGS` with `env` set and `XDG_RUNTIME_DIR` removed.
+fn run_env(args: &[&str], env: &[(&str, &str)], stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wavelane"));
+    cmd.args(args).env_remove("XDG_RUNTIME_DIR").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("run wavelane");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn info_names_why_auto_has_no_gpu() {
+    let out = run_env(&["info", "--json"], &[("WGPU_ADAPTER_NAME", "no-such-adapter")], "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["auto"], "simd");
+    let reason = v["auto_reason"].as_str().unwrap();
+    assert!(reason.contains("WGPU_ADAPTER_NAME=`no-such-adapter` matches none"), "{reason}");
+    let text = run_env(&["info"], &[("WGPU_ADAPTER_NAME", "no-such-adapter")], "");
+    assert!(String::from_utf8_lossy(&text.stdout).contains("auto: simd — the GPU backend is unavailable"));
+}
+
+#[test]
+fn commands_that_work_keep_stderr_empty() {
+    // `info` lists the adapters (starting the Vulkan loader); `hash` and
+    // `trie` run small batches on the CPU.
+    for (args, stdin) in [
+        (&["info"][..], ""),
+        (&["hash", "--algo", "poseidon"][..], "0x1 0x2\n"),
+        (&["trie", "root"][..], "0x86 0x1\n0x87 0x2\n"),
+    ] {
+        let out = run_env(args, &[], stdin);
+        assert!(out.status.success(), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{args:?} writes nothing to stderr");
+    }
 }
 
 #[test]

@@ -1,6 +1,6 @@
-//! `wavelane hash`: good input on every CPU backend, and the bad-input
-//! cases (not hex, value ≥ p, wrong arity) exit with status 2, name the
-//! line and print nothing.
+//! `wavelane hash`: good input on every CPU backend, hex (`0x`) and decimal
+//! felts, and the bad-input cases (not a number, value ≥ p, wrong arity)
+//! exit with status 2, name the line and print nothing.
 
 use starknet_crypto::{pedersen_hash, poseidon_hash, poseidon_hash_many};
 use starknet_types_core::felt::Felt;
@@ -14,7 +14,7 @@ fn felts(line: &str) -> Vec<Felt> {
 }
 
 const PAIRS: &str = "0x1 0x2\n\
-    0x03d937c035c878245caf64531a5756109c53068da139362728feb561405371cb 0208a0a10250e382e1e4bbe2880906c2791bf6275695e02fbbc6aeff9cd8b31a\n\
+    0x03d937c035c878245caf64531a5756109c53068da139362728feb561405371cb 0x0208a0a10250e382e1e4bbe2880906c2791bf6275695e02fbbc6aeff9cd8b31a\n\
     0x800000000000011000000000000000000000000000000000000000000000000 0x0\n";
 
 #[test]
@@ -28,10 +28,7 @@ fn pair_hashes_match_starknet_crypto() {
             let want: Vec<Felt> = PAIRS
                 .lines()
                 .map(|l| {
-                    let f: Vec<Felt> = l
-                        .split_whitespace()
-                        .map(|t| Felt::from_hex(&format!("0x{}", t.trim_start_matches("0x"))).unwrap())
-                        .collect();
+                    let f = felts(l);
                     if algo == "poseidon" {
                         poseidon_hash(f[0], f[1])
                     } else {
@@ -79,6 +76,8 @@ fn assert_bad(args: &[&str], input: &str, line: usize, what: &str) {
 fn bad_input_exits_2_naming_the_line() {
     let pair = ["hash", "--algo", "poseidon", "--backend", "simd"];
     assert_bad(&pair, "0x1 0x2\n0x1 0xzz\n0x3 0x4\n", 2, "not hex");
+    assert_bad(&pair, "0x1 0x2\nff 0x1\n", 2, "hex without 0x");
+    assert_bad(&pair, "12a 0x1\n", 1, "hex digits without 0x");
     assert_bad(
         &pair,
         "0x1 0x2\n0x3 0x4\n0x5 0x800000000000011000000000000000000000000000000000000000000000001\n",
@@ -96,4 +95,37 @@ fn bad_input_exits_2_naming_the_line() {
     assert_bad(&pair, "0x1 0x2\n\n", 2, "empty line");
     assert_bad(&["hash", "--algo", "pedersen", "--many"], "0x1 0x2 0x3\n0x\n", 2, "bare 0x");
     assert_bad(&["hash", "--algo", "pedersen", "--backend", "scalar"], "-1 0x2\n", 1, "negative");
+}
+
+fn hash_lines(args: &[&str], input: &str) -> Vec<Felt> {
+    let out = wavelane(args, input);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().lines().map(|l| Felt::from_hex(l).unwrap()).collect()
+}
+
+#[test]
+fn digits_without_0x_are_decimal() {
+    let pair = ["hash", "--algo", "poseidon", "--backend", "scalar"];
+    let decimal = hash_lines(&pair, "10 20\n");
+    assert_eq!(decimal, [poseidon_hash(Felt::from(10u64), Felt::from(20u64))]);
+    let hex = hash_lines(&pair, "0x10 0x20\n");
+    assert_eq!(hex, [poseidon_hash(Felt::from(16u64), Felt::from(32u64))]);
+    assert_ne!(decimal, hex);
+    // Mixed on one line, and p - 1 in decimal.
+    let p_minus_1 = "3618502788666131213697322783095070105623107215331596699973092056135872020480";
+    let got = hash_lines(&["hash", "--algo", "pedersen", "--backend", "simd"], &format!("0xa {p_minus_1}\n"));
+    assert_eq!(got, [pedersen_hash(&Felt::from(10u64), &(Felt::ZERO - Felt::ONE))]);
+    let err = wavelane(&pair, "1 ff\n");
+    assert_eq!(err.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&err.stderr).contains("`ff` is not a decimal number (write hex with a `0x` prefix)")
+    );
+}
+
+#[test]
+fn help_says_how_felts_are_read() {
+    let out = wavelane(&["hash", "--help"], "");
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("digits without `0x` are always decimal"), "{help}");
 }

@@ -1,6 +1,7 @@
 //! `wavelane trie` and `wavelane bench trie`: roots of published trees,
-//! proofs through files, and the bad-input cases (exit status 2, the line
-//! named, nothing printed); a proof that does not verify exits 1.
+//! decimal and hex keys, proofs through files, and the bad-input cases (exit
+//! status 2, the line named, nothing printed; a verify with no tree at all);
+//! a proof that does not verify exits 1.
 
 mod common;
 
@@ -79,6 +80,7 @@ fn assert_bad(args: &[&str], input: &str, line: usize, what: &str) {
 fn bad_lines_exit_2_naming_the_line() {
     let root = ["trie", "root", "--backend", "scalar"];
     assert_bad(&root, "0x1 0x2\n0x1 0xzz\n", 2, "not hex");
+    assert_bad(&root, "0x1 0x2\n86 1f\n", 2, "hex without 0x");
     assert_bad(&root, "0x1 0x2\n0x3\n", 2, "one field");
     assert_bad(&root, "0x1 0x2\n0x3 0x4\n0x5 0x6 0x7\n", 3, "three fields");
     assert_bad(&root, "0x800000000000000000000000000000000000000000000000000000000000000 0x1\n", 1, "key = 2^251");
@@ -88,6 +90,42 @@ fn bad_lines_exit_2_naming_the_line() {
     assert_eq!(bad_hash.status.code(), Some(2));
     let bad_key = wavelane(&["trie", "prove", "0xzz", "--backend", "scalar"], "0x1 0x2\n");
     assert_eq!(bad_key.status.code(), Some(2));
+}
+
+#[test]
+fn decimal_keys_and_values_are_decimal() {
+    // TREE in decimal: 0x86 = 134, 0x87 = 135.
+    let decimal = "1 5\n134 1\n\n135 2\n1 0\n";
+    let out = wavelane(&["trie", "root", "--backend", "scalar"], decimal);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(stdout(&out).trim(), ROOT);
+    let out = wavelane(&["trie", "prove", "134", "--backend", "scalar"], TREE);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((json["key"].as_str(), json["value"].as_str()), (Some("0x86"), Some("0x1")));
+    // `86` is eighty-six, not 0x86: absent from the tree.
+    let out = wavelane(&["trie", "prove", "86", "--backend", "scalar"], TREE);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((json["key"].as_str(), json["value"].is_null()), (Some("0x56"), true));
+    let bad = wavelane(&["trie", "prove", "8f", "--backend", "scalar"], TREE);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("KEY: `8f` is not a decimal number"));
+}
+
+#[test]
+fn verify_without_a_tree_or_root_says_so() {
+    let dir = std::env::temp_dir().join(format!("wavelane-cli-trie-none-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let proof = wavelane(&["trie", "prove", "0x86", "--backend", "scalar"], TREE);
+    let path = dir.join("proof.json");
+    std::fs::write(&path, &proof.stdout).unwrap();
+    let out = wavelane(&["trie", "verify", "--proof", path.to_str().unwrap(), "--backend", "scalar"], "");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no tree to verify against") && err.contains("--root"), "{err}");
+    assert!(!err.contains("does not verify"), "{err}");
+    assert!(out.stdout.is_empty());
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]

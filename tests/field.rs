@@ -129,8 +129,8 @@ fn checked_api_rejects_bad_batches() {
 #[cfg(target_arch = "x86_64")]
 #[test]
 fn avx512_ifma_mul_matches_scalar() {
-    if !field::avx512::available() {
-        eprintln!("SKIPPED: CPU lacks AVX-512 IFMA (avx512_ifma_mul_matches_scalar)");
+    if !wavelane::kernels::testing::simd_or_skip(wavelane::kernels::SimdLevel::Avx512, "avx512_ifma_mul_matches_scalar")
+    {
         return;
     }
     let (a, b) = inputs(20_000, 77);

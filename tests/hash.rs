@@ -191,11 +191,11 @@ fn length_mismatch_is_an_error() {
 }
 
 /// The random input pairs of a direct AVX-512 IFMA test, or `None` (with a
-/// printed note) on a CPU without it.
+/// visible skip line, or a failure under `WAVELANE_REQUIRE_SIMD=avx512`) on
+/// a CPU without it.
 #[cfg(target_arch = "x86_64")]
-fn avx512_inputs(available: bool, seed: u64) -> Option<(Vec<Fe>, Vec<Fe>)> {
-    if !available {
-        println!("SKIPPED: CPU lacks AVX-512 IFMA");
+fn avx512_inputs(test: &str, seed: u64) -> Option<(Vec<Fe>, Vec<Fe>)> {
+    if !wavelane::kernels::testing::simd_or_skip(wavelane::kernels::SimdLevel::Avx512, test) {
         return None;
     }
     let (a, b) = pairs(N, seed);
@@ -208,7 +208,7 @@ fn avx512_inputs(available: bool, seed: u64) -> Option<(Vec<Fe>, Vec<Fe>)> {
 #[cfg(target_arch = "x86_64")]
 fn poseidon_avx512_matches_scalar() {
     use poseidon::avx512;
-    let Some((a, b)) = avx512_inputs(avx512::available(), 6) else { return };
+    let Some((a, b)) = avx512_inputs("poseidon_avx512_matches_scalar", 6) else { return };
     let n = a.len();
     let (mut want, mut got) = (vec![Fe::ZERO; n], vec![Fe::ZERO; n]);
     poseidon::hash_batch(Backend::Scalar, &a, &b, &mut want).unwrap();
@@ -236,7 +236,7 @@ fn poseidon_avx512_matches_scalar() {
 fn pedersen_avx512_matches_scalar() {
     use pedersen::avx512;
     use pedersen::curve::Jacobian;
-    let Some((a, b)) = avx512_inputs(avx512::available(), 7) else { return };
+    let Some((a, b)) = avx512_inputs("pedersen_avx512_matches_scalar", 7) else { return };
     let n = a.len();
     let mut acc = vec![Jacobian::INFINITY; n];
     assert_eq!(avx512::accumulate(&a, &b, &mut acc), n / avx512::LANES * avx512::LANES);

@@ -32,7 +32,7 @@ impl Default for FieldBench {
         FieldBench {
             n: 1 << 16,
             ops: vec![FieldOp::Mul],
-            backends: Backend::CONCRETE.to_vec(),
+            backends: super::default_backends(),
             budget: Duration::from_millis(700),
         }
     }

@@ -70,9 +70,9 @@ impl Default for Options {
     fn default() -> Options {
         Options {
             algos: vec![Algo::Poseidon, Algo::Pedersen],
-            sizes: vec![1 << 10, 1 << 16, 1 << 20],
+            sizes: vec![1 << 10, 1 << 16],
             budget: Duration::from_millis(500),
-            backends: Backend::CONCRETE.to_vec(),
+            backends: super::default_backends(),
         }
     }
 }

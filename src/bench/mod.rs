@@ -140,6 +140,29 @@ impl Reporter {
     }
 }
 
+/// The backends a bench measures when none are named: `scalar`, `simd`,
+/// and `gpu` when `auto` would use the adapter. A software adapter
+/// (lavapipe) is measured only when asked for (`--backend gpu`): it runs on
+/// the same cores as `simd`, far slower, so its figures are
+/// correctness-only and its large batches take minutes.
+pub fn default_backends() -> Vec<wavelane_kernels::Backend> {
+    use wavelane_kernels::Backend;
+    if wavelane_kernels::gpu::selection().auto_gpu {
+        Backend::CONCRETE.to_vec()
+    } else {
+        vec![Backend::Scalar, Backend::Simd]
+    }
+}
+
+/// Why [`default_backends`] leaves the GPU out, when it does and a GPU
+/// backend exists (a note for stderr).
+pub fn gpu_left_out() -> Option<String> {
+    let s = wavelane_kernels::gpu::selection();
+    (s.adapter.is_ok() && !s.auto_gpu).then(|| {
+        format!("note: gpu not measured ({}); pass --backend gpu to measure it anyway (correctness-only)", s.reason)
+    })
+}
+
 /// Runs `f` until about `budget` has passed (at least `min_reps` times, one
 /// warm-up excluded) and returns the fastest run in seconds.
 pub fn best_of(budget: Duration, min_reps: usize, mut f: impl FnMut()) -> f64 {

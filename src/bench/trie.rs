@@ -46,7 +46,7 @@ impl Default for Options {
             leaves: 1 << 20,
             updates: 100_000,
             peer_updates: 2_000,
-            backends: Backend::CONCRETE.to_vec(),
+            backends: super::default_backends(),
             budget: Duration::from_millis(500),
             seed: 1,
         }

@@ -1,11 +1,12 @@
 //! `wavelane info`: CPU features, each backend and whether it is usable (and
-//! why not), the GPU adapter, its driver and key limits.
+//! why not), what `auto` resolves to and why, the batch sizes from which it
+//! uses the GPU, the GPU adapter, its driver and key limits.
 
 use clap::Args;
 use serde_json::{json, Value};
-use wavelane::kernels::backend::cpu_features;
-use wavelane::kernels::gpu::GpuContext;
-use wavelane::kernels::{Backend, SimdLevel};
+use wavelane::kernels::backend::{auto_reason, cpu_features, Thresholds};
+use wavelane::kernels::gpu::{wgpu, GpuContext};
+use wavelane::kernels::{Backend, Family, SimdLevel};
 
 /// Arguments of `wavelane info`.
 #[derive(Args)]
@@ -39,6 +40,7 @@ fn gather() -> Value {
                 "name": i.name,
                 "backend": format!("{:?}", i.backend),
                 "device_type": format!("{:?}", i.device_type),
+                "software": i.device_type == wgpu::DeviceType::Cpu,
                 "driver": i.driver,
                 "driver_info": i.driver_info,
                 "vendor": i.vendor,
@@ -60,13 +62,17 @@ fn gather() -> Value {
         .into_iter()
         .map(|b| match b {
             Backend::Gpu => match &gpu {
-                Ok(_) => json!({"backend": "gpu", "usable": true}),
+                Ok(ctx) => json!({"backend": "gpu", "usable": true, "software": ctx.info.device_type == wgpu::DeviceType::Cpu}),
                 Err(e) => json!({"backend": "gpu", "usable": false, "reason": e.to_string()}),
             },
             Backend::Simd => json!({"backend": "simd", "usable": true, "level": simd.name(), "threads": rayon::current_num_threads()}),
             _ => json!({"backend": b.name(), "usable": true}),
         })
         .collect();
+    let thresholds = Thresholds::get();
+    let gpu_min: serde_json::Map<String, Value> =
+        Family::ALL.into_iter().map(|f| (f.name().to_string(), json!(thresholds.min(f)))).collect();
+    let ignored: Vec<Value> = thresholds.ignored.iter().map(|(var, v)| json!({"variable": var, "value": v})).collect();
     json!({
         "version": env!("CARGO_PKG_VERSION"),
         "cpu": {
@@ -78,6 +84,9 @@ fn gather() -> Value {
         },
         "backends": backends,
         "auto": Backend::Auto.resolve().name(),
+        "auto_reason": auto_reason(),
+        "auto_gpu_min": gpu_min,
+        "auto_gpu_min_ignored": ignored,
         "gpu": gpu_json,
     })
 }
@@ -94,13 +103,28 @@ fn print_text(r: &Value) {
     println!("backends:");
     for b in r["backends"].as_array().into_iter().flatten() {
         let name = b["backend"].as_str().unwrap_or("?");
-        if b["usable"].as_bool() == Some(true) {
+        if b["usable"].as_bool() == Some(true) && b["software"].as_bool() == Some(true) {
+            println!("  {name:<7} usable (a software rasterizer: correct, but slower than simd)");
+        } else if b["usable"].as_bool() == Some(true) {
             println!("  {name:<7} usable");
         } else {
             println!("  {name:<7} unusable: {}", b["reason"].as_str().unwrap_or("?"));
         }
     }
-    println!("auto resolves to: {}", r["auto"].as_str().unwrap_or("?"));
+    println!("auto: {}", r["auto_reason"].as_str().unwrap_or("?"));
+    let mins: Vec<String> =
+        r["auto_gpu_min"].as_object().into_iter().flatten().map(|(k, v)| format!("{k} {v}")).collect();
+    println!(
+        "  with a usable GPU, auto sends a batch there from: {} items (WAVELANE_GPU_MIN_<FAMILY> overrides)",
+        mins.join(", ")
+    );
+    for i in r["auto_gpu_min_ignored"].as_array().into_iter().flatten() {
+        println!(
+            "  ignored {}=`{}`: not a number",
+            i["variable"].as_str().unwrap_or("?"),
+            i["value"].as_str().unwrap_or("?")
+        );
+    }
     let g = &r["gpu"];
     if g["usable"].as_bool() == Some(true) {
         println!(

@@ -1,6 +1,6 @@
 //! `wavelane trie`: the Merkle-Patricia trie of the `KEY VALUE` lines on
-//! stdin (hex felts, applied in order: a later line overwrites, value 0
-//! deletes).
+//! stdin (felts: hex with `0x`, or decimal; applied in order: a later line
+//! overwrites, value 0 deletes).
 //!
 //! * `root` prints the root as hex.
 //! * `prove KEY` prints a JSON proof for `KEY` in that tree: the root, the
@@ -41,7 +41,7 @@ enum TrieCommand {
     Root,
     /// Print a JSON membership or non-membership proof for KEY.
     Prove {
-        /// The key (hex felt below 2^251).
+        /// The key: hex with `0x`, or decimal; below 2^251.
         key: String,
     },
     /// Check a proof printed by `prove`.
@@ -49,7 +49,8 @@ enum TrieCommand {
         /// The proof file (`-` for stdin, in which case `--root` is required).
         #[arg(long)]
         proof: std::path::PathBuf,
-        /// The root to check against (default: the root of the tree on stdin).
+        /// The root to check against, hex with `0x` or decimal (default: the
+        /// root of the tree on stdin, which must then not be empty).
         #[arg(long)]
         root: Option<String>,
     },
@@ -92,7 +93,19 @@ pub(crate) fn run(args: TrieArgs) -> anyhow::Result<()> {
             let (key, nodes) = parse_proof(&text).map_err(|e| InputError(format!("proof {}: {e}", path.display())))?;
             let root = match root {
                 Some(r) => felt_arg("--root", &r)?,
-                None => build(hash, args.backend)?.root(),
+                None => {
+                    let writes = parse_lines(std::io::stdin().lock())?;
+                    if writes.is_empty() {
+                        return Err(InputError(
+                            "trie verify: no tree to verify against: stdin has no KEY VALUE lines and no --root \
+                             was given (pipe in the tree the proof came from, or pass --root; the empty tree's \
+                             root is --root 0x0)"
+                                .into(),
+                        )
+                        .into());
+                    }
+                    build_from(hash, args.backend, &writes)?.root()
+                }
             };
             match proof::verify(hash, root, key, &nodes) {
                 Ok(Some(v)) => println!("member {v:#x}"),
@@ -110,9 +123,13 @@ fn felt_arg(what: &str, s: &str) -> Result<Felt, InputError> {
 
 /// Parses stdin and applies it as one block.
 fn build(hash: TrieHash, backend: Backend) -> anyhow::Result<Trie> {
-    let writes = parse_lines(std::io::stdin().lock())?;
+    build_from(hash, backend, &parse_lines(std::io::stdin().lock())?)
+}
+
+/// The tree of `writes`, applied as one block.
+fn build_from(hash: TrieHash, backend: Backend, writes: &[(Felt, Felt)]) -> anyhow::Result<Trie> {
     let mut t = Trie::new(hash);
-    t.update(backend, &writes)?;
+    t.update(backend, writes)?;
     Ok(t)
 }
 

@@ -5,19 +5,20 @@
 //!   what Poseidon, Pedersen, the trie and the VM build on.
 //! * Batches: [`run`] applies one [`FieldOp`] element-wise over slices on the
 //!   chosen [`Backend`]: [`scalar`] (the reference), [`simd`] (vector lanes +
-//!   rayon), [`gpu`] (WGSL, `shaders/field.wgsl`). Every backend returns the
+//!   rayon), `gpu` (WGSL, `kernels/shaders/field.wgsl`; with the `gpu` feature). Every backend returns the
 //!   same bits.
 
 #[cfg(target_arch = "x86_64")]
 pub mod avx512;
 pub mod fe;
+#[cfg(feature = "gpu")]
 pub mod gpu;
 pub mod scalar;
 pub mod simd;
 
 pub use fe::Fe;
 
-use crate::backend::Backend;
+use crate::backend::{Backend, Family};
 use starknet_types_core::felt::Felt;
 
 /// One element-wise field operation.
@@ -93,11 +94,14 @@ pub fn run(backend: Backend, op: FieldOp, a: &[Fe], b: &[Fe], out: &mut [Fe]) ->
             return Err(FieldError::NotInvertible { index });
         }
     }
-    match backend.resolve() {
+    match backend.resolve_for(Family::Field, a.len()) {
         Backend::Scalar => scalar::run(op, a, b, out),
         Backend::Simd => simd::run(op, a, b, out),
+        #[cfg(feature = "gpu")]
         Backend::Gpu => gpu::run(crate::gpu::GpuContext::get()?, op, a, b, out)?,
-        Backend::Auto => unreachable!("resolve() never returns Auto"),
+        #[cfg(not(feature = "gpu"))]
+        Backend::Gpu => return Err(crate::gpu::GpuContext::get().unwrap_err().into()),
+        Backend::Auto => unreachable!("resolve_for() never returns Auto"),
     }
     Ok(())
 }

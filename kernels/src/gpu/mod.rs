@@ -1,27 +1,43 @@
 //! The process-wide wgpu context every GPU kernel runs on.
 //!
-//! * [`GpuContext::get`] creates one device per process on first use.
-//!   Adapter choice honours `WGPU_BACKEND` (e.g. `vulkan`) and
-//!   `WGPU_ADAPTER_NAME` (a case-insensitive substring of the adapter name);
-//!   `SHADER_INT64` is required, `TIMESTAMP_QUERY` is enabled when present,
-//!   and buffer limits are raised to what the adapter allows. Without a usable
-//!   adapter it returns one [`GpuError::Unavailable`] naming the reason.
-//! * [`shader`] composes WGSL sources from `shaders/`, including the shared
-//!   field code once.
-//! * [`GpuContext::kernel`] caches each kernel's pipelines and buffers for the
-//!   life of the process; [`GpuContext::upload`] / [`GpuContext::read_back`]
-//!   move bytes and count every one ([`GpuContext::traffic`]).
-//! * [`Timer`] wraps timestamp queries around a compute pass.
+//! * [`select`] decides which adapter the GPU backend uses and whether
+//!   `auto` may use it: a pure function over the adapters' descriptions
+//!   (`WGPU_ADAPTER_NAME` filters them, `SHADER_INT64` is required, a
+//!   discrete GPU is preferred; a software rasterizer such as lavapipe is
+//!   used by `auto` only with `WAVELANE_ALLOW_SOFTWARE_GPU=1`).
+//!   [`selection`] is that choice for this process.
+//! * `GpuContext::get` creates one device per process on first use on the
+//!   selected adapter (`WGPU_BACKEND`, e.g. `vulkan`, limits the APIs
+//!   searched); `TIMESTAMP_QUERY` is enabled when present, and buffer limits
+//!   are raised to what the adapter allows. Without a usable adapter it
+//!   returns one [`GpuError::Unavailable`] naming the reason.
+//! * `shader` composes WGSL sources from `kernels/shaders/`, including the
+//!   shared field code once.
+//! * `GpuContext::kernel` caches each kernel's pipelines and buffers for the
+//!   life of the process; `GpuContext::upload` / `GpuContext::read_back`
+//!   move bytes and count every one (`GpuContext::traffic`).
+//! * `Timer` wraps timestamp queries around a compute pass.
 //!
 //! Every buffer, pipeline and pass carries a label so captures in RenderDoc
 //! or Nsight are readable.
+//!
+//! Built without the crate's `gpu` feature (no wgpu), [`GpuContext::get`]
+//! and [`selection`] report `built without the \`gpu\` feature` and `auto`
+//! resolves to `simd`.
 
+#[cfg(feature = "gpu")]
+mod context;
+pub mod select;
+#[cfg(feature = "gpu")]
 pub mod shader;
 
-use std::any::{Any, TypeId};
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+#[cfg(feature = "gpu")]
+pub use context::{GpuContext, Kernel, Timer};
+/// The wgpu version the context is built on (its public fields are wgpu types).
+#[cfg(feature = "gpu")]
+pub use wgpu;
+
+use select::Selection;
 
 /// What can go wrong on the GPU backend.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -39,6 +55,9 @@ pub enum GpuError {
     },
 }
 
+/// Why the GPU backend is unavailable in a build without the `gpu` feature.
+pub const NOT_BUILT: &str = "built without the `gpu` feature of wavelane-kernels";
+
 /// Bytes moved between host and device since the context was created.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Traffic {
@@ -48,386 +67,49 @@ pub struct Traffic {
     pub downloaded: u64,
 }
 
-/// A kernel's state once built (see [`GpuContext::kernel`]).
-type KernelSlot = Mutex<Option<Arc<dyn Any + Send + Sync>>>;
-
-/// One wgpu adapter + device + queue, shared by every kernel.
-pub struct GpuContext {
-    /// The adapter's identity (name, driver, backend).
-    pub info: wgpu::AdapterInfo,
-    /// The limits the device was created with.
-    pub limits: wgpu::Limits,
-    /// The device.
-    pub device: wgpu::Device,
-    /// Its queue.
-    pub queue: wgpu::Queue,
-    timestamps: bool,
-    uploaded: AtomicU64,
-    downloaded: AtomicU64,
-    /// One slot per kernel type, each with its own lock, so that building a
-    /// kernel may use (and build) others.
-    kernels: Mutex<HashMap<TypeId, Arc<KernelSlot>>>,
-}
-
-impl std::fmt::Debug for GpuContext {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GpuContext").field("adapter", &self.info.name).field("backend", &self.info.backend).finish()
+/// This process's adapter [`Selection`] (made once; lists the adapters but
+/// creates no device).
+pub fn selection() -> &'static Selection {
+    #[cfg(feature = "gpu")]
+    {
+        &context::probe().selection
+    }
+    #[cfg(not(feature = "gpu"))]
+    {
+        static NONE: std::sync::OnceLock<Selection> = std::sync::OnceLock::new();
+        NONE.get_or_init(|| Selection::unavailable(NOT_BUILT.to_string()))
     }
 }
 
+/// Stands in for the wgpu context in a build without the `gpu` feature:
+/// it has no values, so no GPU kernel can be reached.
+#[cfg(not(feature = "gpu"))]
+#[derive(Debug)]
+pub enum GpuContext {}
+
+#[cfg(not(feature = "gpu"))]
 impl GpuContext {
-    /// The process-wide context, created on first call; later calls return
-    /// the same context or the same error.
+    /// Always [`GpuError::Unavailable`]: this build has no GPU backend.
     pub fn get() -> Result<&'static GpuContext, GpuError> {
-        static CTX: OnceLock<Result<GpuContext, GpuError>> = OnceLock::new();
-        CTX.get_or_init(GpuContext::new).as_ref().map_err(Clone::clone)
-    }
-
-    /// Creates a fresh context (tests and tools that want their own device).
-    pub fn new() -> Result<GpuContext, GpuError> {
-        pollster::block_on(Self::create())
-    }
-
-    async fn create() -> Result<GpuContext, GpuError> {
-        let mut desc = wgpu::InstanceDescriptor::new_without_display_handle();
-        desc.backends = wgpu::Backends::from_env().unwrap_or(wgpu::Backends::PRIMARY);
-        let instance = wgpu::Instance::new(desc);
-        let adapter = pick_adapter(&instance).await?;
-        let info = adapter.get_info();
-        let features = adapter.features();
-        if !features.contains(wgpu::Features::SHADER_INT64) {
-            return Err(GpuError::Unavailable(format!(
-                "adapter `{}` ({:?}) lacks SHADER_INT64, which the kernels require",
-                info.name, info.backend
-            )));
-        }
-        let timestamps = features.contains(wgpu::Features::TIMESTAMP_QUERY);
-        let mut required = wgpu::Features::SHADER_INT64;
-        if timestamps {
-            required |= wgpu::Features::TIMESTAMP_QUERY;
-        }
-        let adapter_limits = adapter.limits();
-        let limits = wgpu::Limits {
-            max_storage_buffer_binding_size: adapter_limits.max_storage_buffer_binding_size,
-            max_buffer_size: adapter_limits.max_buffer_size,
-            max_storage_buffers_per_shader_stage: adapter_limits.max_storage_buffers_per_shader_stage,
-            max_compute_workgroup_storage_size: adapter_limits.max_compute_workgroup_storage_size,
-            max_compute_invocations_per_workgroup: adapter_limits.max_compute_invocations_per_workgroup,
-            max_compute_workgroup_size_x: adapter_limits.max_compute_workgroup_size_x,
-            max_compute_workgroups_per_dimension: adapter_limits.max_compute_workgroups_per_dimension,
-            ..wgpu::Limits::default()
-        };
-        let (device, queue) = adapter
-            .request_device(&wgpu::DeviceDescriptor {
-                label: Some("wavelane device"),
-                required_features: required,
-                required_limits: limits.clone(),
-                ..Default::default()
-            })
-            .await
-            .map_err(|e| GpuError::Unavailable(format!("adapter `{}` refused a device: {e}", info.name)))?;
-        Ok(GpuContext {
-            info,
-            limits,
-            device,
-            queue,
-            timestamps,
-            uploaded: AtomicU64::new(0),
-            downloaded: AtomicU64::new(0),
-            kernels: Mutex::new(HashMap::new()),
-        })
-    }
-
-    /// Whether kernel-only times from timestamp queries are available.
-    pub fn has_timestamps(&self) -> bool {
-        self.timestamps
-    }
-
-    /// Bytes moved so far.
-    pub fn traffic(&self) -> Traffic {
-        Traffic { uploaded: self.uploaded.load(Ordering::Relaxed), downloaded: self.downloaded.load(Ordering::Relaxed) }
-    }
-
-    /// The kernel state of type `K` (pipelines, reusable buffers), built on
-    /// first use with `K::build` and kept for the life of the context.
-    pub fn kernel<K: Kernel>(&self) -> Result<Arc<K>, GpuError> {
-        let slot = {
-            let mut map = self.kernels.lock().unwrap_or_else(|e| e.into_inner());
-            map.entry(TypeId::of::<K>()).or_default().clone()
-        };
-        // Only this type's slot stays locked while it builds: concurrent
-        // callers of the same kernel wait for one build, and a kernel built
-        // on top of another (a pipeline over resident tables) can fetch it.
-        let mut k = slot.lock().unwrap_or_else(|e| e.into_inner());
-        if k.is_none() {
-            *k = Some(Arc::new(K::build(self)?));
-        }
-        Ok(k.clone().expect("just built").downcast::<K>().expect("kernel slots are keyed by type"))
-    }
-
-    /// Compiles `shaders/<name>.wgsl` (with its includes) into a compute
-    /// pipeline for `entry`, failing with the compiler's message.
-    pub fn compute_pipeline(
-        &self,
-        name: &'static str,
-        entry: &'static str,
-        layout: &wgpu::BindGroupLayout,
-    ) -> Result<wgpu::ComputePipeline, GpuError> {
-        let source = shader::compose(name).map_err(|detail| GpuError::Device { what: "shader composition", detail })?;
-        let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let module = self.device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some(name),
-            source: wgpu::ShaderSource::Wgsl(source.into()),
-        });
-        let pl = self.device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-            label: Some(name),
-            bind_group_layouts: &[Some(layout)],
-            immediate_size: 0,
-        });
-        let pipeline = self.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-            label: Some(entry),
-            layout: Some(&pl),
-            module: &module,
-            entry_point: Some(entry),
-            compilation_options: Default::default(),
-            cache: None,
-        });
-        if let Some(err) = pollster::block_on(scope.pop()) {
-            return Err(GpuError::Device { what: name, detail: err.to_string() });
-        }
-        Ok(pipeline)
-    }
-
-    /// A bind group layout of `n` storage buffers (the first `read_only`
-    /// of them read-only) followed by one uniform buffer when `uniform`.
-    pub fn storage_layout(&self, label: &str, read_only: usize, n: usize, uniform: bool) -> wgpu::BindGroupLayout {
-        let mut entries: Vec<wgpu::BindGroupLayoutEntry> = (0..n)
-            .map(|i| wgpu::BindGroupLayoutEntry {
-                binding: i as u32,
-                visibility: wgpu::ShaderStages::COMPUTE,
-                ty: wgpu::BindingType::Buffer {
-                    ty: wgpu::BufferBindingType::Storage { read_only: i < read_only },
-                    has_dynamic_offset: false,
-                    min_binding_size: None,
-                },
-                count: None,
-            })
-            .collect();
-        if uniform {
-            entries.push(wgpu::BindGroupLayoutEntry {
-                binding: n as u32,
-                visibility: wgpu::ShaderStages::COMPUTE,
-                ty: wgpu::BindingType::Buffer {
-                    ty: wgpu::BufferBindingType::Uniform,
-                    has_dynamic_offset: false,
-                    min_binding_size: None,
-                },
-                count: None,
-            });
-        }
-        self.device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor { label: Some(label), entries: &entries })
-    }
-
-    /// A device buffer of `size` bytes usable as storage and copy source/target.
-    pub fn storage_buffer(&self, label: &str, size: u64) -> wgpu::Buffer {
-        self.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some(label),
-            size: size.max(4),
-            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC,
-            mapped_at_creation: false,
-        })
-    }
-
-    /// A storage buffer holding `data`, uploaded once (tables and constants
-    /// that stay resident on the device for every batch).
-    pub fn resident_buffer(&self, label: &str, data: &[u8]) -> wgpu::Buffer {
-        let buffer = self.storage_buffer(label, data.len() as u64);
-        self.upload(&buffer, data);
-        buffer
-    }
-
-    /// Writes `data` into `buffer` at offset 0, counting the bytes.
-    pub fn upload(&self, buffer: &wgpu::Buffer, data: &[u8]) {
-        if data.is_empty() {
-            return;
-        }
-        self.queue.write_buffer(buffer, 0, data);
-        self.uploaded.fetch_add(data.len() as u64, Ordering::Relaxed);
-    }
-
-    /// Copies the first `size` bytes of `buffer` back to the host (after all
-    /// submitted work), counting the bytes.
-    pub fn read_back(&self, buffer: &wgpu::Buffer, size: u64) -> Result<Vec<u8>, GpuError> {
-        if size == 0 {
-            return Ok(Vec::new());
-        }
-        let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("readback staging"),
-            size,
-            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
-        let mut enc = self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("readback") });
-        enc.copy_buffer_to_buffer(buffer, 0, &staging, 0, size);
-        self.queue.submit([enc.finish()]);
-        let bytes = self.map_read(&staging, size)?;
-        self.downloaded.fetch_add(size, Ordering::Relaxed);
-        Ok(bytes)
-    }
-
-    fn map_read(&self, staging: &wgpu::Buffer, size: u64) -> Result<Vec<u8>, GpuError> {
-        let slice = staging.slice(..size);
-        let (tx, rx) = std::sync::mpsc::channel();
-        slice.map_async(wgpu::MapMode::Read, move |r| {
-            let _ = tx.send(r);
-        });
-        self.device
-            .poll(wgpu::PollType::wait_indefinitely())
-            .map_err(|e| GpuError::Device { what: "poll", detail: e.to_string() })?;
-        match rx.recv() {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => return Err(GpuError::Device { what: "buffer map", detail: e.to_string() }),
-            Err(e) => return Err(GpuError::Device { what: "buffer map", detail: e.to_string() }),
-        }
-        let bytes = slice
-            .get_mapped_range()
-            .map_err(|e| GpuError::Device { what: "buffer map", detail: e.to_string() })?
-            .to_vec();
-        staging.unmap();
-        Ok(bytes)
-    }
-
-    /// Workgroup counts `(x, y)` covering `threads` invocations with
-    /// `wg_size`-wide groups, splitting over y past the per-dimension limit.
-    /// Shaders recover the index as `gid.x + gid.y * nwg.x * wg_size`.
-    pub fn dispatch_dims(&self, threads: u32, wg_size: u32) -> (u32, u32) {
-        let groups = threads.div_ceil(wg_size).max(1);
-        let max = self.limits.max_compute_workgroups_per_dimension.max(1);
-        if groups <= max {
-            (groups, 1)
-        } else {
-            let y = groups.div_ceil(max);
-            (groups.div_ceil(y), y)
-        }
-    }
-
-    /// A timer for one compute pass, or `None` without timestamp queries.
-    pub fn timer(&self, label: &str) -> Option<Timer> {
-        self.timestamps.then(|| Timer::new(self, label))
+        Err(GpuError::Unavailable(NOT_BUILT.to_string()))
     }
 }
 
-/// Kernel state cached in a [`GpuContext`]: pipelines and reusable buffers.
-pub trait Kernel: Send + Sync + 'static {
-    /// Builds the kernel's pipelines on `ctx`.
-    fn build(ctx: &GpuContext) -> Result<Self, GpuError>
-    where
-        Self: Sized;
-}
+/// The environment variable that turns a missing GPU into a test failure.
+pub const REQUIRE_GPU_ENV: &str = "WAVELANE_REQUIRE_GPU";
 
-/// Timestamp queries around one compute pass: kernel-only time.
-pub struct Timer {
-    set: wgpu::QuerySet,
-    resolve: wgpu::Buffer,
-    period_ns: f64,
-}
-
-impl Timer {
-    fn new(ctx: &GpuContext, label: &str) -> Timer {
-        let set = ctx.device.create_query_set(&wgpu::QuerySetDescriptor {
-            label: Some(label),
-            ty: wgpu::QueryType::Timestamp,
-            count: 2,
-        });
-        let resolve = ctx.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("timestamp resolve"),
-            size: 16,
-            usage: wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC,
-            mapped_at_creation: false,
-        });
-        Timer { set, resolve, period_ns: ctx.queue.get_timestamp_period() as f64 }
-    }
-
-    /// The timestamp writes to hand to a compute pass descriptor.
-    pub fn pass_writes(&self) -> wgpu::ComputePassTimestampWrites<'_> {
-        wgpu::ComputePassTimestampWrites {
-            query_set: &self.set,
-            beginning_of_pass_write_index: Some(0),
-            end_of_pass_write_index: Some(1),
-        }
-    }
-
-    /// Records the resolve of both timestamps; call after the pass ends.
-    pub fn resolve(&self, enc: &mut wgpu::CommandEncoder) {
-        enc.resolve_query_set(&self.set, 0..2, &self.resolve, 0);
-    }
-
-    /// Seconds between the two timestamps (after the submission completed).
-    /// Reading them back is not counted as kernel traffic.
-    pub fn seconds(&self, ctx: &GpuContext) -> Result<f64, GpuError> {
-        let staging = ctx.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("timestamp staging"),
-            size: 16,
-            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
-        let mut enc =
-            ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("timestamp copy") });
-        enc.copy_buffer_to_buffer(&self.resolve, 0, &staging, 0, 16);
-        ctx.queue.submit([enc.finish()]);
-        let bytes = ctx.map_read(&staging, 16)?;
-        let t: &[u64] = bytemuck::cast_slice(&bytes);
-        Ok(t[1].saturating_sub(t[0]) as f64 * self.period_ns * 1e-9)
-    }
-}
-
-async fn pick_adapter(instance: &wgpu::Instance) -> Result<wgpu::Adapter, GpuError> {
-    let adapters = instance.enumerate_adapters(wgpu::Backends::all()).await;
-    if adapters.is_empty() {
-        if let Ok(b) = std::env::var("WGPU_BACKEND") {
-            return Err(GpuError::Unavailable(format!("no GPU adapter found for WGPU_BACKEND=`{b}`")));
-        }
-        return Err(GpuError::Unavailable(
-            "no GPU adapter found (on a CPU-only Linux machine install the software Vulkan driver: \
-             apt-get install mesa-vulkan-drivers)"
-                .into(),
-        ));
-    }
-    if let Ok(want) = std::env::var("WGPU_ADAPTER_NAME") {
-        let want_lc = want.to_lowercase();
-        let names: Vec<String> = adapters.iter().map(|a| a.get_info().name).collect();
-        return adapters
-            .into_iter()
-            .find(|a| a.get_info().name.to_lowercase().contains(&want_lc))
-            .ok_or_else(|| GpuError::Unavailable(format!("WGPU_ADAPTER_NAME=`{want}` matches none of {names:?}")));
-    }
-    // Prefer a discrete GPU, then integrated, then anything (lavapipe is `Cpu`),
-    // among adapters with 64-bit integer shaders.
-    let rank = |a: &wgpu::Adapter| {
-        let int64 = a.features().contains(wgpu::Features::SHADER_INT64);
-        let ty = match a.get_info().device_type {
-            wgpu::DeviceType::DiscreteGpu => 0,
-            wgpu::DeviceType::IntegratedGpu => 1,
-            wgpu::DeviceType::VirtualGpu => 2,
-            wgpu::DeviceType::Cpu => 3,
-            wgpu::DeviceType::Other => 4,
-        };
-        (!int64, ty)
-    };
-    Ok(adapters.into_iter().min_by_key(rank).expect("non-empty"))
-}
-
-/// For tests and benches: the shared context, or `None` after printing a
-/// visible `SKIPPED: no adapter` line. Under `WAVELANE_REQUIRE_GPU=1` a
-/// missing adapter panics instead, so CI fails rather than skips.
+/// For tests and benches: the shared context, or `None` after writing a
+/// visible `SKIPPED: no adapter` line ([`crate::testing::skip`]). Under
+/// `WAVELANE_REQUIRE_GPU=1` a missing adapter panics instead, so CI fails
+/// rather than skips.
 pub fn context_or_skip(what: &str) -> Option<&'static GpuContext> {
     match GpuContext::get() {
         Ok(ctx) => Some(ctx),
         Err(e) => {
-            if std::env::var("WAVELANE_REQUIRE_GPU").is_ok_and(|v| v == "1") {
-                panic!("{what}: WAVELANE_REQUIRE_GPU=1 but {e}");
+            if std::env::var(REQUIRE_GPU_ENV).is_ok_and(|v| v == "1") {
+                panic!("{what}: {REQUIRE_GPU_ENV}=1 but {e}");
             }
-            eprintln!("SKIPPED: no adapter ({what}): {e}");
+            crate::testing::skip(what, &format!("no adapter: {e}"));
             None
         }
     }

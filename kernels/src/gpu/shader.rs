@@ -1,20 +1,20 @@
-//! WGSL composition: kernels live in `shaders/<name>.wgsl`; a line
-//! `//! include <other>` pulls in `shaders/<other>.wgsl` once (the shared
+//! WGSL composition: kernels live in `kernels/shaders/<name>.wgsl`; a line
+//! `//! include <other>` pulls in `<other>.wgsl` once (the shared
 //! field code is written once, not pasted per shader).
 
 use std::collections::HashSet;
 
 /// Every shader source, embedded at build time.
 const SOURCES: &[(&str, &str)] = &[
-    ("field", include_str!("../../../shaders/field.wgsl")),
-    ("field_ops", include_str!("../../../shaders/field_ops.wgsl")),
-    ("poseidon_core", include_str!("../../../shaders/poseidon_core.wgsl")),
-    ("poseidon", include_str!("../../../shaders/poseidon.wgsl")),
-    ("pedersen_core", include_str!("../../../shaders/pedersen_core.wgsl")),
-    ("pedersen", include_str!("../../../shaders/pedersen.wgsl")),
-    ("trie_node", include_str!("../../../shaders/trie_node.wgsl")),
-    ("trie_pedersen", include_str!("../../../shaders/trie_pedersen.wgsl")),
-    ("trie_poseidon", include_str!("../../../shaders/trie_poseidon.wgsl")),
+    ("field", include_str!("../../shaders/field.wgsl")),
+    ("field_ops", include_str!("../../shaders/field_ops.wgsl")),
+    ("poseidon_core", include_str!("../../shaders/poseidon_core.wgsl")),
+    ("poseidon", include_str!("../../shaders/poseidon.wgsl")),
+    ("pedersen_core", include_str!("../../shaders/pedersen_core.wgsl")),
+    ("pedersen", include_str!("../../shaders/pedersen.wgsl")),
+    ("trie_node", include_str!("../../shaders/trie_node.wgsl")),
+    ("trie_pedersen", include_str!("../../shaders/trie_pedersen.wgsl")),
+    ("trie_poseidon", include_str!("../../shaders/trie_poseidon.wgsl")),
 ];
 
 /// The raw source of `shaders/<name>.wgsl`.

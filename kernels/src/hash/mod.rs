@@ -18,11 +18,12 @@
 //! batch over resident buffers); its `mod.rs` dispatches on [`Backend`] once
 //! per batch and offers `Felt` convenience functions at the edges.
 
+#[cfg(feature = "gpu")]
 pub(crate) mod gpu_batch;
 pub mod pedersen;
 pub mod poseidon;
 
-use crate::backend::Backend;
+use crate::backend::{Backend, Family};
 use crate::field::Fe;
 
 /// What can go wrong with a hash batch.
@@ -50,9 +51,16 @@ pub(crate) fn check_len(what: &'static str, a: usize, b: usize, out: usize) -> R
     Ok(())
 }
 
-/// Resolves `backend`, mapping `Auto` to a concrete one.
-pub(crate) fn concrete(backend: Backend) -> Backend {
-    backend.resolve()
+/// Resolves `backend` for a batch of `n` items of `family`, mapping `Auto`
+/// to a concrete one.
+pub(crate) fn concrete(backend: Backend, family: Family, n: usize) -> Backend {
+    backend.resolve_for(family, n)
+}
+
+/// The error of the GPU arm in a build without the `gpu` feature.
+#[cfg(not(feature = "gpu"))]
+pub(crate) fn no_gpu() -> HashError {
+    HashError::Gpu(crate::gpu::GpuError::Unavailable(crate::gpu::NOT_BUILT.to_string()))
 }
 
 /// Parses canonical big-endian hex (no `0x`, at most 64 digits, `< p`) into

@@ -33,12 +33,13 @@
 pub mod bits;
 mod chunks;
 pub mod forest;
+#[cfg_attr(not(feature = "gpu"), path = "gpu_off.rs")]
 pub mod gpu;
 pub mod proof;
 pub mod store;
 mod update;
 
-use crate::backend::Backend;
+use crate::backend::{Backend, Family};
 use crate::field::Fe;
 use crate::hash::HashError;
 use bits::U256;
@@ -228,7 +229,7 @@ impl<S: NodeStore> Trie<S> {
     /// GPU error), the tree keeps the new shape, the failed levels stay
     /// pending, and the next update (on any backend) computes them first.
     pub fn update(&mut self, backend: Backend, writes: &[(Felt, Felt)]) -> Result<(Felt, UpdateStats), TrieError> {
-        let backend = backend.resolve();
+        let backend = backend.resolve_for(Family::Trie, writes.len());
         let hash = self.hash;
         if backend == Backend::Gpu {
             let ups = update::prepare(writes)?;

@@ -267,10 +267,10 @@ mod tests {
         let mut q: [Affine; LANES] = std::array::from_fn(|i| t.points[1000 + 11 * i]);
         q[2] = p[2]; // doubling
         q[5] = Affine { x: p[5].x, y: p[5].y.neg() }; // opposite
-        let Some(sum) = add8(&p, &q) else {
-            eprintln!("not run: this CPU lacks AVX-512 IFMA");
+        if !crate::testing::simd_or_skip(crate::SimdLevel::Avx512, "pedersen avx512 add8") {
             return;
-        };
+        }
+        let sum = add8(&p, &q).expect("AVX-512 IFMA is available");
         for i in 0..LANES {
             if i == 2 || i == 5 {
                 assert!(sum[i].z.is_zero(), "lane {i} should flag its exceptional case");

@@ -13,19 +13,21 @@
 //! Files: [`curve`] (Jacobian arithmetic), [`scalar`] (the reference),
 //! [`simd`] (interleaved lanes, batched inversion, rayon; eight lanes per
 //! vector on AVX-512 IFMA in `avx512`),
-//! [`gpu`] (`shaders/pedersen.wgsl`, tables resident on the device).
+//! `gpu` (`kernels/shaders/pedersen.wgsl`, tables resident on the device; with
+//! the `gpu` feature).
 
 #[cfg(target_arch = "x86_64")]
 #[cfg(target_arch = "x86_64")]
 pub mod affine;
 pub mod avx512;
 pub mod curve;
+#[cfg(feature = "gpu")]
 pub mod gpu;
 pub mod scalar;
 pub mod simd;
 
 use super::{check_len, fe_from_hex, HashError};
-use crate::backend::Backend;
+use crate::backend::{Backend, Family};
 use crate::field::Fe;
 use curve::{Affine, Jacobian};
 use starknet_types_core::felt::Felt;
@@ -142,10 +144,13 @@ pub fn hash(a: Felt, b: Felt) -> Felt {
 /// `out[i] = pedersen(a[i], b[i])` on `backend`.
 pub fn hash_batch(backend: Backend, a: &[Fe], b: &[Fe], out: &mut [Fe]) -> Result<(), HashError> {
     check_len("pedersen hash_batch", a.len(), b.len(), out.len())?;
-    match super::concrete(backend) {
+    match super::concrete(backend, Family::Pedersen, a.len()) {
         Backend::Scalar => scalar::hash(a, b, out),
         Backend::Simd => simd::hash(a, b, out),
+        #[cfg(feature = "gpu")]
         _ => gpu::hash(crate::gpu::GpuContext::get()?, a, b, out)?,
+        #[cfg(not(feature = "gpu"))]
+        _ => return Err(super::no_gpu()),
     }
     Ok(())
 }

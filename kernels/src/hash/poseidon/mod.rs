@@ -11,8 +11,8 @@
 //! reference permutation, shared with the other CPU path), [`simd`] (rayon
 //! across cores; per thread, eight permutations per AVX-512 IFMA vector
 //! group in `avx512` when the CPU has it, otherwise several scalar
-//! permutations interleaved, `bmi2`/`adx` code when available), [`gpu`]
-//! (`shaders/poseidon.wgsl`).
+//! permutations interleaved, `bmi2`/`adx` code when available), `gpu`
+//! (`kernels/shaders/poseidon.wgsl`, with the `gpu` feature).
 //!
 //! The optimisation that matters most is in [`Params`]: the official
 //! constants add three words per round, but in a partial round only word 2
@@ -24,12 +24,13 @@
 #[cfg(target_arch = "x86_64")]
 pub mod avx512;
 pub mod constants;
+#[cfg(feature = "gpu")]
 pub mod gpu;
 pub mod scalar;
 pub mod simd;
 
 use super::{check_len, HashError};
-use crate::backend::Backend;
+use crate::backend::{Backend, Family};
 use crate::field::Fe;
 use constants::{FULL_ROUNDS, PARTIAL_ROUNDS, ROUND_CONSTANTS};
 use starknet_types_core::felt::Felt;
@@ -105,10 +106,13 @@ pub fn hash_many(msg: &[Felt]) -> Felt {
 /// `out[i] = hash(a[i], b[i])` on `backend`.
 pub fn hash_batch(backend: Backend, a: &[Fe], b: &[Fe], out: &mut [Fe]) -> Result<(), HashError> {
     check_len("poseidon hash_batch", a.len(), b.len(), out.len())?;
-    match super::concrete(backend) {
+    match super::concrete(backend, Family::Poseidon, a.len()) {
         Backend::Scalar => scalar::hash(a, b, out),
         Backend::Simd => simd::hash(a, b, out),
+        #[cfg(feature = "gpu")]
         _ => gpu::hash(crate::gpu::GpuContext::get()?, a, b, out)?,
+        #[cfg(not(feature = "gpu"))]
+        _ => return Err(super::no_gpu()),
     }
     Ok(())
 }
@@ -116,10 +120,13 @@ pub fn hash_batch(backend: Backend, a: &[Fe], b: &[Fe], out: &mut [Fe]) -> Resul
 /// `out[i] = hash_single(a[i])` on `backend`.
 pub fn hash_single_batch(backend: Backend, a: &[Fe], out: &mut [Fe]) -> Result<(), HashError> {
     check_len("poseidon hash_single_batch", a.len(), a.len(), out.len())?;
-    match super::concrete(backend) {
+    match super::concrete(backend, Family::Poseidon, a.len()) {
         Backend::Scalar => scalar::hash_single(a, out),
         Backend::Simd => simd::hash_single(a, out),
+        #[cfg(feature = "gpu")]
         _ => gpu::hash_single(crate::gpu::GpuContext::get()?, a, out)?,
+        #[cfg(not(feature = "gpu"))]
+        _ => return Err(super::no_gpu()),
     }
     Ok(())
 }
@@ -127,10 +134,13 @@ pub fn hash_single_batch(backend: Backend, a: &[Fe], out: &mut [Fe]) -> Result<(
 /// `out[i] = hash_many(msgs[i])` on `backend` (messages of any lengths).
 pub fn hash_many_batch(backend: Backend, msgs: &[&[Fe]], out: &mut [Fe]) -> Result<(), HashError> {
     check_len("poseidon hash_many_batch", msgs.len(), msgs.len(), out.len())?;
-    match super::concrete(backend) {
+    match super::concrete(backend, Family::Poseidon, msgs.len()) {
         Backend::Scalar => scalar::hash_many(msgs, out),
         Backend::Simd => simd::hash_many(msgs, out),
+        #[cfg(feature = "gpu")]
         _ => gpu::hash_many(crate::gpu::GpuContext::get()?, msgs, out)?,
+        #[cfg(not(feature = "gpu"))]
+        _ => return Err(super::no_gpu()),
     }
     Ok(())
 }
