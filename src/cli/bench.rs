@@ -231,6 +231,7 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
         Some(Kernel::Field(f)) => f.backend.is_none(),
         Some(Kernel::Hash(h)) => h.backend.is_empty(),
         Some(Kernel::Trie(t)) => t.backend.is_empty(),
+        Some(Kernel::Commit(c)) => c.backend.is_empty(),
         Some(Kernel::Vm(_) | Kernel::Schedule(_)) => false,
         None => true,
     };
@@ -275,7 +276,7 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
                 updates: c.updates,
                 zipf: c.zipf,
                 peer_updates: c.peer_updates,
-                backends: if c.backend.is_empty() { default_commit_backends() } else { c.backend },
+                backends: if c.backend.is_empty() { default_backends() } else { c.backend },
                 budget,
                 seed: c.seed,
             })]
@@ -318,16 +319,6 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-/// scalar and simd, plus the GPU when the adapter is real hardware (a
-/// software rasterizer's figures are correctness-only: ask with `--backend`).
-fn default_commit_backends() -> Vec<Backend> {
-    let mut v = vec![Backend::Scalar, Backend::Simd];
-    if wavelane::kernels::gpu::GpuContext::get().is_ok_and(|c| format!("{:?}", c.info.device_type) != "Cpu") {
-        v.push(Backend::Gpu);
-    }
-    v
 }
 
 /// The commit bench's counts: a line after the table, or one JSON object

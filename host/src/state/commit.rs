@@ -29,6 +29,7 @@ use super::diff::{StarknetVersion, StateDiff};
 use super::keys::{ContractAddress, StateError, StateReader};
 use starknet_types_core::felt::Felt;
 use std::time::Instant;
+use wavelane_kernels::backend::Family;
 use wavelane_kernels::field::Fe;
 use wavelane_kernels::hash::{pedersen, poseidon, HashError};
 use wavelane_kernels::trie::{Forest, Trie, TrieError, TrieHash, UpdateStats};
@@ -186,7 +187,9 @@ impl StateCommitment {
         diff: &StateDiff,
         version: StarknetVersion,
     ) -> Result<(Roots, CommitStats), CommitError> {
-        let backend = backend.resolve();
+        // One choice for the whole commit, by its size (`auto` sends small
+        // diffs to the CPU), so the stages agree on where the tries live.
+        let backend = backend.resolve_for(Family::Trie, diff.storage_updates() + diff.touched_contracts().len());
         let mut stats = CommitStats {
             backend,
             storage_updates: diff.storage_updates(),
@@ -200,7 +203,7 @@ impl StateCommitment {
             bytes_up: 0,
             bytes_down: 0,
         };
-        let traffic = || wavelane_kernels::gpu::GpuContext::get().map(|c| c.traffic()).unwrap_or_default();
+        let traffic = wavelane_kernels::gpu::traffic;
         let before = if backend == Backend::Gpu { traffic() } else { Default::default() };
 
         // Everything that can be refused is checked (and the pre-state

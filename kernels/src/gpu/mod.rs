@@ -67,6 +67,19 @@ pub struct Traffic {
     pub downloaded: u64,
 }
 
+/// Bytes moved so far by the process's context (zero when there is none,
+/// or in a build without the `gpu` feature).
+pub fn traffic() -> Traffic {
+    #[cfg(feature = "gpu")]
+    {
+        GpuContext::get().map(|c| c.traffic()).unwrap_or_default()
+    }
+    #[cfg(not(feature = "gpu"))]
+    {
+        Traffic::default()
+    }
+}
+
 /// This process's adapter [`Selection`] (made once; lists the adapters but
 /// creates no device).
 pub fn selection() -> &'static Selection {

@@ -24,7 +24,7 @@ use super::proof::ProofNode;
 use super::store::{MemStore, NodeId, NodeStore};
 use super::update::{self, Plan, Write};
 use super::{Trie, TrieError, TrieHash, TrieStats, UpdateStats};
-use crate::backend::Backend;
+use crate::backend::{Backend, Family};
 use crate::field::Fe;
 use starknet_types_core::felt::Felt;
 use std::collections::HashMap;
@@ -126,7 +126,8 @@ impl<S: NodeStore> Forest<S> {
         backend: Backend,
         batch: &[(Felt, Vec<(Felt, Felt)>)],
     ) -> Result<(Vec<(Felt, Felt)>, UpdateStats), TrieError> {
-        let backend = backend.resolve();
+        let writes = batch.iter().map(|(_, w)| w.len()).sum();
+        let backend = backend.resolve_for(Family::Trie, writes);
         let hash = self.engine.hash;
         if backend == Backend::Gpu {
             let prepared = prepare(batch)?;

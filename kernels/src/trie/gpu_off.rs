@@ -36,3 +36,10 @@ impl<S: NodeStore> Trie<S> {
         Err(GpuError::Unavailable(NOT_BUILT.to_string()).into())
     }
 }
+
+impl<S: NodeStore> Trie<S> {
+    /// Bytes of device memory the resident copy holds: always 0 here.
+    pub fn gpu_resident_bytes(&self) -> u64 {
+        0
+    }
+}
