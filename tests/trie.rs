@@ -25,7 +25,7 @@ fn hex(s: &str) -> Felt {
 
 #[path = "support/reference.rs"]
 mod reference;
-use reference::{oracle, reference_root};
+use reference::reference_root;
 
 #[test]
 fn node_hashes_match_cairo_lang_vectors() {
