@@ -154,7 +154,8 @@ fn pedersen_matches_starknet_crypto() {
 #[test]
 fn boundary_sizes_match_scalar() {
     let mut rng = rand::rngs::StdRng::seed_from_u64(5);
-    let sizes = [0, 1, 2, 3, 4, 5, 7, 8, 9, 63, 64, 65, 511, 512, 513, 2047, 2048, 2049, 4100];
+    let sizes =
+        [0, 1, 2, 3, 4, 5, 7, 8, 9, 63, 64, 65, 255, 256, 257, 263, 511, 512, 513, 2047, 2048, 2049, 4100, 8199];
     for backend in backends("boundary_sizes_match_scalar") {
         if backend == Backend::Scalar {
             continue;

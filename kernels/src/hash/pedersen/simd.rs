@@ -18,20 +18,22 @@ pub const CHUNK: usize = 512;
 /// `out[i] = pedersen(a[i], b[i])`, as [`super::scalar::hash`].
 pub fn hash(a: &[Fe], b: &[Fe], out: &mut [Fe]) {
     #[cfg(target_arch = "x86_64")]
-    if out.len() >= super::affine::BATCH && crate::backend::SimdLevel::detect() == crate::backend::SimdLevel::Avx512 {
-        // Large batches: affine accumulators, one inversion per window for
-        // each batch of `affine::BATCH` (a short last batch, or one that met
-        // a vertical chord, takes the Jacobian path).
-        out.par_chunks_mut(super::affine::BATCH)
-            .zip(a.par_chunks(super::affine::BATCH).zip(b.par_chunks(super::affine::BATCH)))
-            .for_each(|(o, (x, y))| {
-                let n = if o.len() >= CHUNK { o.len() / 8 * 8 } else { 0 };
-                if n == 0 || !super::affine::hash(&x[..n], &y[..n], &mut o[..n]) {
-                    chunk(x, y, o);
-                } else if n < o.len() {
-                    chunk(&x[n..], &y[n..], &mut o[n..]);
-                }
-            });
+    if out.len() >= super::affine::MIN && crate::backend::SimdLevel::detect() == crate::backend::SimdLevel::Avx512 {
+        // Affine accumulators with one inversion per window for each batch:
+        // batches of up to `affine::BATCH`, split so that every thread gets
+        // one; a short last batch, or one that met a vertical chord, takes
+        // the Jacobian path.
+        use super::affine::{BATCH, MIN};
+        let threads = rayon::current_num_threads().max(1);
+        let per = out.len().div_ceil(threads).next_multiple_of(8).clamp(MIN, BATCH);
+        out.par_chunks_mut(per).zip(a.par_chunks(per).zip(b.par_chunks(per))).for_each(|(o, (x, y))| {
+            let n = if o.len() >= MIN { o.len() / 8 * 8 } else { 0 };
+            if n == 0 || !super::affine::hash(&x[..n], &y[..n], &mut o[..n]) {
+                chunk(x, y, o);
+            } else if n < o.len() {
+                chunk(&x[n..], &y[n..], &mut o[n..]);
+            }
+        });
         return;
     }
     if out.len() <= CHUNK {
