@@ -44,6 +44,29 @@ fn check_passes_on_mainnet_and_goerli2() {
 }
 
 #[test]
+fn check_passes_on_every_backend() {
+    // simd runs above; scalar and the GPU (lavapipe in CI: `--backend gpu`
+    // takes a software adapter when asked) on the goerli2 chain.
+    let mut backends = vec!["scalar"];
+    if wavelane::kernels::gpu::context_or_skip("commit --check on the gpu").is_some() {
+        backends.push("gpu");
+    }
+    let files = chain("goerli2", 5);
+    for backend in backends {
+        let mut args = vec!["commit", "--check", "--json", "--backend", backend];
+        args.extend(files.iter().map(String::as_str));
+        let out = wavelane(&args, "");
+        assert!(out.status.success(), "{backend}: {}", String::from_utf8_lossy(&out.stderr));
+        let rows: Vec<serde_json::Value> =
+            String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(rows.len(), 5);
+        assert!(rows.iter().all(|r| r["backend"] == backend && r["matches_new_root"] == true), "{rows:?}");
+        let moved = rows.iter().map(|r| r["bytes_up"].as_u64().unwrap()).sum::<u64>();
+        assert_eq!(moved > 0, backend == "gpu", "{backend}: bytes up {moved}");
+    }
+}
+
+#[test]
 fn json_rpc_files_check_like_feeder_files() {
     use wavelane::host::state::json::{parse_state_update, to_json, JsonForm};
     let files: Vec<String> = chain("goerli2", 5)
