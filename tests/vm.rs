@@ -105,6 +105,26 @@ fn hints() {
 }
 
 #[test]
+fn math_hints() {
+    check("math", true);
+}
+
+#[test]
+fn uint256_hints() {
+    check("uint256", true);
+}
+
+#[test]
+fn search_and_sort_hints() {
+    check("search", true);
+}
+
+#[test]
+fn dict_hints() {
+    check("dict", true);
+}
+
+#[test]
 fn long_loop() {
     check("long_loop", false);
 }

@@ -25,7 +25,7 @@ use super::builtins::Builtin;
 use super::decode::{self, ApUpdate, FpUpdate, Instruction, Op1Src, Opcode, PcUpdate, Reg, ResLogic};
 use super::error::{At, VmError};
 use super::fast::Fast;
-use super::hints::{self, HintCtx, Scope};
+use super::hints::{self, HintCtx, HintState};
 use super::memory::{Cell, Memory, Relocatable, Value, WriteError};
 use super::program::Program;
 use crate::field::Fe;
@@ -149,7 +149,7 @@ pub fn run(program: &Program, cfg: &RunConfig) -> Result<Run, VmError> {
         ap: stack.len() as u64,
         fp: stack.len() as u64,
         steps: 0,
-        scopes: vec![Scope::default()],
+        hints: HintState::default(),
         cache: vec![None; program.data.len()],
         fast: vec![Fast::NO; program.data.len()],
     };
@@ -187,7 +187,7 @@ pub(super) struct State<'p> {
     pub(super) ap: u64,
     pub(super) fp: u64,
     pub(super) steps: u64,
-    scopes: Vec<Scope>,
+    hints: HintState,
     cache: Vec<Option<Cached>>,
     /// What `run_fast` runs at each pc of the program segment:
     /// [`Fast::NO`] until decoded, and always where hints run first.
@@ -223,7 +223,7 @@ impl State<'_> {
             mem: &mut self.m.mem,
             ap: Relocatable::new(EXEC, self.ap),
             fp: Relocatable::new(EXEC, self.fp),
-            scopes: &mut self.scopes,
+            state: &mut self.hints,
             at,
             write: &write,
         };
@@ -627,7 +627,7 @@ mod tests {
                 ap,
                 fp,
                 steps: 0,
-                scopes: vec![Scope::default()],
+                hints: HintState::default(),
                 cache: vec![None; 2],
                 fast: vec![Fast::NO; 2],
             };
