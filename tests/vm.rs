@@ -6,8 +6,10 @@
 use cairo_vm::cairo_run::{cairo_run, CairoRunConfig};
 use cairo_vm::hint_processor::builtin_hint_processor::builtin_hint_processor_definition::BuiltinHintProcessor;
 use cairo_vm::types::layout_name::LayoutName;
+use cairo_vm::types::relocatable::MaybeRelocatable;
 use cairo_vm::types::relocatable::Relocatable as OracleRel;
-use wavelane::kernels::vm::{run, Program, RunConfig, VmError};
+use cairo_vm::vm::runners::cairo_runner::{CairoArg, CairoRunner};
+use wavelane::kernels::vm::{run, run_entry, Arg, Program, RunConfig, VmError};
 use wavelane::Felt;
 
 struct Outcome {
@@ -60,8 +62,67 @@ fn ours(name: &str, trace: bool) -> Outcome {
     }
 }
 
+/// cairo-vm's `run_from_entrypoint` on `func` of `name`: with `implicit`,
+/// the program's builtin bases first (the function's implicit arguments),
+/// then `args`.
+fn oracle_entry(name: &str, func: &str, implicit: bool, args: &[Arg]) -> Outcome {
+    let bytes = std::fs::read(path(name)).unwrap();
+    let program = cairo_vm::types::program::Program::from_bytes(&bytes, None).unwrap();
+    let mut runner = CairoRunner::new(&program, LayoutName::all_cairo, None, false, true, false).unwrap();
+    runner.initialize_builtins(false).unwrap();
+    runner.initialize_segments(None);
+    let mut cargs: Vec<CairoArg> = runner
+        .vm
+        .get_builtin_runners()
+        .iter()
+        .filter(|_| implicit)
+        .map(|b| CairoArg::Single(MaybeRelocatable::from((b.base() as isize, 0))))
+        .collect();
+    for a in args {
+        cargs.push(match a {
+            Arg::Felt(v) => CairoArg::Single(MaybeRelocatable::from(*v)),
+            Arg::Array(vs) => CairoArg::Array(vs.iter().map(|v| MaybeRelocatable::from(*v)).collect()),
+        });
+    }
+    let refs: Vec<&CairoArg> = cargs.iter().collect();
+    let pc = program.get_identifier(&format!("__main__.{func}")).unwrap().pc.unwrap();
+    let mut hp = BuiltinHintProcessor::new_empty();
+    runner.run_from_entrypoint(pc, &refs, false, None, &mut hp).unwrap_or_else(|e| panic!("cairo-vm: {func}: {e}"));
+    runner.relocate(true, true).unwrap();
+    let table = runner.vm.segments.relocate_segments().unwrap();
+    let reloc = |a: OracleRel| (table[a.segment_index as usize] + a.offset) as u64;
+    Outcome {
+        steps: runner.vm.get_current_step() as u64,
+        regs: (reloc(runner.vm.get_pc()), reloc(runner.vm.get_ap()), reloc(runner.vm.get_fp())),
+        memory: runner.relocated_memory.clone(),
+        trace: runner
+            .relocated_trace
+            .clone()
+            .unwrap_or_default()
+            .iter()
+            .map(|e| (e.pc as u64, e.ap as u64, e.fp as u64))
+            .collect(),
+    }
+}
+
+fn ours_entry(name: &str, func: &str, args: &[Arg]) -> Outcome {
+    let program = Program::from_file(path(name).as_ref()).unwrap();
+    let r = run_entry(&program, func, args, &RunConfig { steps_limit: None, trace: true })
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    let regs = r.relocated_registers();
+    Outcome {
+        steps: r.steps,
+        regs: (regs.pc, regs.ap, regs.fp),
+        memory: r.relocated_memory(),
+        trace: r.relocated_trace().iter().map(|e| (e.pc, e.ap, e.fp)).collect(),
+    }
+}
+
 fn check(name: &str, trace: bool) {
-    let (want, got) = (oracle(name, trace), ours(name, trace));
+    compare(name, trace, oracle(name, trace), ours(name, trace));
+}
+
+fn compare(name: &str, trace: bool, want: Outcome, got: Outcome) {
     assert_eq!(got.steps, want.steps, "{name}: steps");
     assert_eq!(got.regs, want.regs, "{name}: final pc, ap, fp");
     assert_eq!(got.memory.len(), want.memory.len(), "{name}: relocated memory size");
@@ -122,6 +183,32 @@ fn search_and_sort_hints() {
 #[test]
 fn dict_hints() {
     check("dict", true);
+}
+
+#[test]
+fn entry_points_with_arguments() {
+    let f = |v: u64| Felt::from(v);
+    for (func, implicit, args) in [
+        ("add_mul", false, vec![Arg::Felt(f(3)), Arg::Felt(f(5)), Arg::Felt(-f(7))]),
+        ("sum_array", true, vec![Arg::Array(vec![f(4), f(9), f(16), f(25)]), Arg::Felt(f(4))]),
+        ("sum_array", true, vec![Arg::Array(vec![]), Arg::Felt(f(0))]),
+        ("main", true, vec![]),
+    ] {
+        compare(func, true, oracle_entry("entry", func, implicit, &args), ours_entry("entry", func, &args));
+    }
+}
+
+#[test]
+fn bad_entry_points_are_named() {
+    let p = Program::from_file(path("entry").as_ref()).unwrap();
+    let cfg = RunConfig::default();
+    let e = run_entry(&p, "nope", &[], &cfg).unwrap_err().to_string();
+    assert!(e.contains("`nope`"), "{e}");
+    let e = run_entry(&p, "add_mul", &[Arg::Felt(Felt::ONE)], &cfg).unwrap_err().to_string();
+    assert!(e.contains("takes 3 arguments (a, b, c), got 1"), "{e}");
+    // An array where a felt is expected is an error in the run, not a panic.
+    let e = run_entry(&p, "sum_array", &[Arg::Felt(Felt::ONE), Arg::Array(vec![])], &cfg).unwrap_err();
+    assert!(matches!(e, VmError::Run { .. } | VmError::UnknownMemory { .. }), "{e}");
 }
 
 #[test]
@@ -252,6 +339,24 @@ fn cli_bad_input_exits_2_naming_the_problem() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(err.contains("step limit 1000") && err.contains("pc 0:"), "{err}");
+}
+
+#[test]
+fn cli_runs_an_entry_point_with_arguments() {
+    let out = cli(&["cairo", "run", &path("entry"), "--entry", "sum_array", "--args", "[4 9 16 25],4", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = |v: u64| Felt::from(v);
+    let want = oracle_entry("entry", "sum_array", true, &[Arg::Array(vec![f(4), f(9), f(16), f(25)]), Arg::Felt(f(4))]);
+    assert_eq!(j["steps"].as_u64(), Some(want.steps));
+    let mem: Vec<Option<Felt>> =
+        j["memory"].as_array().unwrap().iter().map(|c| c.as_str().map(|s| Felt::from_hex(s).unwrap())).collect();
+    assert_eq!(mem, want.memory);
+    for bad in [&["--entry", "nope"][..], &["--entry", "add_mul", "--args", "1,zz,3"]] {
+        let out = cli(&[&["cairo", "run", &path("entry")][..], bad].concat());
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        assert!(!String::from_utf8_lossy(&out.stderr).is_empty());
+    }
 }
 
 #[test]

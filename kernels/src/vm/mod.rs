@@ -35,6 +35,6 @@ pub mod run;
 pub use builtins::Builtin;
 pub use error::{At, VmError};
 pub use memory::{Memory, Relocatable, Value};
-pub use program::Program;
+pub use program::{Function, Program};
 pub use relocate::RelocatedEntry;
-pub use run::{run, Run, RunConfig, TraceEntry};
+pub use run::{run, run_entry, Arg, Run, RunConfig, TraceEntry};
