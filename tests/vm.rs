@@ -9,7 +9,7 @@ use cairo_vm::types::layout_name::LayoutName;
 use cairo_vm::types::relocatable::MaybeRelocatable;
 use cairo_vm::types::relocatable::Relocatable as OracleRel;
 use cairo_vm::vm::runners::cairo_runner::{CairoArg, CairoRunner};
-use wavelane::kernels::vm::{run, run_entry, Arg, Program, RunConfig, VmError};
+use wavelane::kernels::vm::{run, run_entry, Arg, Layout, Program, RunConfig, VmError};
 use wavelane::Felt;
 
 struct Outcome {
@@ -212,6 +212,22 @@ fn bad_entry_points_are_named() {
 }
 
 #[test]
+fn ec_op_and_keccak_builtins() {
+    check("ec_keccak", true);
+}
+
+#[test]
+fn layouts_refuse_missing_builtins() {
+    let p = Program::from_file(path("ec_keccak").as_ref()).unwrap();
+    for (layout, ok) in [("all_cairo", true), ("starknet_with_keccak", true), ("starknet", false), ("plain", false)] {
+        let r = Layout::from_name(layout).unwrap().check(&p);
+        assert_eq!(r.is_ok(), ok, "{layout}: {r:?}");
+    }
+    let e = Layout::Starknet.check(&p).unwrap_err().to_string();
+    assert!(e.contains("`keccak`") && e.contains("`starknet`"), "{e}");
+}
+
+#[test]
 fn long_loop() {
     check("long_loop", false);
 }
@@ -352,7 +368,12 @@ fn cli_runs_an_entry_point_with_arguments() {
     let mem: Vec<Option<Felt>> =
         j["memory"].as_array().unwrap().iter().map(|c| c.as_str().map(|s| Felt::from_hex(s).unwrap())).collect();
     assert_eq!(mem, want.memory);
-    for bad in [&["--entry", "nope"][..], &["--entry", "add_mul", "--args", "1,zz,3"]] {
+    for bad in [
+        &["--entry", "nope"][..],
+        &["--entry", "add_mul", "--args", "1,zz,3"],
+        &["--layout", "plain"],
+        &["--layout", "x"],
+    ] {
         let out = cli(&[&["cairo", "run", &path("entry")][..], bad].concat());
         assert_eq!(out.status.code(), Some(2), "{bad:?}");
         assert!(!String::from_utf8_lossy(&out.stderr).is_empty());

@@ -5,7 +5,7 @@
 use super::InputError;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
-use wavelane::kernels::vm::{run, run_entry, Arg, Program, RunConfig};
+use wavelane::kernels::vm::{run, run_entry, Arg, Layout, Program, RunConfig};
 
 /// Arguments of `wavelane cairo`.
 #[derive(Args)]
@@ -40,6 +40,10 @@ struct RunArgs {
     /// `3,-7,[4 9 16]` (needs `--entry`).
     #[arg(long, requires = "entry", allow_hyphen_values = true)]
     args: Option<String>,
+    /// The layout, as cairo-vm names it (plain, small, recursive, starknet,
+    /// starknet_with_keccak, all_cairo, …): the program may only use its builtins.
+    #[arg(long, default_value = "all_cairo")]
+    layout: String,
 }
 
 /// Runs `wavelane cairo`.
@@ -47,6 +51,7 @@ pub(crate) fn run_cmd(args: CairoArgs) -> anyhow::Result<()> {
     let CairoCmd::Run(a) = args.cmd;
     let where_ = a.program.display().to_string();
     let program = Program::from_file(&a.program).map_err(|e| InputError(format!("{where_}: {e}")))?;
+    Layout::from_name(&a.layout).and_then(|l| l.check(&program)).map_err(|e| InputError(format!("{where_}: {e}")))?;
     let cfg = RunConfig { steps_limit: a.steps_limit, trace: false };
     let r = match &a.entry {
         Some(name) => {

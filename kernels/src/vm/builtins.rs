@@ -1,11 +1,13 @@
-//! Builtins: output, pedersen, range_check, bitwise and poseidon.
+//! Builtins: output, pedersen, range_check, bitwise, ec_op, keccak and
+//! poseidon.
 //!
 //! Each builtin owns one segment. Its base pointer is passed to `main` on the
 //! initial stack. Output cells are plain memory. Range-check cells are
-//! validated on every write (an integer below 2^128). Pedersen, bitwise and
-//! poseidon cells are laid out in instances (inputs then outputs); an output
-//! cell is *deduced* from its instance's inputs when an instruction reads it
-//! while it is still unknown, exactly when cairo-vm deduces it.
+//! validated on every write (an integer below 2^128). Pedersen, bitwise,
+//! ec_op, keccak and poseidon cells are laid out in instances (inputs then
+//! outputs); an output cell is *deduced* from its instance's inputs when an
+//! instruction reads it while it is still unknown, exactly when cairo-vm
+//! deduces it.
 
 use super::hash_glue;
 use super::memory::{Memory, Relocatable, Value};
@@ -23,6 +25,12 @@ pub enum Builtin {
     RangeCheck,
     /// `bitwise`: (x, y, x & y, x ^ y, x | y).
     Bitwise,
+    /// `ec_op`: (P.x, P.y, Q.x, Q.y, m, R.x, R.y) with R = P + m·Q on the
+    /// STARK curve.
+    EcOp,
+    /// `keccak`: eight 200-bit words of a Keccak-f[1600] state, then the
+    /// eight words of its permutation.
+    Keccak,
     /// `poseidon`: (s0, s1, s2, hades(s)0, hades(s)1, hades(s)2).
     Poseidon,
 }
@@ -35,6 +43,8 @@ impl Builtin {
             "pedersen" => Builtin::Pedersen,
             "range_check" => Builtin::RangeCheck,
             "bitwise" => Builtin::Bitwise,
+            "ec_op" => Builtin::EcOp,
+            "keccak" => Builtin::Keccak,
             "poseidon" => Builtin::Poseidon,
             _ => return None,
         })
@@ -47,6 +57,8 @@ impl Builtin {
             Builtin::Pedersen => "pedersen",
             Builtin::RangeCheck => "range_check",
             Builtin::Bitwise => "bitwise",
+            Builtin::EcOp => "ec_op",
+            Builtin::Keccak => "keccak",
             Builtin::Poseidon => "poseidon",
         }
     }
@@ -71,6 +83,8 @@ impl Builtin {
         let (cells, inputs) = match self {
             Builtin::Pedersen => (3, 2),
             Builtin::Bitwise => (5, 2),
+            Builtin::EcOp => (7, 5),
+            Builtin::Keccak => (16, 8),
             Builtin::Poseidon => (6, 3),
             Builtin::Output | Builtin::RangeCheck => return Ok(None),
         };
@@ -79,7 +93,7 @@ impl Builtin {
             return Ok(None);
         }
         let base = Relocatable::new(addr.segment, addr.offset - idx);
-        let mut input = [Felt::ZERO; 3];
+        let mut input = [Felt::ZERO; 8];
         for (i, slot) in input.iter_mut().enumerate().take(inputs as usize) {
             let a = Relocatable::new(base.segment, base.offset + i as u64);
             match mem.get(a) {
@@ -107,8 +121,10 @@ impl Builtin {
                     _ => op(|a, b| a | b),
                 }
             }
+            Builtin::EcOp => ec_op(&input, base, idx)?,
+            Builtin::Keccak => keccak(&input, base, idx)?,
             Builtin::Poseidon => {
-                let mut s = input;
+                let mut s = [input[0], input[1], input[2]];
                 hash_glue::poseidon_permute(&mut s);
                 s[(idx - 3) as usize]
             }
@@ -116,4 +132,44 @@ impl Builtin {
         };
         Ok(Some(Value::from(out)))
     }
+}
+
+/// `ec_op`: R = P + m·Q, coordinate `idx - 5` of R. P and Q must be on the
+/// curve, and R not the point at infinity.
+fn ec_op(input: &[Felt; 8], base: Relocatable, idx: u64) -> Result<Felt, String> {
+    use starknet_types_core::curve::{AffinePoint, ProjectivePoint};
+    let point = |k: usize| {
+        AffinePoint::new(input[k], input[k + 1]).map_err(|_| {
+            format!("ec_op: point ({:#x}, {:#x}) at {base}+{k} is not on the curve", input[k], input[k + 1])
+        })
+    };
+    let (p, q) = (point(0)?, point(2)?);
+    let (p, q) =
+        (ProjectivePoint::from_affine_unchecked(p.x(), p.y()), ProjectivePoint::from_affine_unchecked(q.x(), q.y()));
+    let r = (&p + &(&q * input[4]))
+        .to_affine()
+        .map_err(|_| format!("ec_op: the result at {base} is the point at infinity"))?;
+    Ok(if idx == 5 { r.x() } else { r.y() })
+}
+
+/// `keccak`: the eight 200-bit inputs, little-endian, are the 1600-bit
+/// state; output `idx - 8` is the same slice of the permuted state.
+fn keccak(input: &[Felt; 8], base: Relocatable, idx: u64) -> Result<Felt, String> {
+    let mut bytes = [0u8; 200];
+    for (i, x) in input.iter().enumerate() {
+        if x.bits() > 200 {
+            return Err(format!("keccak: input {x:#x} at {base}+{i} exceeds 200 bits"));
+        }
+        bytes[25 * i..25 * i + 25].copy_from_slice(&x.to_bytes_le()[..25]);
+    }
+    let mut lanes: [u64; 25] =
+        std::array::from_fn(|k| u64::from_le_bytes(bytes[8 * k..8 * k + 8].try_into().unwrap_or([0; 8])));
+    keccak::f1600(&mut lanes);
+    for (k, lane) in lanes.iter().enumerate() {
+        bytes[8 * k..8 * k + 8].copy_from_slice(&lane.to_le_bytes());
+    }
+    let o = 25 * (idx - 8) as usize;
+    let mut word = [0u8; 32];
+    word[..25].copy_from_slice(&bytes[o..o + 25]);
+    Ok(Felt::from_bytes_le(&word))
 }

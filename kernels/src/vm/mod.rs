@@ -27,6 +27,7 @@ pub mod error;
 mod fast;
 pub mod hash_glue;
 pub mod hints;
+pub mod layout;
 pub mod memory;
 pub mod program;
 pub mod relocate;
@@ -34,6 +35,7 @@ pub mod run;
 
 pub use builtins::Builtin;
 pub use error::{At, VmError};
+pub use layout::Layout;
 pub use memory::{Memory, Relocatable, Value};
 pub use program::{Function, Program};
 pub use relocate::RelocatedEntry;

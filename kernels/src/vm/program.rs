@@ -127,7 +127,7 @@ impl Program {
                 let name = name.as_str().ok_or_else(|| err(format!("`builtins[{i}]` is not a string")))?;
                 let b = Builtin::from_name(name).ok_or_else(|| {
                     err(format!(
-                        "builtin `{name}` (builtins[{i}]) is not supported; supported: output, pedersen, range_check, bitwise, poseidon"
+                        "builtin `{name}` (builtins[{i}]) is not supported; supported: output, pedersen, range_check, bitwise, ec_op, keccak, poseidon"
                     ))
                 })?;
                 if let Some(prev) = builtins.last() {
