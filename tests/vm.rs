@@ -212,6 +212,11 @@ fn bad_entry_points_are_named() {
 }
 
 #[test]
+fn keccak_hints() {
+    check("keccak", false);
+}
+
+#[test]
 fn ec_op_and_keccak_builtins() {
     check("ec_keccak", true);
 }

@@ -165,8 +165,20 @@ impl Program {
         }
         let mut constants = HashMap::new();
         for (name, id) in identifiers {
-            if id.get("type").and_then(Json::as_str) == Some("const") {
-                if let Some(v) = id.get("value").and_then(json_felt) {
+            // A constant, or an alias of one (`from m import CONST`), followed
+            // a few hops.
+            let mut target = id;
+            for _ in 0..8 {
+                if target.get("type").and_then(Json::as_str) != Some("alias") {
+                    break;
+                }
+                match target.get("destination").and_then(Json::as_str).and_then(|d| identifiers.get(d)) {
+                    Some(t) => target = t,
+                    None => break,
+                }
+            }
+            if target.get("type").and_then(Json::as_str) == Some("const") {
+                if let Some(v) = target.get("value").and_then(json_felt) {
                     constants.insert(name.as_str(), v);
                 }
             }

@@ -13,12 +13,14 @@
 //!
 //! One file per family: [`basic`] (segments, scopes, loops), [`math`]
 //! (`math`, `math_cmp`, `pow`), [`uint256`], [`search`] (`find_element`,
-//! `search_sorted`, `set_add`, `usort`) and [`dict`] (`dict`,
-//! `default_dict`, `squash_dict`).
+//! `search_sorted`, `set_add`, `usort`), [`dict`] (`dict`,
+//! `default_dict`, `squash_dict`) and [`keccak`] (`keccak`, `cairo_keccak`,
+//! `builtin_keccak`).
 
 pub mod basic;
 pub mod ctx;
 pub mod dict;
+pub mod keccak;
 pub mod math;
 pub mod refs;
 pub mod search;
@@ -45,6 +47,8 @@ pub enum HintKind {
     Search(search::Kind),
     /// Dictionaries and their squashing.
     Dict(dict::Kind),
+    /// `keccak`, `cairo_keccak` and `builtin_keccak`.
+    Keccak(keccak::Kind),
 }
 
 /// Every supported hint code, exactly as cairo-lang emits it.
@@ -54,7 +58,8 @@ pub fn supported() -> impl Iterator<Item = (HintKind, &'static str)> {
     let uint256 = uint256::CODES.iter().map(|&(k, c)| (HintKind::Uint256(k), c));
     let search = search::CODES.iter().map(|&(k, c)| (HintKind::Search(k), c));
     let dict = dict::CODES.iter().map(|&(k, c)| (HintKind::Dict(k), c));
-    basic.chain(math).chain(uint256).chain(search).chain(dict)
+    let keccak = keccak::CODES.iter().map(|&(k, c)| (HintKind::Keccak(k), c));
+    basic.chain(math).chain(uint256).chain(search).chain(dict).chain(keccak)
 }
 
 /// One hint, compiled.
@@ -80,7 +85,16 @@ impl Hint {
 
 /// Constants hints read through `ids`, looked up in the hint's accessible
 /// scopes.
-const CONSTANTS: &[&str] = &["PRIME_OVER_3_HIGH", "PRIME_OVER_2_HIGH", "UPPER_BOUND", "SHIFT"];
+const CONSTANTS: &[&str] = &[
+    "PRIME_OVER_3_HIGH",
+    "PRIME_OVER_2_HIGH",
+    "UPPER_BOUND",
+    "SHIFT",
+    "BYTES_IN_WORD",
+    "KECCAK_FULL_RATE_IN_BYTES",
+    "KECCAK_STATE_SIZE_FELTS",
+    "BLOCK_SIZE",
+];
 
 fn perr(pc: usize, what: impl std::fmt::Display) -> VmError {
     VmError::Program(format!("hint at pc {pc}: {what}"))
@@ -147,6 +161,7 @@ pub fn execute(h: &Hint, cx: &mut HintCtx<'_>) -> Result<(), VmError> {
         HintKind::Uint256(k) => uint256::execute(k, h, cx),
         HintKind::Search(k) => search::execute(k, h, cx),
         HintKind::Dict(k) => dict::execute(k, h, cx),
+        HintKind::Keccak(k) => keccak::execute(k, h, cx),
     }
 }
 
