@@ -217,6 +217,11 @@ fn keccak_hints() {
 }
 
 #[test]
+fn blake2s_hints() {
+    check("blake2s", false);
+}
+
+#[test]
 fn ec_op_and_keccak_builtins() {
     check("ec_keccak", true);
 }

@@ -14,10 +14,11 @@
 //! One file per family: [`basic`] (segments, scopes, loops), [`math`]
 //! (`math`, `math_cmp`, `pow`), [`uint256`], [`search`] (`find_element`,
 //! `search_sorted`, `set_add`, `usort`), [`dict`] (`dict`,
-//! `default_dict`, `squash_dict`) and [`keccak`] (`keccak`, `cairo_keccak`,
-//! `builtin_keccak`).
+//! `default_dict`, `squash_dict`), [`keccak`] (`keccak`, `cairo_keccak`,
+//! `builtin_keccak`) and [`blake2s`] (`cairo_blake2s`).
 
 pub mod basic;
+pub mod blake2s;
 pub mod ctx;
 pub mod dict;
 pub mod keccak;
@@ -49,6 +50,8 @@ pub enum HintKind {
     Dict(dict::Kind),
     /// `keccak`, `cairo_keccak` and `builtin_keccak`.
     Keccak(keccak::Kind),
+    /// `cairo_blake2s`.
+    Blake2s(blake2s::Kind),
 }
 
 /// Every supported hint code, exactly as cairo-lang emits it.
@@ -59,7 +62,8 @@ pub fn supported() -> impl Iterator<Item = (HintKind, &'static str)> {
     let search = search::CODES.iter().map(|&(k, c)| (HintKind::Search(k), c));
     let dict = dict::CODES.iter().map(|&(k, c)| (HintKind::Dict(k), c));
     let keccak = keccak::CODES.iter().map(|&(k, c)| (HintKind::Keccak(k), c));
-    basic.chain(math).chain(uint256).chain(search).chain(dict).chain(keccak)
+    let blake2s = blake2s::CODES.iter().map(|&(k, c)| (HintKind::Blake2s(k), c));
+    basic.chain(math).chain(uint256).chain(search).chain(dict).chain(keccak).chain(blake2s)
 }
 
 /// One hint, compiled.
@@ -94,6 +98,8 @@ const CONSTANTS: &[&str] = &[
     "KECCAK_FULL_RATE_IN_BYTES",
     "KECCAK_STATE_SIZE_FELTS",
     "BLOCK_SIZE",
+    "N_PACKED_INSTANCES",
+    "INPUT_BLOCK_FELTS",
 ];
 
 fn perr(pc: usize, what: impl std::fmt::Display) -> VmError {
@@ -162,6 +168,7 @@ pub fn execute(h: &Hint, cx: &mut HintCtx<'_>) -> Result<(), VmError> {
         HintKind::Search(k) => search::execute(k, h, cx),
         HintKind::Dict(k) => dict::execute(k, h, cx),
         HintKind::Keccak(k) => keccak::execute(k, h, cx),
+        HintKind::Blake2s(k) => blake2s::execute(k, h, cx),
     }
 }
 
