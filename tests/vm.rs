@@ -222,6 +222,17 @@ fn blake2s_hints() {
 }
 
 #[test]
+fn ecdsa_builtin_and_signature_hint() {
+    check("signature", true);
+    // One bit off in s: the run fails naming the instance, without panicking.
+    let text = std::fs::read_to_string(path("signature")).unwrap();
+    let s = "0x653008817070564bfb43e81c1053f04764579872e64d472b1ada106eca05cd2";
+    let bad = text.replace(s, "0x653008817070564bfb43e81c1053f04764579872e64d472b1ada106eca05cd3");
+    let e = run(&Program::from_json(&bad).unwrap(), &RunConfig::default()).unwrap_err().to_string();
+    assert!(e.contains("ecdsa: signature") && e.contains("is invalid"), "{e}");
+}
+
+#[test]
 fn ec_op_and_keccak_builtins() {
     check("ec_keccak", true);
 }

@@ -1,5 +1,5 @@
-//! Builtins: output, pedersen, range_check, bitwise, ec_op, keccak and
-//! poseidon.
+//! Builtins: output, pedersen, range_check, ecdsa, bitwise, ec_op, keccak
+//! and poseidon.
 //!
 //! Each builtin owns one segment. Its base pointer is passed to `main` on the
 //! initial stack. Output cells are plain memory. Range-check cells are
@@ -7,7 +7,9 @@
 //! ec_op, keccak and poseidon cells are laid out in instances (inputs then
 //! outputs); an output cell is *deduced* from its instance's inputs when an
 //! instruction reads it while it is still unknown, exactly when cairo-vm
-//! deduces it.
+//! deduces it. An ecdsa instance (public key, message) must carry a
+//! signature registered by the `verify_ecdsa_signature` hint that verifies
+//! ([`verify_ecdsa`]); the run checks every complete instance when it ends.
 
 use super::hash_glue;
 use super::memory::{Memory, Relocatable, Value};
@@ -23,6 +25,9 @@ pub enum Builtin {
     Pedersen,
     /// `range_check`: each cell holds a value in [0, 2^128).
     RangeCheck,
+    /// `ecdsa`: (public key, message), signed by a signature the
+    /// `verify_ecdsa_signature` hint registers.
+    Ecdsa,
     /// `bitwise`: (x, y, x & y, x ^ y, x | y).
     Bitwise,
     /// `ec_op`: (P.x, P.y, Q.x, Q.y, m, R.x, R.y) with R = P + m·Q on the
@@ -42,6 +47,7 @@ impl Builtin {
             "output" => Builtin::Output,
             "pedersen" => Builtin::Pedersen,
             "range_check" => Builtin::RangeCheck,
+            "ecdsa" => Builtin::Ecdsa,
             "bitwise" => Builtin::Bitwise,
             "ec_op" => Builtin::EcOp,
             "keccak" => Builtin::Keccak,
@@ -56,6 +62,7 @@ impl Builtin {
             Builtin::Output => "output",
             Builtin::Pedersen => "pedersen",
             Builtin::RangeCheck => "range_check",
+            Builtin::Ecdsa => "ecdsa",
             Builtin::Bitwise => "bitwise",
             Builtin::EcOp => "ec_op",
             Builtin::Keccak => "keccak",
@@ -86,7 +93,7 @@ impl Builtin {
             Builtin::EcOp => (7, 5),
             Builtin::Keccak => (16, 8),
             Builtin::Poseidon => (6, 3),
-            Builtin::Output | Builtin::RangeCheck => return Ok(None),
+            Builtin::Output | Builtin::RangeCheck | Builtin::Ecdsa => return Ok(None),
         };
         let idx = addr.offset % cells;
         if idx < inputs {
@@ -128,7 +135,7 @@ impl Builtin {
                 hash_glue::poseidon_permute(&mut s);
                 s[(idx - 3) as usize]
             }
-            Builtin::Output | Builtin::RangeCheck => return Ok(None),
+            Builtin::Output | Builtin::RangeCheck | Builtin::Ecdsa => return Ok(None),
         };
         Ok(Some(Value::from(out)))
     }
@@ -172,4 +179,36 @@ fn keccak(input: &[Felt; 8], base: Relocatable, idx: u64) -> Result<Felt, String
     let mut word = [0u8; 32];
     word[..25].copy_from_slice(&bytes[o..o + 25]);
     Ok(Felt::from_bytes_le(&word))
+}
+
+/// The STARK curve's order.
+const CURVE_ORDER: &str = "800000000000010ffffffffffffffffb781126dcae7b2321e66a241adc64d2f";
+
+/// Verifies a STARK-curve ECDSA signature (r, s) of `msg` by the public key
+/// whose x coordinate is `pubkey`, as starknet-crypto's `verify` does (so
+/// either y of the key is accepted).
+pub fn verify_ecdsa(pubkey: Felt, msg: Felt, r: Felt, s: Felt) -> bool {
+    use num_bigint::BigUint;
+    use starknet_types_core::curve::{AffinePoint, ProjectivePoint};
+    let below_2_251 = |f: Felt| f.bits() <= 251;
+    if !below_2_251(msg) || r == Felt::ZERO || !below_2_251(r) || s == Felt::ZERO || !below_2_251(s) {
+        return false;
+    }
+    let Some(key) = AffinePoint::new_from_x(&pubkey, false) else {
+        return false;
+    };
+    let Some(n) = BigUint::parse_bytes(CURVE_ORDER.as_bytes(), 16) else {
+        return false;
+    };
+    let w = s.to_biguint().modpow(&(&n - 2u32), &n);
+    let w_felt = Felt::from(&w);
+    if w_felt == Felt::ZERO || !below_2_251(w_felt) {
+        return false;
+    }
+    let zw = Felt::from(&(msg.to_biguint() * &w % &n));
+    let rw = Felt::from(&(r.to_biguint() * &w % &n));
+    let g = AffinePoint::generator();
+    let zw_g = &ProjectivePoint::from_affine_unchecked(g.x(), g.y()) * zw;
+    let rw_q = &ProjectivePoint::from_affine_unchecked(key.x(), key.y()) * rw;
+    [&zw_g + &rw_q, &zw_g - &rw_q].iter().any(|p| p.to_affine().is_ok_and(|a| a.x() == r))
 }

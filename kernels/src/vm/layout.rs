@@ -70,14 +70,14 @@ impl Layout {
         use Builtin::*;
         match self {
             Layout::Plain => false,
-            Layout::Small | Layout::Dex => matches!(b, Output | Pedersen | RangeCheck),
+            Layout::Small | Layout::Dex => matches!(b, Output | Pedersen | RangeCheck | Ecdsa),
             Layout::Recursive => matches!(b, Output | Pedersen | RangeCheck | Bitwise),
             Layout::Starknet => !matches!(b, Keccak),
             Layout::StarknetWithKeccak | Layout::AllCairo => true,
             Layout::RecursiveLargeOutput | Layout::RecursiveWithPoseidon => {
                 matches!(b, Output | Pedersen | RangeCheck | Bitwise | Poseidon)
             }
-            Layout::AllSolidity => matches!(b, Output | Pedersen | RangeCheck | Bitwise | EcOp),
+            Layout::AllSolidity => matches!(b, Output | Pedersen | RangeCheck | Ecdsa | Bitwise | EcOp),
         }
     }
 

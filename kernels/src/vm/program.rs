@@ -127,7 +127,7 @@ impl Program {
                 let name = name.as_str().ok_or_else(|| err(format!("`builtins[{i}]` is not a string")))?;
                 let b = Builtin::from_name(name).ok_or_else(|| {
                     err(format!(
-                        "builtin `{name}` (builtins[{i}]) is not supported; supported: output, pedersen, range_check, bitwise, ec_op, keccak, poseidon"
+                        "builtin `{name}` (builtins[{i}]) is not supported; supported: output, pedersen, range_check, ecdsa, bitwise, ec_op, keccak, poseidon"
                     ))
                 })?;
                 if let Some(prev) = builtins.last() {
@@ -233,8 +233,8 @@ mod tests {
                 "__main__.main",
             ),
             (
-                r#"{"prime":"0x800000000000011000000000000000000000000000000000000000000000001","data":["0x1"],"builtins":["ecdsa"],"identifiers":{"__main__.main":{"pc":0}}}"#,
-                "ecdsa",
+                r#"{"prime":"0x800000000000011000000000000000000000000000000000000000000000001","data":["0x1"],"builtins":["range_check96"],"identifiers":{"__main__.main":{"pc":0}}}"#,
+                "range_check96",
             ),
         ] {
             let e = Program::from_json(text).unwrap_err().to_string();

@@ -4,7 +4,7 @@
 //! mode): 0 = program, 1 = execution, then one per builtin in the program's
 //! order, then the return-fp segment, then the end segment. The initial stack
 //! holds each builtin's base, the return fp and the end pc; ap = fp = the
-//! word after it, pc = `main`. Another entry point ([`run_entry`]) is laid
+//! word after it, pc = `main`. Another entry point ([`run_entry`](super::entry::run_entry)) is laid
 //! out as cairo-vm's `run_from_entrypoint` lays it out: after the builtins,
 //! one segment per array argument, then the end segment; the stack holds the
 //! function's builtin implicit arguments, its arguments, return fp 0 and the
@@ -31,9 +31,8 @@ use super::error::{At, VmError};
 use super::fast::Fast;
 use super::hints::{self, HintCtx, HintState};
 use super::memory::{Cell, Memory, Relocatable, Value, WriteError};
-use super::program::{parse_felt, Program};
+use super::program::Program;
 use crate::field::Fe;
-use starknet_types_core::felt::Felt;
 
 /// The program segment's index.
 pub const PROG: u32 = 0;
@@ -86,7 +85,13 @@ pub(super) struct Mem {
     kinds: Vec<Option<Builtin>>,
 }
 
-fn write_checked(kinds: &[Option<Builtin>], mem: &mut Memory, a: Relocatable, v: Value, at: At) -> Result<(), VmError> {
+pub(super) fn write_checked(
+    kinds: &[Option<Builtin>],
+    mem: &mut Memory,
+    a: Relocatable,
+    v: Value,
+    at: At,
+) -> Result<(), VmError> {
     if let Some(Some(b)) = kinds.get(a.segment as usize) {
         b.validate(v).map_err(|what| VmError::Run { at, what: format!("{what} (writing {a})") })?;
     }
@@ -120,59 +125,18 @@ impl Mem {
     }
 }
 
-/// An argument passed to an entry point: a felt, or an array that is
-/// loaded into a new segment and passed as a pointer to its start.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Arg {
-    /// A felt.
-    Felt(Felt),
-    /// An array, passed as a pointer to a new segment holding it.
-    Array(Vec<Felt>),
-}
-
-impl Arg {
-    /// Parses a comma-separated argument list: felts in decimal (optionally
-    /// negative) or `0x` hex, and arrays of them in brackets, separated by
-    /// spaces or commas: `3,-7,[4 9 16],0x10`. An empty text is no arguments.
-    pub fn parse_list(text: &str) -> Result<Vec<Arg>, VmError> {
-        let bad = |what: String| VmError::Program(format!("arguments {text:?}: {what}"));
-        let felt = |w: &str| parse_felt(w).ok_or_else(|| bad(format!("`{w}` is not a field element")));
-        let mut out = Vec::new();
-        let mut rest = text.trim();
-        while !rest.is_empty() {
-            if let Some(inner) = rest.strip_prefix('[') {
-                let close = inner.find(']').ok_or_else(|| bad("`[` without `]`".into()))?;
-                let items = inner[..close].split([' ', ',']).filter(|w| !w.is_empty());
-                out.push(Arg::Array(items.map(felt).collect::<Result<_, _>>()?));
-                rest = inner[close + 1..].trim_start();
-            } else {
-                let end = rest.find(',').unwrap_or(rest.len());
-                out.push(Arg::Felt(felt(rest[..end].trim())?));
-                rest = &rest[end..];
-            }
-            rest = match rest.strip_prefix(',') {
-                Some(r) if !r.trim().is_empty() => r.trim_start(),
-                Some(_) => return Err(bad("trailing `,`".into())),
-                None if rest.is_empty() => rest,
-                None => return Err(bad(format!("expected `,` before {rest:?}"))),
-            };
-        }
-        Ok(out)
-    }
-}
-
 /// Memory laid out for a run: program and execution segments, one segment
 /// per builtin, and the initial stack.
-struct Setup {
-    mem: Memory,
-    kinds: Vec<Option<Builtin>>,
+pub(super) struct Setup {
+    pub(super) mem: Memory,
+    pub(super) kinds: Vec<Option<Builtin>>,
     builtin_segments: Vec<(Builtin, u32)>,
     /// Each builtin's base, in the program's order.
-    bases: Vec<Relocatable>,
+    pub(super) bases: Vec<Relocatable>,
 }
 
 impl Setup {
-    fn new(program: &Program) -> Setup {
+    pub(super) fn new(program: &Program) -> Setup {
         let mut mem = Memory::new();
         mem.add_segment(); // PROG
         mem.add_segment(); // EXEC
@@ -186,7 +150,7 @@ impl Setup {
         Setup { mem, kinds, builtin_segments, bases }
     }
 
-    fn add_segment(&mut self) -> Relocatable {
+    pub(super) fn add_segment(&mut self) -> Relocatable {
         self.kinds.push(None);
         self.mem.add_segment()
     }
@@ -203,51 +167,9 @@ pub fn run(program: &Program, cfg: &RunConfig) -> Result<Run, VmError> {
     execute(program, setup, stack, program.main, end, cfg)
 }
 
-/// Runs the function `name` of `__main__` with `args`, as cairo-vm's
-/// `run_from_entrypoint` does: the function's implicit arguments that are
-/// builtin pointers (`range_check_ptr`, `output_ptr`, …) get the bases of
-/// the program's builtins, then come `args` (each array in a new segment,
-/// in order), the return fp 0 and the end pc, in a segment of its own.
-pub fn run_entry(program: &Program, name: &str, args: &[Arg], cfg: &RunConfig) -> Result<Run, VmError> {
-    let bad = |what: String| VmError::Program(format!("entry point `{name}`: {what}"));
-    let f = program.functions.get(name).ok_or_else(|| bad("no such function in `__main__`".into()))?;
-    if args.len() != f.args.len() {
-        return Err(bad(format!("takes {} arguments ({}), got {}", f.args.len(), f.args.join(", "), args.len())));
-    }
-    let mut setup = Setup::new(program);
-    let mut stack = Vec::new();
-    for imp in &f.implicit_args {
-        let base = imp
-            .strip_suffix("_ptr")
-            .and_then(Builtin::from_name)
-            .and_then(|b| program.builtins.iter().position(|&x| x == b))
-            .map(|i| setup.bases[i])
-            .ok_or_else(|| bad(format!("implicit argument `{imp}` is not a builtin of the program")))?;
-        stack.push(Value::Rel(base));
-    }
-    let at = At { pc: Relocatable::new(PROG, f.pc as u64), step: 0 };
-    for a in args {
-        stack.push(match a {
-            Arg::Felt(v) => Value::from(*v),
-            Arg::Array(vs) => {
-                let base = setup.add_segment();
-                for (i, v) in vs.iter().enumerate() {
-                    let m = &mut setup.mem;
-                    write_checked(&setup.kinds, m, Relocatable::new(base.segment, i as u64), Value::from(*v), at)?;
-                }
-                Value::Rel(base)
-            }
-        });
-    }
-    let end = setup.add_segment();
-    stack.push(Value::from(Felt::ZERO));
-    stack.push(Value::Rel(end));
-    execute(program, setup, stack, f.pc, end, cfg)
-}
-
 /// Loads the program and the initial stack, then runs from `entry` until
 /// pc reaches `end`.
-fn execute(
+pub(super) fn execute(
     program: &Program,
     setup: Setup,
     stack: Vec<Value>,
@@ -299,6 +221,7 @@ fn execute(
         }
         st.step()?;
     }
+    st.check_signatures(&builtin_segments)?;
     Ok(Run { memory: st.m.mem, pc: st.pc, ap: st.ap, fp: st.fp, steps: st.steps, trace, builtin_segments })
 }
 
@@ -334,6 +257,34 @@ impl State<'_> {
 
     fn fail(&self, what: impl Into<String>) -> VmError {
         VmError::Run { at: self.at(), what: what.into() }
+    }
+
+    /// Every complete ecdsa instance (public key and message both written)
+    /// must carry a registered signature that verifies.
+    #[cold]
+    fn check_signatures(&self, builtin_segments: &[(Builtin, u32)]) -> Result<(), VmError> {
+        for &(_, seg) in builtin_segments.iter().filter(|(b, _)| *b == Builtin::Ecdsa) {
+            let fail = |what: String| VmError::Run { at: self.at(), what };
+            for off in (0..self.m.mem.segment_len(seg as usize) as u64).step_by(2) {
+                let (ka, ma) = (Relocatable::new(seg, off), Relocatable::new(seg, off + 1));
+                let (key, msg) = match (self.m.mem.get(ka), self.m.mem.get(ma)) {
+                    (Some(Value::Int(k)), Some(Value::Int(m))) => (k.to_felt(), m.to_felt()),
+                    (None, _) | (_, None) => continue,
+                    _ => return Err(fail(format!("ecdsa: the instance at {ka} holds a pointer"))),
+                };
+                let (r, s) = *self
+                    .hints
+                    .signatures
+                    .get(&ka)
+                    .ok_or_else(|| fail(format!("ecdsa: no signature for the instance at {ka}")))?;
+                if !super::builtins::verify_ecdsa(key, msg, r, s) {
+                    return Err(fail(format!(
+                        "ecdsa: signature ({r:#x}, {s:#x}) is invalid for public key {key:#x} and message {msg:#x} at {ka}"
+                    )));
+                }
+            }
+        }
+        Ok(())
     }
 
     #[cold]
@@ -701,25 +652,6 @@ mod tests {
             word & !(0b11 << 48) // call: dst and op0 from ap
         } else {
             word
-        }
-    }
-
-    #[test]
-    fn parses_argument_lists() {
-        let f = |v: i64| if v < 0 { -Felt::from(-v) } else { Felt::from(v) };
-        assert_eq!(Arg::parse_list("").unwrap(), vec![]);
-        assert_eq!(
-            Arg::parse_list("3, -7,[4 9,16],0x10,[]").unwrap(),
-            vec![
-                Arg::Felt(f(3)),
-                Arg::Felt(f(-7)),
-                Arg::Array(vec![f(4), f(9), f(16)]),
-                Arg::Felt(f(16)),
-                Arg::Array(vec![])
-            ]
-        );
-        for bad in ["1,", "x", "[1 2", "[1]2", "1,,2"] {
-            assert!(matches!(Arg::parse_list(bad), Err(VmError::Program(_))), "{bad}");
         }
     }
 

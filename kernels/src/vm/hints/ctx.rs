@@ -35,18 +35,21 @@ pub struct Scope {
 }
 
 /// The state hints keep for the length of one run: the execution scopes
-/// (the main scope at the bottom) and the dictionaries.
+/// (the main scope at the bottom), the dictionaries and the signatures of
+/// ecdsa instances.
 #[derive(Clone, Debug)]
 pub struct HintState {
     /// Execution scopes, innermost last; never empty.
     pub(crate) scopes: Vec<Scope>,
     /// `__dict_manager`.
     pub(crate) dicts: DictManager,
+    /// Signatures registered for ecdsa instances, by the instance's address.
+    pub(crate) signatures: HashMap<Relocatable, (Felt, Felt)>,
 }
 
 impl Default for HintState {
     fn default() -> HintState {
-        HintState { scopes: vec![Scope::default()], dicts: DictManager::default() }
+        HintState { scopes: vec![Scope::default()], dicts: DictManager::default(), signatures: HashMap::new() }
     }
 }
 

@@ -15,7 +15,8 @@
 //! (`math`, `math_cmp`, `pow`), [`uint256`], [`search`] (`find_element`,
 //! `search_sorted`, `set_add`, `usort`), [`dict`] (`dict`,
 //! `default_dict`, `squash_dict`), [`keccak`] (`keccak`, `cairo_keccak`,
-//! `builtin_keccak`) and [`blake2s`] (`cairo_blake2s`).
+//! `builtin_keccak`), [`blake2s`] (`cairo_blake2s`) and [`signature`]
+//! (`verify_ecdsa_signature`).
 
 pub mod basic;
 pub mod blake2s;
@@ -25,6 +26,7 @@ pub mod keccak;
 pub mod math;
 pub mod refs;
 pub mod search;
+pub mod signature;
 pub mod uint256;
 
 pub use ctx::{HintCtx, HintState, Scope, Var, WriteFn};
@@ -52,6 +54,8 @@ pub enum HintKind {
     Keccak(keccak::Kind),
     /// `cairo_blake2s`.
     Blake2s(blake2s::Kind),
+    /// `signature`.
+    Signature(signature::Kind),
 }
 
 /// Every supported hint code, exactly as cairo-lang emits it.
@@ -63,7 +67,8 @@ pub fn supported() -> impl Iterator<Item = (HintKind, &'static str)> {
     let dict = dict::CODES.iter().map(|&(k, c)| (HintKind::Dict(k), c));
     let keccak = keccak::CODES.iter().map(|&(k, c)| (HintKind::Keccak(k), c));
     let blake2s = blake2s::CODES.iter().map(|&(k, c)| (HintKind::Blake2s(k), c));
-    basic.chain(math).chain(uint256).chain(search).chain(dict).chain(keccak).chain(blake2s)
+    let signature = signature::CODES.iter().map(|&(k, c)| (HintKind::Signature(k), c));
+    basic.chain(math).chain(uint256).chain(search).chain(dict).chain(keccak).chain(blake2s).chain(signature)
 }
 
 /// One hint, compiled.
@@ -169,6 +174,7 @@ pub fn execute(h: &Hint, cx: &mut HintCtx<'_>) -> Result<(), VmError> {
         HintKind::Dict(k) => dict::execute(k, h, cx),
         HintKind::Keccak(k) => keccak::execute(k, h, cx),
         HintKind::Blake2s(k) => blake2s::execute(k, h, cx),
+        HintKind::Signature(k) => signature::execute(k, h, cx),
     }
 }
 
