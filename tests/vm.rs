@@ -233,6 +233,11 @@ fn ecdsa_builtin_and_signature_hint() {
 }
 
 #[test]
+fn secp256k1_hints() {
+    check("secp", false);
+}
+
+#[test]
 fn ec_op_and_keccak_builtins() {
     check("ec_keccak", true);
 }

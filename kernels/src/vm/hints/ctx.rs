@@ -8,7 +8,7 @@ use super::refs::{Expr, Reference};
 use super::Hint;
 use crate::vm::error::{At, VmError};
 use crate::vm::memory::{Memory, Relocatable, Value};
-use num_bigint::BigUint;
+use num_bigint::{BigInt, BigUint};
 use starknet_types_core::felt::Felt;
 use std::collections::HashMap;
 
@@ -19,6 +19,8 @@ pub enum Var {
     None,
     /// An integer that fits a felt.
     Felt(Felt),
+    /// Any integer (secp field elements are wider than a felt).
+    Big(BigInt),
     /// A list of integers.
     List(Vec<Felt>),
     /// A map from a felt to a list of integers (`access_indices`,
@@ -263,6 +265,15 @@ impl HintCtx<'_> {
     pub(super) fn var_felt(&mut self, name: &str) -> Result<Felt, VmError> {
         match self.var(name)? {
             Var::Felt(f) => Ok(*f),
+            _ => Err(self.fail(format!("hint: variable `{name}` is not an integer"))),
+        }
+    }
+
+    /// A big-integer variable of the current scope.
+    pub(super) fn var_big(&mut self, name: &str) -> Result<BigInt, VmError> {
+        match self.var(name)? {
+            Var::Big(b) => Ok(b.clone()),
+            Var::Felt(f) => Ok(BigInt::from(f.to_biguint())),
             _ => Err(self.fail(format!("hint: variable `{name}` is not an integer"))),
         }
     }

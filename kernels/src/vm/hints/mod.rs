@@ -15,8 +15,8 @@
 //! (`math`, `math_cmp`, `pow`), [`uint256`], [`search`] (`find_element`,
 //! `search_sorted`, `set_add`, `usort`), [`dict`] (`dict`,
 //! `default_dict`, `squash_dict`), [`keccak`] (`keccak`, `cairo_keccak`,
-//! `builtin_keccak`), [`blake2s`] (`cairo_blake2s`) and [`signature`]
-//! (`verify_ecdsa_signature`).
+//! `builtin_keccak`), [`blake2s`] (`cairo_blake2s`), [`signature`]
+//! (`verify_ecdsa_signature`) and [`secp`] (`cairo_secp`, secp256k1).
 
 pub mod basic;
 pub mod blake2s;
@@ -26,6 +26,7 @@ pub mod keccak;
 pub mod math;
 pub mod refs;
 pub mod search;
+pub mod secp;
 pub mod signature;
 pub mod uint256;
 
@@ -56,6 +57,8 @@ pub enum HintKind {
     Blake2s(blake2s::Kind),
     /// `signature`.
     Signature(signature::Kind),
+    /// `cairo_secp` (secp256k1).
+    Secp(secp::Kind),
 }
 
 /// Every supported hint code, exactly as cairo-lang emits it.
@@ -68,7 +71,8 @@ pub fn supported() -> impl Iterator<Item = (HintKind, &'static str)> {
     let keccak = keccak::CODES.iter().map(|&(k, c)| (HintKind::Keccak(k), c));
     let blake2s = blake2s::CODES.iter().map(|&(k, c)| (HintKind::Blake2s(k), c));
     let signature = signature::CODES.iter().map(|&(k, c)| (HintKind::Signature(k), c));
-    basic.chain(math).chain(uint256).chain(search).chain(dict).chain(keccak).chain(blake2s).chain(signature)
+    let secp = secp::CODES.iter().map(|&(k, c)| (HintKind::Secp(k), c));
+    basic.chain(math).chain(uint256).chain(search).chain(dict).chain(keccak).chain(blake2s).chain(signature).chain(secp)
 }
 
 /// One hint, compiled.
@@ -105,6 +109,8 @@ const CONSTANTS: &[&str] = &[
     "BLOCK_SIZE",
     "N_PACKED_INSTANCES",
     "INPUT_BLOCK_FELTS",
+    "BASE",
+    "BETA",
 ];
 
 fn perr(pc: usize, what: impl std::fmt::Display) -> VmError {
@@ -175,6 +181,7 @@ pub fn execute(h: &Hint, cx: &mut HintCtx<'_>) -> Result<(), VmError> {
         HintKind::Keccak(k) => keccak::execute(k, h, cx),
         HintKind::Blake2s(k) => blake2s::execute(k, h, cx),
         HintKind::Signature(k) => signature::execute(k, h, cx),
+        HintKind::Secp(k) => secp::execute(k, h, cx),
     }
 }
 
