@@ -1,9 +1,10 @@
-// The ec_op and keccak builtins.
+// The ec_op and keccak builtins, and ec.cairo's hints.
 %builtins output ec_op keccak
 from starkware.cairo.common.cairo_builtins import EcOpBuiltin, KeccakBuiltin
 from starkware.cairo.common.ec_point import EcPoint
-from starkware.cairo.common.ec import ec_add, ec_double
+from starkware.cairo.common.ec import ec_add, ec_double, ec_op, ec_mul, chained_ec_op, recover_y
 from starkware.cairo.common.serialize import serialize_word
+from starkware.cairo.common.alloc import alloc
 
 const GX = 0x1ef15c18599971b7beced415a40f0c7deacfd9b0d1819e03d723d8bc943cfca;
 const GY = 0x5668060aa49730b7be4801df46ec62de53ecd11abe43a32873000c36e8dc1f;
@@ -22,6 +23,20 @@ func main{output_ptr: felt*, ec_op_ptr: EcOpBuiltin*, keccak_ptr: KeccakBuiltin*
     let ec_op_ptr = ec_op_ptr + EcOpBuiltin.SIZE;
     let (s) = ec_add(r, g);
     serialize_word(s.x);
+    let (t) = ec_op(g2, 77, s);
+    serialize_word(t.y);
+    let (u) = ec_mul(0x800, g);
+    serialize_word(u.x);
+    let (ms: felt*) = alloc();
+    assert ms[0] = 3;
+    assert ms[1] = 5;
+    let (qs: EcPoint*) = alloc();
+    assert qs[0] = g;
+    assert qs[1] = u;
+    let (c) = chained_ec_op(t, ms, qs, 2);
+    serialize_word(c.x);
+    let (y) = recover_y(GX);
+    serialize_word(y.y);
 
     assert keccak_ptr.input.s0 = 1;
     assert keccak_ptr.input.s1 = 0x123456789abcdef;

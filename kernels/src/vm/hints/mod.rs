@@ -16,12 +16,14 @@
 //! `search_sorted`, `set_add`, `usort`), [`dict`] (`dict`,
 //! `default_dict`, `squash_dict`), [`keccak`] (`keccak`, `cairo_keccak`,
 //! `builtin_keccak`), [`blake2s`] (`cairo_blake2s`), [`signature`]
-//! (`verify_ecdsa_signature`) and [`secp`] (`cairo_secp`, secp256k1).
+//! (`verify_ecdsa_signature`), [`secp`] (`cairo_secp`, secp256k1) and [`ec`]
+//! (`ec.cairo` on the STARK curve).
 
 pub mod basic;
 pub mod blake2s;
 pub mod ctx;
 pub mod dict;
+pub mod ec;
 pub mod keccak;
 pub mod math;
 pub mod refs;
@@ -59,6 +61,8 @@ pub enum HintKind {
     Signature(signature::Kind),
     /// `cairo_secp` (secp256k1).
     Secp(secp::Kind),
+    /// `ec` (the STARK curve).
+    Ec(ec::Kind),
 }
 
 /// Every supported hint code, exactly as cairo-lang emits it.
@@ -72,7 +76,9 @@ pub fn supported() -> impl Iterator<Item = (HintKind, &'static str)> {
     let blake2s = blake2s::CODES.iter().map(|&(k, c)| (HintKind::Blake2s(k), c));
     let signature = signature::CODES.iter().map(|&(k, c)| (HintKind::Signature(k), c));
     let secp = secp::CODES.iter().map(|&(k, c)| (HintKind::Secp(k), c));
-    basic.chain(math).chain(uint256).chain(search).chain(dict).chain(keccak).chain(blake2s).chain(signature).chain(secp)
+    let ec = ec::CODES.iter().map(|&(k, c)| (HintKind::Ec(k), c));
+    let crypto = keccak.chain(blake2s).chain(signature).chain(secp).chain(ec);
+    basic.chain(math).chain(uint256).chain(search).chain(dict).chain(crypto)
 }
 
 /// One hint, compiled.
@@ -182,6 +188,7 @@ pub fn execute(h: &Hint, cx: &mut HintCtx<'_>) -> Result<(), VmError> {
         HintKind::Blake2s(k) => blake2s::execute(k, h, cx),
         HintKind::Signature(k) => signature::execute(k, h, cx),
         HintKind::Secp(k) => secp::execute(k, h, cx),
+        HintKind::Ec(k) => ec::execute(k, h, cx),
     }
 }
 
