@@ -193,6 +193,10 @@ fn entry_points_with_arguments() {
         ("sum_array", true, vec![Arg::Array(vec![f(4), f(9), f(16), f(25)]), Arg::Felt(f(4))]),
         ("sum_array", true, vec![Arg::Array(vec![]), Arg::Felt(f(0))]),
         ("main", true, vec![]),
+        ("divide", true, vec![Arg::Felt(f(1000)), Arg::Felt(f(7)), Arg::Felt(f(33)), Arg::Felt(f(0))]),
+        ("divide", true, vec![Arg::Felt(f(1)), Arg::Felt(f(0)), Arg::Felt(f(0)), Arg::Felt(f(0))]),
+        ("find", true, vec![Arg::Array(vec![f(5), f(8), f(13)]), Arg::Felt(f(3)), Arg::Felt(f(13))]),
+        ("sort", true, vec![Arg::Array(vec![f(9), f(1), f(9), f(4)]), Arg::Felt(f(4))]),
     ] {
         compare(func, true, oracle_entry("entry", func, implicit, &args), ours_entry("entry", func, &args));
     }
@@ -205,10 +209,32 @@ fn bad_entry_points_are_named() {
     let e = run_entry(&p, "nope", &[], &cfg).unwrap_err().to_string();
     assert!(e.contains("`nope`"), "{e}");
     let e = run_entry(&p, "add_mul", &[Arg::Felt(Felt::ONE)], &cfg).unwrap_err().to_string();
-    assert!(e.contains("takes 3 arguments (a, b, c), got 1"), "{e}");
+    assert!(e.contains("takes 3 argument cells (a, b, c), got 1"), "{e}");
     // An array where a felt is expected is an error in the run, not a panic.
     let e = run_entry(&p, "sum_array", &[Arg::Felt(Felt::ONE), Arg::Array(vec![])], &cfg).unwrap_err();
     assert!(matches!(e, VmError::Run { .. } | VmError::UnknownMemory { .. }), "{e}");
+}
+
+/// Inputs the library's hints reject: errors naming the hint and the pc,
+/// where cairo-vm fails too; never a panic.
+#[test]
+fn failing_hints_are_errors() {
+    let p = Program::from_file(path("entry").as_ref()).unwrap();
+    let f = |v: u64| Arg::Felt(Felt::from(v));
+    let arr = |v: &[u64]| Arg::Array(v.iter().map(|&x| Felt::from(x)).collect());
+    for (func, args, needle) in [
+        ("divide", vec![Arg::Felt(Felt::TWO.pow(200u32)), f(0), f(3), f(0)], "assert_eq failed"),
+        ("find", vec![arr(&[5, 8]), f(2), f(7)], "was not found"),
+        ("find", vec![arr(&[5]), f(3), f(7)], "unknown memory"),
+        ("sort", vec![Arg::Felt(Felt::ONE), f(2)], "pointer"),
+    ] {
+        let r = run_entry(&p, func, &args, &RunConfig::default());
+        let e = match r {
+            Ok(r) => panic!("{func} {args:?}: ran {} steps", r.steps),
+            Err(e) => e.to_string(),
+        };
+        assert!(e.contains(needle) && e.contains("pc 0:"), "{func}: {e}");
+    }
 }
 
 #[test]

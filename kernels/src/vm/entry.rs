@@ -50,7 +50,8 @@ impl Arg {
     }
 }
 
-/// Runs the function `name` of `__main__` with `args`, as cairo-vm's
+/// Runs the function `name` of `__main__` with `args` (one per argument
+/// cell: a `Uint256` argument takes two felts), as cairo-vm's
 /// `run_from_entrypoint` does: the function's implicit arguments that are
 /// builtin pointers (`range_check_ptr`, `output_ptr`, …) get the bases of
 /// the program's builtins, then come `args` (each array in a new segment,
@@ -58,8 +59,9 @@ impl Arg {
 pub fn run_entry(program: &Program, name: &str, args: &[Arg], cfg: &RunConfig) -> Result<Run, VmError> {
     let bad = |what: String| VmError::Program(format!("entry point `{name}`: {what}"));
     let f = program.functions.get(name).ok_or_else(|| bad("no such function in `__main__`".into()))?;
-    if args.len() != f.args.len() {
-        return Err(bad(format!("takes {} arguments ({}), got {}", f.args.len(), f.args.join(", "), args.len())));
+    if args.len() != f.args_size {
+        let names = f.args.join(", ");
+        return Err(bad(format!("takes {} argument cells ({names}), got {}", f.args_size, args.len())));
     }
     let mut setup = Setup::new(program);
     let mut stack = Vec::new();

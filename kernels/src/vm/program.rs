@@ -43,6 +43,9 @@ pub struct Function {
     pub implicit_args: Vec<String>,
     /// Its explicit arguments, in order.
     pub args: Vec<String>,
+    /// How many cells its explicit arguments take (a struct argument, such
+    /// as a `Uint256`, takes one per member).
+    pub args_size: usize,
 }
 
 /// The member names of the struct identifier `name`, in offset order.
@@ -161,7 +164,12 @@ impl Program {
             };
             let implicit_args = members(identifiers, &format!("{name}.ImplicitArgs"));
             let args = members(identifiers, &format!("{name}.Args"));
-            functions.insert(short.to_string(), Function { pc: pc as usize, implicit_args, args });
+            let args_size = identifiers
+                .get(&format!("{name}.Args"))
+                .and_then(|a| a.get("size"))
+                .and_then(Json::as_u64)
+                .map_or(args.len(), |n| n as usize);
+            functions.insert(short.to_string(), Function { pc: pc as usize, implicit_args, args, args_size });
         }
         let mut constants = HashMap::new();
         for (name, id) in identifiers {
