@@ -176,6 +176,11 @@ fn uint256_hints() {
 }
 
 #[test]
+fn uint256_hint_variants() {
+    check("uint256_variants", true);
+}
+
+#[test]
 fn search_and_sort_hints() {
     check("search", true);
 }

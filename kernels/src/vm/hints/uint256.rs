@@ -24,6 +24,17 @@ pub enum Kind {
     UnsignedDivRem,
     /// `uint256_mul_div_mod`.
     MulDivMod,
+    /// The low carry only (an `uint256_add` variant).
+    AddLow,
+    /// `(a - b) % 2**256` (an `uint256_sub` variant).
+    Sub,
+    /// `uint256_sqrt` into a felt.
+    SqrtFelt,
+    /// `uint256_unsigned_div_rem` with the divisor in expanded form
+    /// (`Uint256Expand`: `b01` member 1, `b23` member 3).
+    ExpandedUnsignedDivRem,
+    /// `b^-1 mod p` for Uint256s.
+    MulInvModP,
 }
 
 /// The hint codes, exactly as cairo-lang emits them.
@@ -75,11 +86,84 @@ ids.quotient_high.high = quotient >> 384
 ids.remainder.low = remainder & ((1 << 128) - 1)
 ids.remainder.high = remainder >> 128"#,
     ),
+    (
+        Kind::AddLow,
+        r#"sum_low = ids.a.low + ids.b.low
+ids.carry_low = 1 if sum_low >= ids.SHIFT else 0"#,
+    ),
+    (
+        Kind::Sub,
+        r#"def split(num: int, num_bits_shift: int = 128, length: int = 2):
+    a = []
+    for _ in range(length):
+        a.append( num & ((1 << num_bits_shift) - 1) )
+        num = num >> num_bits_shift
+    return tuple(a)
+
+def pack(z, num_bits_shift: int = 128) -> int:
+    limbs = (z.low, z.high)
+    return sum(limb << (num_bits_shift * i) for i, limb in enumerate(limbs))
+
+a = pack(ids.a)
+b = pack(ids.b)
+res = (a - b)%2**256
+res_split = split(res)
+ids.res.low = res_split[0]
+ids.res.high = res_split[1]"#,
+    ),
+    (
+        Kind::SqrtFelt,
+        r#"from starkware.python.math_utils import isqrt
+n = (ids.n.high << 128) + ids.n.low
+root = isqrt(n)
+assert 0 <= root < 2 ** 128
+ids.root = root"#,
+    ),
+    (
+        Kind::ExpandedUnsignedDivRem,
+        r#"a = (ids.a.high << 128) + ids.a.low
+div = (ids.div.b23 << 128) + ids.div.b01
+quotient, remainder = divmod(a, div)
+
+ids.quotient.low = quotient & ((1 << 128) - 1)
+ids.quotient.high = quotient >> 128
+ids.remainder.low = remainder & ((1 << 128) - 1)
+ids.remainder.high = remainder >> 128"#,
+    ),
+    (
+        Kind::MulInvModP,
+        r#"from starkware.python.math_utils import div_mod
+
+def split(a: int):
+    return (a & ((1 << 128) - 1), a >> 128)
+
+def pack(z, num_bits_shift: int) -> int:
+    limbs = (z.low, z.high)
+    return sum(limb << (num_bits_shift * i) for i, limb in enumerate(limbs))
+
+a = pack(ids.a, 128)
+b = pack(ids.b, 128)
+p = pack(ids.p, 128)
+# For python3.8 and above the modular inverse can be computed as follows:
+# b_inverse_mod_p = pow(b, -1, p)
+# Instead we use the python3.7-friendly function div_mod from starkware.python.math_utils
+b_inverse_mod_p = div_mod(1, b, p)
+
+b_inverse_mod_p_split = split(b_inverse_mod_p)
+
+ids.b_inverse_mod_p.low = b_inverse_mod_p_split[0]
+ids.b_inverse_mod_p.high = b_inverse_mod_p_split[1]"#,
+    ),
 ];
 
 /// `(ids.name.high << 128) + ids.name.low`.
 fn read(cx: &HintCtx<'_>, h: &Hint, name: &str) -> Result<BigUint, VmError> {
-    let (low, high) = (cx.member_int(h, name, 0)?, cx.member_int(h, name, 1)?);
+    read_at(cx, h, name, 0, 1)
+}
+
+/// `(ids.name[high] << 128) + ids.name[low]`, by member offsets.
+fn read_at(cx: &HintCtx<'_>, h: &Hint, name: &str, low: u64, high: u64) -> Result<BigUint, VmError> {
+    let (low, high) = (cx.member_int(h, name, low)?, cx.member_int(h, name, high)?);
     Ok((big(high) << 128u32) + big(low))
 }
 
@@ -137,6 +221,39 @@ pub(super) fn execute(kind: Kind, h: &Hint, cx: &mut HintCtx<'_>) -> Result<(), 
             write(cx, h, "quotient_low", &q)?;
             write(cx, h, "quotient_high", &(&q >> 256u32))?;
             write(cx, h, "remainder", &r)
+        }
+        Kind::AddLow => {
+            let sum_low = big(cx.member_int(h, "a", 0)?) + big(cx.member_int(h, "b", 0)?);
+            cx.set_int(h, "carry_low", bool_felt(sum_low >= shift))
+        }
+        Kind::Sub => {
+            let (a, b) = (read(cx, h, "a")?, read(cx, h, "b")?);
+            let res = if a >= b { a - b } else { (BigUint::from(1u32) << 256u32) + a - b };
+            write(cx, h, "res", &res)
+        }
+        Kind::SqrtFelt => {
+            let root = read(cx, h, "n")?.sqrt();
+            if root >= shift {
+                return Err(cx.fail(format!("uint256_sqrt: root {root} is not below 2**128")));
+            }
+            cx.set_int(h, "root", felt(&root))
+        }
+        Kind::ExpandedUnsignedDivRem => {
+            let (a, div) = (read(cx, h, "a")?, read_at(cx, h, "div", 1, 3)?);
+            let (q, r) = divide(cx, &a, &div)?;
+            write(cx, h, "quotient", &q)?;
+            write(cx, h, "remainder", &r)
+        }
+        Kind::MulInvModP => {
+            use num_bigint::BigInt;
+            use num_integer::Integer;
+            let (b, p) = (BigInt::from(read(cx, h, "b")?), BigInt::from(read(cx, h, "p")?));
+            let g = b.extended_gcd(&p);
+            if p == BigInt::ZERO || g.gcd != BigInt::from(1) {
+                return Err(cx.fail(format!("uint256_mul_inv_mod_p: {b} has no inverse modulo {p}")));
+            }
+            let inv = g.x.mod_floor(&p).to_biguint().unwrap_or_default();
+            write(cx, h, "b_inverse_mod_p", &inv)
         }
     }
 }
