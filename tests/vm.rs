@@ -171,6 +171,11 @@ fn math_hints() {
 }
 
 #[test]
+fn math_hint_variants() {
+    check("math_variants", true);
+}
+
+#[test]
 fn uint256_hints() {
     check("uint256", true);
 }

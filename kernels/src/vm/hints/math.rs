@@ -5,7 +5,7 @@ use super::ctx::{big, bool_felt, felt, HintCtx, Var, RC_BOUND_BITS};
 use super::Hint;
 use crate::vm::error::VmError;
 use crate::vm::memory::Value;
-use num_bigint::{BigInt, Sign};
+use num_bigint::{BigInt, BigUint, Sign};
 use num_integer::Integer;
 use starknet_types_core::felt::{Felt, NonZeroFelt};
 
@@ -54,6 +54,16 @@ pub enum Kind {
     IsLeFelt,
     /// `pow`: the low bit of the exponent.
     Pow,
+    /// `assert_le_felt` of cairo-lang 0.6.
+    AssertLeFeltV06,
+    /// `assert_le_felt` of cairo-lang 0.8.
+    AssertLeFeltV08,
+    /// `is_250 = addr < 2**250`.
+    Is250Bits,
+    /// The low bits of `a` and `b`.
+    ABBitand1,
+    /// A square root modulo 2^255 - 19, as a Uint256.
+    SplitXx,
 }
 
 /// The hint codes, exactly as cairo-lang emits them.
@@ -197,6 +207,46 @@ ids.is_positive = 1 if is_positive(
     (Kind::IsNnOutOfRange, r#"memory[ap] = 0 if 0 <= ((-ids.a - 1) % PRIME) < range_check_builtin.bound else 1"#),
     (Kind::IsLeFelt, r#"memory[ap] = 0 if (ids.a % PRIME) <= (ids.b % PRIME) else 1"#),
     (Kind::Pow, r#"ids.locs.bit = (ids.prev_locs.exp % PRIME) & 1"#),
+    (
+        Kind::AssertLeFeltV06,
+        r#"from starkware.cairo.common.math_utils import assert_integer
+assert_integer(ids.a)
+assert_integer(ids.b)
+assert (ids.a % PRIME) <= (ids.b % PRIME), \
+    f'a = {ids.a % PRIME} is not less than or equal to b = {ids.b % PRIME}.'"#,
+    ),
+    (
+        Kind::AssertLeFeltV08,
+        r#"from starkware.cairo.common.math_utils import assert_integer
+assert_integer(ids.a)
+assert_integer(ids.b)
+a = ids.a % PRIME
+b = ids.b % PRIME
+assert a <= b, f'a = {a} is not less than or equal to b = {b}.'
+
+ids.small_inputs = int(
+    a < range_check_builtin.bound and (b - a) < range_check_builtin.bound)"#,
+    ),
+    (Kind::Is250Bits, r#"ids.is_250 = 1 if ids.addr < 2**250 else 0"#),
+    (
+        Kind::ABBitand1,
+        r#"ids.a_lsb = ids.a & 1
+ids.b_lsb = ids.b & 1"#,
+    ),
+    (
+        Kind::SplitXx,
+        r#"PRIME = 2**255 - 19
+II = pow(2, (PRIME - 1) // 4, PRIME)
+
+xx = ids.xx.low + (ids.xx.high<<128)
+x = pow(xx, (PRIME + 3) // 8, PRIME)
+if (x * x - xx) % PRIME != 0:
+    x = (x * II) % PRIME
+if x % 2 != 0:
+    x = PRIME - x
+ids.x.low = x & ((1<<128)-1)
+ids.x.high = x >> 128"#,
+    ),
 ];
 
 fn divmod(a: Felt, b: Felt) -> (Felt, Felt) {
@@ -409,6 +459,41 @@ pub(super) fn execute(kind: Kind, h: &Hint, cx: &mut HintCtx<'_>) -> Result<(), 
             // `prev_locs.exp` is member 4 of LoopLocals, `locs.bit` member 0.
             let exp = cx.member_int(h, "prev_locs", 4)?;
             cx.set_member(h, "locs", 0, Value::from(Felt::from(exp.to_le_digits()[0] & 1)))
+        }
+        Kind::AssertLeFeltV06 | Kind::AssertLeFeltV08 => {
+            let (a, b) = (cx.get_int(h, "a")?, cx.get_int(h, "b")?);
+            if a > b {
+                return Err(cx.fail(format!("assert_le_felt: a = {a} is not less than or equal to b = {b}")));
+            }
+            if kind == Kind::AssertLeFeltV08 {
+                let small = a.bits() <= RC_BOUND_BITS && (b - a).bits() <= RC_BOUND_BITS;
+                cx.set_int(h, "small_inputs", bool_felt(small))?;
+            }
+            Ok(())
+        }
+        Kind::Is250Bits => {
+            let addr = cx.get_int(h, "addr")?;
+            cx.set_int(h, "is_250", bool_felt(addr.bits() <= 250))
+        }
+        Kind::ABBitand1 => {
+            let (a, b) = (cx.get_int(h, "a")?, cx.get_int(h, "b")?);
+            cx.set_int(h, "a_lsb", Felt::from(a.to_le_digits()[0] & 1))?;
+            cx.set_int(h, "b_lsb", Felt::from(b.to_le_digits()[0] & 1))
+        }
+        Kind::SplitXx => {
+            let p = (BigUint::from(1u32) << 255u32) - 19u32;
+            let ii = BigUint::from(2u32).modpow(&((&p - 1u32) / 4u32), &p);
+            let xx = big(cx.member_int(h, "xx", 0)?) + (big(cx.member_int(h, "xx", 1)?) << 128u32);
+            let mut x = xx.modpow(&((&p + 3u32) / 8u32), &p);
+            if (&x * &x + &p - &xx % &p) % &p != BigUint::ZERO {
+                x = x * ii % &p;
+            }
+            if x.bit(0) {
+                x = &p - x;
+            }
+            let mask = (BigUint::from(1u32) << 128u32) - 1u32;
+            cx.set_member(h, "x", 0, Value::from(felt(&(&x & mask))))?;
+            cx.set_member(h, "x", 1, Value::from(felt(&(x >> 128u32))))
         }
     }
 }
