@@ -8,7 +8,7 @@
 use super::InputError;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
-use wavelane::kernels::vm::{run, Program, RunConfig};
+use wavelane::kernels::vm::{run, run_entry, Arg, Layout, Program, RunConfig};
 
 /// The step limit of `cairo run` unless `--steps-limit` says otherwise.
 const DEFAULT_STEPS_LIMIT: u64 = 10_000_000;
@@ -22,7 +22,8 @@ pub(crate) struct CairoArgs {
 
 #[derive(Subcommand)]
 enum CairoCmd {
-    /// Run `__main__.main` of a compiled program (cairo-compile's JSON).
+    /// Run `__main__.main` (or `--entry NAME`) of a compiled program
+    /// (cairo-compile's JSON).
     Run(RunArgs),
 }
 
@@ -39,6 +40,18 @@ struct RunArgs {
     /// address, index 0 unused; hex strings, null for holes).
     #[arg(long)]
     json: bool,
+    /// Run this function of `__main__` instead of `main`, as cairo-vm's
+    /// `run_from_entrypoint` does (builtin implicit arguments are filled in).
+    #[arg(long)]
+    entry: Option<String>,
+    /// The entry point's arguments: felts and bracketed arrays,
+    /// `3,-7,[4 9 16]` (needs `--entry`).
+    #[arg(long, requires = "entry", allow_hyphen_values = true)]
+    args: Option<String>,
+    /// The layout, as cairo-vm names it (plain, small, recursive, starknet,
+    /// starknet_with_keccak, all_cairo, …): the program may only use its builtins.
+    #[arg(long, default_value = "all_cairo")]
+    layout: String,
 }
 
 /// Runs `wavelane cairo`.
@@ -46,9 +59,17 @@ pub(crate) fn run_cmd(args: CairoArgs) -> anyhow::Result<()> {
     let CairoCmd::Run(a) = args.cmd;
     let where_ = a.program.display().to_string();
     let program = Program::from_file(&a.program).map_err(|e| InputError(format!("{where_}: {e}")))?;
+    Layout::from_name(&a.layout).and_then(|l| l.check(&program)).map_err(|e| InputError(format!("{where_}: {e}")))?;
     let steps_limit = (a.steps_limit != 0).then_some(a.steps_limit);
-    let r =
-        run(&program, &RunConfig { steps_limit, trace: false }).map_err(|e| InputError(format!("{where_}: {e}")))?;
+    let cfg = RunConfig { steps_limit, trace: false };
+    let r = match &a.entry {
+        Some(name) => {
+            let args = Arg::parse_list(a.args.as_deref().unwrap_or("")).map_err(|e| InputError(e.to_string()))?;
+            run_entry(&program, name, &args, &cfg)
+        }
+        None => run(&program, &cfg),
+    }
+    .map_err(|e| InputError(format!("{where_}: {e}")))?;
     let regs = r.relocated_registers();
     if a.json {
         let memory: Vec<serde_json::Value> = r

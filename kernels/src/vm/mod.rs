@@ -3,8 +3,10 @@
 //! memory and trace.
 //!
 //! A run goes: load the compiled JSON ([`program`]: bytecode, builtins,
-//! hints, entry point `__main__.main`), lay out the segments and the initial
-//! stack as cairo-vm does for `main` ([`mod@run`]), then loop until pc reaches
+//! hints, entry point `__main__.main` and the other functions), check the
+//! builtins against a [`layout`], lay out the segments and the initial stack
+//! as cairo-vm does for `main` ([`mod@run`]) or for another function with
+//! arguments ([`entry`]), then loop until pc reaches
 //! the end pointer: hints at pc ([`hints`]), the instruction at pc decoded
 //! once and cached ([`decode`]), operands read from segmented write-once
 //! memory ([`memory`]) or deduced — first by a builtin ([`builtins`], whose
@@ -23,18 +25,22 @@
 
 pub mod builtins;
 pub mod decode;
+pub mod entry;
 pub mod error;
 mod fast;
 pub mod hash_glue;
 pub mod hints;
+pub mod layout;
 pub mod memory;
 pub mod program;
 pub mod relocate;
 pub mod run;
 
 pub use builtins::Builtin;
+pub use entry::{run_entry, Arg};
 pub use error::{At, VmError};
+pub use layout::Layout;
 pub use memory::{Memory, Relocatable, Value};
-pub use program::Program;
+pub use program::{Function, Program};
 pub use relocate::RelocatedEntry;
 pub use run::{run, Run, RunConfig, TraceEntry};

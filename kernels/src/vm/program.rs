@@ -1,8 +1,9 @@
 //! Loader for cairo-lang's compiled program JSON (`cairo-compile` output).
 //!
 //! Reads `prime` (must be Starknet's), `data` (the bytecode), `builtins`,
-//! `hints` (each recognised by its code, see `hints.rs`), `identifiers`
-//! (the entry point `__main__.main` and constants) and
+//! `hints` (each recognised by its code, see `hints/`), `identifiers`
+//! (the entry point `__main__.main`, the other `__main__` functions with
+//! their arguments, and constants) and
 //! `reference_manager` (what `ids.x` means inside a hint). Anything
 //! malformed or unsupported is a [`VmError::Program`] naming what and where.
 
@@ -28,6 +29,35 @@ pub struct Program {
     pub main: usize,
     /// Hints by pc offset (empty where none), each compiled at load time.
     pub hints: Vec<Vec<Hint>>,
+    /// The functions of `__main__` by name (without the `__main__.` prefix),
+    /// which [`run_entry`](super::run::run_entry) can run.
+    pub functions: HashMap<String, Function>,
+}
+
+/// A function of `__main__`: where it starts and what it takes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Function {
+    /// Its pc offset.
+    pub pc: usize,
+    /// Its implicit arguments (`{range_check_ptr, ...}`), in order.
+    pub implicit_args: Vec<String>,
+    /// Its explicit arguments, in order.
+    pub args: Vec<String>,
+    /// How many cells its explicit arguments take (a struct argument, such
+    /// as a `Uint256`, takes one per member).
+    pub args_size: usize,
+}
+
+/// The member names of the struct identifier `name`, in offset order.
+fn members(identifiers: &serde_json::Map<String, Json>, name: &str) -> Vec<String> {
+    let mut m: Vec<(u64, String)> = identifiers
+        .get(name)
+        .and_then(|s| s.get("members"))
+        .and_then(Json::as_object)
+        .map(|ms| ms.iter().map(|(k, v)| (v.get("offset").and_then(Json::as_u64).unwrap_or(0), k.clone())).collect())
+        .unwrap_or_default();
+    m.sort();
+    m.into_iter().map(|(_, k)| k).collect()
 }
 
 fn err(what: impl Into<String>) -> VmError {
@@ -100,7 +130,7 @@ impl Program {
                 let name = name.as_str().ok_or_else(|| err(format!("`builtins[{i}]` is not a string")))?;
                 let b = Builtin::from_name(name).ok_or_else(|| {
                     err(format!(
-                        "builtin `{name}` (builtins[{i}]) is not supported; supported: output, pedersen, range_check, bitwise, poseidon"
+                        "builtin `{name}` (builtins[{i}]) is not supported; supported: output, pedersen, range_check, ecdsa, bitwise, ec_op, keccak, poseidon"
                     ))
                 })?;
                 if let Some(prev) = builtins.last() {
@@ -122,10 +152,41 @@ impl Program {
         if main >= data.len() {
             return Err(err(format!("entry point pc {main} is past the end of `data` ({} words)", data.len())));
         }
+        let mut functions = HashMap::new();
+        for (name, id) in identifiers {
+            let (Some(short), Some("function")) =
+                (name.strip_prefix("__main__."), id.get("type").and_then(Json::as_str))
+            else {
+                continue;
+            };
+            let Some(pc) = id.get("pc").and_then(Json::as_u64).filter(|&pc| pc < data.len() as u64) else {
+                return Err(err(format!("function `{name}` has no pc inside `data`")));
+            };
+            let implicit_args = members(identifiers, &format!("{name}.ImplicitArgs"));
+            let args = members(identifiers, &format!("{name}.Args"));
+            let args_size = identifiers
+                .get(&format!("{name}.Args"))
+                .and_then(|a| a.get("size"))
+                .and_then(Json::as_u64)
+                .map_or(args.len(), |n| n as usize);
+            functions.insert(short.to_string(), Function { pc: pc as usize, implicit_args, args, args_size });
+        }
         let mut constants = HashMap::new();
         for (name, id) in identifiers {
-            if id.get("type").and_then(Json::as_str) == Some("const") {
-                if let Some(v) = id.get("value").and_then(json_felt) {
+            // A constant, or an alias of one (`from m import CONST`), followed
+            // a few hops.
+            let mut target = id;
+            for _ in 0..8 {
+                if target.get("type").and_then(Json::as_str) != Some("alias") {
+                    break;
+                }
+                match target.get("destination").and_then(Json::as_str).and_then(|d| identifiers.get(d)) {
+                    Some(t) => target = t,
+                    None => break,
+                }
+            }
+            if target.get("type").and_then(Json::as_str) == Some("const") {
+                if let Some(v) = target.get("value").and_then(json_felt) {
                     constants.insert(name.as_str(), v);
                 }
             }
@@ -150,7 +211,7 @@ impl Program {
                 }
             }
         }
-        Ok(Program { data, builtins, main, hints: hint_table })
+        Ok(Program { data, builtins, main, hints: hint_table, functions })
     }
 }
 
@@ -180,8 +241,8 @@ mod tests {
                 "__main__.main",
             ),
             (
-                r#"{"prime":"0x800000000000011000000000000000000000000000000000000000000000001","data":["0x1"],"builtins":["ecdsa"],"identifiers":{"__main__.main":{"pc":0}}}"#,
-                "ecdsa",
+                r#"{"prime":"0x800000000000011000000000000000000000000000000000000000000000001","data":["0x1"],"builtins":["range_check96"],"identifiers":{"__main__.main":{"pc":0}}}"#,
+                "range_check96",
             ),
         ] {
             let e = Program::from_json(text).unwrap_err().to_string();

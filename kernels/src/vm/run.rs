@@ -4,7 +4,11 @@
 //! mode): 0 = program, 1 = execution, then one per builtin in the program's
 //! order, then the return-fp segment, then the end segment. The initial stack
 //! holds each builtin's base, the return fp and the end pc; ap = fp = the
-//! word after it, pc = `main`. The run stops when pc reaches the end pointer.
+//! word after it, pc = `main`. Another entry point ([`run_entry`](super::entry::run_entry)) is laid
+//! out as cairo-vm's `run_from_entrypoint` lays it out: after the builtins,
+//! one segment per array argument, then the end segment; the stack holds the
+//! function's builtin implicit arguments, its arguments, return fp 0 and the
+//! end pc. The run stops when pc reaches the end pointer.
 //! ap and fp always point into the execution segment, so they are kept as
 //! offsets there; pc is a full [`Relocatable`].
 //!
@@ -25,7 +29,7 @@ use super::builtins::Builtin;
 use super::decode::{self, ApUpdate, FpUpdate, Instruction, Op1Src, Opcode, PcUpdate, Reg, ResLogic};
 use super::error::{At, VmError};
 use super::fast::Fast;
-use super::hints::{self, HintCtx, Scope};
+use super::hints::{self, HintCtx, HintState};
 use super::memory::{Cell, Memory, Relocatable, Value, WriteError};
 use super::program::Program;
 use crate::field::Fe;
@@ -81,7 +85,13 @@ pub(super) struct Mem {
     kinds: Vec<Option<Builtin>>,
 }
 
-fn write_checked(kinds: &[Option<Builtin>], mem: &mut Memory, a: Relocatable, v: Value, at: At) -> Result<(), VmError> {
+pub(super) fn write_checked(
+    kinds: &[Option<Builtin>],
+    mem: &mut Memory,
+    a: Relocatable,
+    v: Value,
+    at: At,
+) -> Result<(), VmError> {
     if let Some(Some(b)) = kinds.get(a.segment as usize) {
         b.validate(v).map_err(|what| VmError::Run { at, what: format!("{what} (writing {a})") })?;
     }
@@ -115,32 +125,66 @@ impl Mem {
     }
 }
 
+/// Memory laid out for a run: program and execution segments, one segment
+/// per builtin, and the initial stack.
+pub(super) struct Setup {
+    pub(super) mem: Memory,
+    pub(super) kinds: Vec<Option<Builtin>>,
+    builtin_segments: Vec<(Builtin, u32)>,
+    /// Each builtin's base, in the program's order.
+    pub(super) bases: Vec<Relocatable>,
+}
+
+impl Setup {
+    pub(super) fn new(program: &Program) -> Setup {
+        let mut mem = Memory::new();
+        mem.add_segment(); // PROG
+        mem.add_segment(); // EXEC
+        let (mut kinds, mut builtin_segments, mut bases) = (vec![None, None], Vec::new(), Vec::new());
+        for &b in &program.builtins {
+            let base = mem.add_segment();
+            kinds.push(Some(b));
+            builtin_segments.push((b, base.segment));
+            bases.push(base);
+        }
+        Setup { mem, kinds, builtin_segments, bases }
+    }
+
+    pub(super) fn add_segment(&mut self) -> Relocatable {
+        self.kinds.push(None);
+        self.mem.add_segment()
+    }
+}
+
 /// Runs `main` of `program` to its end.
 pub fn run(program: &Program, cfg: &RunConfig) -> Result<Run, VmError> {
-    let mut mem = Memory::new();
-    let prog = mem.add_segment();
-    let exec = mem.add_segment();
-    let mut kinds = vec![None, None];
-    let mut builtin_segments = Vec::new();
-    let mut stack = Vec::new();
-    for &b in &program.builtins {
-        let base = mem.add_segment();
-        kinds.push(Some(b));
-        builtin_segments.push((b, base.segment));
-        stack.push(Value::Rel(base));
-    }
-    let return_fp = mem.add_segment();
-    let end = mem.add_segment();
-    kinds.extend([None, None]);
+    let mut setup = Setup::new(program);
+    let mut stack: Vec<Value> = setup.bases.iter().map(|&b| Value::Rel(b)).collect();
+    let return_fp = setup.add_segment();
+    let end = setup.add_segment();
     stack.push(Value::Rel(return_fp));
     stack.push(Value::Rel(end));
-    let start = At { pc: Relocatable::new(prog.segment, program.main as u64), step: 0 };
+    execute(program, setup, stack, program.main, end, cfg)
+}
+
+/// Loads the program and the initial stack, then runs from `entry` until
+/// pc reaches `end`.
+pub(super) fn execute(
+    program: &Program,
+    setup: Setup,
+    stack: Vec<Value>,
+    entry: usize,
+    end: Relocatable,
+    cfg: &RunConfig,
+) -> Result<Run, VmError> {
+    let Setup { mem, kinds, builtin_segments, .. } = setup;
+    let start = At { pc: Relocatable::new(PROG, entry as u64), step: 0 };
     let mut m = Mem { mem, kinds };
     for (i, w) in program.data.iter().enumerate() {
-        m.write(Relocatable::new(prog.segment, i as u64), Value::Int(*w), start)?;
+        m.write(Relocatable::new(PROG, i as u64), Value::Int(*w), start)?;
     }
     for (i, v) in stack.iter().enumerate() {
-        m.write(Relocatable::new(exec.segment, i as u64), *v, start)?;
+        m.write(Relocatable::new(EXEC, i as u64), *v, start)?;
     }
     let mut st = State {
         program,
@@ -149,7 +193,7 @@ pub fn run(program: &Program, cfg: &RunConfig) -> Result<Run, VmError> {
         ap: stack.len() as u64,
         fp: stack.len() as u64,
         steps: 0,
-        scopes: vec![Scope::default()],
+        hints: HintState::default(),
         cache: vec![None; program.data.len()],
         fast: vec![Fast::NO; program.data.len()],
     };
@@ -177,6 +221,7 @@ pub fn run(program: &Program, cfg: &RunConfig) -> Result<Run, VmError> {
         }
         st.step()?;
     }
+    st.check_signatures(&builtin_segments)?;
     Ok(Run { memory: st.m.mem, pc: st.pc, ap: st.ap, fp: st.fp, steps: st.steps, trace, builtin_segments })
 }
 
@@ -187,7 +232,7 @@ pub(super) struct State<'p> {
     pub(super) ap: u64,
     pub(super) fp: u64,
     pub(super) steps: u64,
-    scopes: Vec<Scope>,
+    hints: HintState,
     cache: Vec<Option<Cached>>,
     /// What `run_fast` runs at each pc of the program segment:
     /// [`Fast::NO`] until decoded, and always where hints run first.
@@ -214,6 +259,34 @@ impl State<'_> {
         VmError::Run { at: self.at(), what: what.into() }
     }
 
+    /// Every complete ecdsa instance (public key and message both written)
+    /// must carry a registered signature that verifies.
+    #[cold]
+    fn check_signatures(&self, builtin_segments: &[(Builtin, u32)]) -> Result<(), VmError> {
+        for &(_, seg) in builtin_segments.iter().filter(|(b, _)| *b == Builtin::Ecdsa) {
+            let fail = |what: String| VmError::Run { at: self.at(), what };
+            for off in (0..self.m.mem.segment_len(seg as usize) as u64).step_by(2) {
+                let (ka, ma) = (Relocatable::new(seg, off), Relocatable::new(seg, off + 1));
+                let (key, msg) = match (self.m.mem.get(ka), self.m.mem.get(ma)) {
+                    (Some(Value::Int(k)), Some(Value::Int(m))) => (k.to_felt(), m.to_felt()),
+                    (None, _) | (_, None) => continue,
+                    _ => return Err(fail(format!("ecdsa: the instance at {ka} holds a pointer"))),
+                };
+                let (r, s) = *self
+                    .hints
+                    .signatures
+                    .get(&ka)
+                    .ok_or_else(|| fail(format!("ecdsa: no signature for the instance at {ka}")))?;
+                if !super::builtins::verify_ecdsa(key, msg, r, s) {
+                    return Err(fail(format!(
+                        "ecdsa: signature ({r:#x}, {s:#x}) is invalid for public key {key:#x} and message {msg:#x} at {ka}"
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
     #[cold]
     fn run_hints(&mut self, hs: &[hints::Hint]) -> Result<(), VmError> {
         let at = self.at();
@@ -223,7 +296,7 @@ impl State<'_> {
             mem: &mut self.m.mem,
             ap: Relocatable::new(EXEC, self.ap),
             fp: Relocatable::new(EXEC, self.fp),
-            scopes: &mut self.scopes,
+            state: &mut self.hints,
             at,
             write: &write,
         };
@@ -608,7 +681,13 @@ mod tests {
                 2 => Fe::from_u64(rng.random_range(0..40)),
                 _ => random_value(&mut rng).and_then(Value::as_int).unwrap_or(Fe::ONE),
             };
-            let program = Program { data: vec![Fe::from_u64(word), imm], builtins: vec![], main: 0, hints: vec![] };
+            let program = Program {
+                data: vec![Fe::from_u64(word), imm],
+                builtins: vec![],
+                main: 0,
+                hints: vec![],
+                functions: Default::default(),
+            };
             let mut mem = Memory::new();
             for s in 0..3 {
                 mem.add_segment();
@@ -627,7 +706,7 @@ mod tests {
                 ap,
                 fp,
                 steps: 0,
-                scopes: vec![Scope::default()],
+                hints: HintState::default(),
                 cache: vec![None; 2],
                 fast: vec![Fast::NO; 2],
             };
