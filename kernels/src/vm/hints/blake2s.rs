@@ -19,6 +19,9 @@ pub enum Kind {
     AddUint256,
     /// `blake2s_add_uint256_bigend`.
     AddUint256Bigend,
+    /// Felts as big-endian 32-bit words: two for a felt below 2^63, else
+    /// eight with the top bit set.
+    UnpackFelts,
 }
 
 /// The hint codes, exactly as cairo-lang emits them.
@@ -64,6 +67,19 @@ segments.write_arg(ids.data + 4, [(ids.high >> (B * i)) & MASK for i in range(4)
 MASK = 2 ** 32 - 1
 segments.write_arg(ids.data, [(ids.high >> (B * (3 - i))) & MASK for i in range(4)])
 segments.write_arg(ids.data + 4, [(ids.low >> (B * (3 - i))) & MASK for i in range(4)])"#,
+    ),
+    (
+        Kind::UnpackFelts,
+        r#"offset = 0
+for i in range(ids.packed_values_len):
+    val = (memory[ids.packed_values + i] % PRIME)
+    val_len = 2 if val < 2**63 else 8
+    if val_len == 8:
+        val += 2**255
+    for i in range(val_len - 1, -1, -1):
+        val, memory[ids.unpacked_u32s + offset + i] = divmod(val, 2**32)
+    assert val == 0
+    offset += val_len"#,
     ),
 ];
 
@@ -180,6 +196,24 @@ pub(super) fn execute(kind: Kind, h: &Hint, cx: &mut HintCtx<'_>) -> Result<(), 
                     let k = if kind == Kind::AddUint256 { i } else { 3 - i };
                     cx.write_at(offset(data, half + u64::from(i)), Value::from(word_of(v, k)))?;
                 }
+            }
+            Ok(())
+        }
+        Kind::UnpackFelts => {
+            let n = cx.get_int(h, "packed_values_len")?;
+            let n = small(n).ok_or_else(|| cx.fail(format!("blake2s: packed_values_len {n} is out of range")))?;
+            let (packed, out) = (cx.get_ptr(h, "packed_values")?, cx.get_ptr(h, "unpacked_u32s")?);
+            let mut at = 0u64;
+            for i in 0..n {
+                let mut v = big(cx.read_int(offset(packed, i), "blake2s: a packed value")?);
+                let len = if v < BigUint::from(1u64 << 63) { 2u32 } else { 8 };
+                if len == 8 {
+                    v += BigUint::from(1u32) << 255u32;
+                }
+                for k in (0..len).rev() {
+                    cx.write_at(offset(out, at + u64::from(k)), Value::from(word_of(&v, len - 1 - k)))?;
+                }
+                at += u64::from(len);
             }
             Ok(())
         }
