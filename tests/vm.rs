@@ -9,7 +9,7 @@ use cairo_vm::types::layout_name::LayoutName;
 use cairo_vm::types::relocatable::MaybeRelocatable;
 use cairo_vm::types::relocatable::Relocatable as OracleRel;
 use cairo_vm::vm::runners::cairo_runner::{CairoArg, CairoRunner};
-use wavelane::kernels::vm::{run, run_entry, Arg, Layout, Program, RunConfig, VmError};
+use wavelane::kernels::vm::{run, run_entry, Arg, Layout, Program, Run, RunConfig, VmError};
 use wavelane::Felt;
 
 struct Outcome {
@@ -34,6 +34,11 @@ fn oracle(name: &str, trace: bool) -> Outcome {
     };
     let mut hp = BuiltinHintProcessor::new_empty();
     let r = cairo_run(&bytes, &cfg, &mut hp).unwrap_or_else(|e| panic!("cairo-vm failed on {name}: {e}"));
+    oracle_outcome(&r)
+}
+
+/// What a finished (and relocated) cairo-vm run left.
+fn oracle_outcome(r: &CairoRunner) -> Outcome {
     let table = r.vm.segments.relocate_segments().unwrap();
     let reloc = |a: OracleRel| (table[a.segment_index as usize] + a.offset) as u64;
     Outcome {
@@ -53,6 +58,11 @@ fn oracle(name: &str, trace: bool) -> Outcome {
 fn ours(name: &str, trace: bool) -> Outcome {
     let program = Program::from_file(path(name).as_ref()).unwrap();
     let r = run(&program, &RunConfig { steps_limit: None, trace }).unwrap_or_else(|e| panic!("{name}: {e}"));
+    our_outcome(&r)
+}
+
+/// What a finished run of ours left.
+fn our_outcome(r: &Run) -> Outcome {
     let regs = r.relocated_registers();
     Outcome {
         steps: r.steps,
@@ -89,33 +99,14 @@ fn oracle_entry(name: &str, func: &str, implicit: bool, args: &[Arg]) -> Outcome
     let mut hp = BuiltinHintProcessor::new_empty();
     runner.run_from_entrypoint(pc, &refs, false, None, &mut hp).unwrap_or_else(|e| panic!("cairo-vm: {func}: {e}"));
     runner.relocate(true, true).unwrap();
-    let table = runner.vm.segments.relocate_segments().unwrap();
-    let reloc = |a: OracleRel| (table[a.segment_index as usize] + a.offset) as u64;
-    Outcome {
-        steps: runner.vm.get_current_step() as u64,
-        regs: (reloc(runner.vm.get_pc()), reloc(runner.vm.get_ap()), reloc(runner.vm.get_fp())),
-        memory: runner.relocated_memory.clone(),
-        trace: runner
-            .relocated_trace
-            .clone()
-            .unwrap_or_default()
-            .iter()
-            .map(|e| (e.pc as u64, e.ap as u64, e.fp as u64))
-            .collect(),
-    }
+    oracle_outcome(&runner)
 }
 
 fn ours_entry(name: &str, func: &str, args: &[Arg]) -> Outcome {
     let program = Program::from_file(path(name).as_ref()).unwrap();
     let r = run_entry(&program, func, args, &RunConfig { steps_limit: None, trace: true })
         .unwrap_or_else(|e| panic!("{name}: {e}"));
-    let regs = r.relocated_registers();
-    Outcome {
-        steps: r.steps,
-        regs: (regs.pc, regs.ap, regs.fp),
-        memory: r.relocated_memory(),
-        trace: r.relocated_trace().iter().map(|e| (e.pc, e.ap, e.fp)).collect(),
-    }
+    our_outcome(&r)
 }
 
 fn check(name: &str, trace: bool) {

@@ -189,7 +189,8 @@ impl StateCommitment {
     ) -> Result<(Roots, CommitStats), CommitError> {
         // One choice for the whole commit, by its size (`auto` sends small
         // diffs to the CPU), so the stages agree on where the tries live.
-        let backend = backend.resolve_for(Family::Trie, diff.storage_updates() + diff.touched_contracts().len());
+        let touched = diff.touched_contracts();
+        let backend = backend.resolve_for(Family::Trie, diff.storage_updates() + touched.len());
         let mut stats = CommitStats {
             backend,
             storage_updates: diff.storage_updates(),
@@ -213,7 +214,6 @@ impl StateCommitment {
         for (class, _) in &class_writes {
             ContractAddress::new(*class).map_err(|_| StateError::OutOfRange { what: "class hash", value: *class })?;
         }
-        let touched = diff.touched_contracts();
         let mut records = Vec::with_capacity(touched.len());
         for a in &touched {
             let class = match diff.class_hash_of(a) {
