@@ -1,13 +1,16 @@
 //! wavelane-host: scheduling, execution and state.
 //!
+//! * [`block`]: the block executor ([`block::BlockExecutor`]): a block in,
+//!   receipts, the state diff and the state root out, on every mode.
 //! * [`exec`]: the pluggable transaction interface ([`exec::Transaction`],
 //!   [`exec::StateView`]), the native transfer and swap programs and the
 //!   serial executor every other mode is checked against.
 //! * [`schedule`]: what can run side by side — declared-set waves, block
 //!   building (priority, compute limits, `LOAD_LIMIT`), Block-STM on CPU
 //!   threads and optimistic waves for batch backends.
-//! * [`state`]: the in-memory account store and the Cold LRU hotness oracle.
+//! * [`state`]: Starknet's state model, diffs, the commitment, the Cold LRU.
 
+pub mod block;
 pub mod exec;
 pub mod schedule;
 pub mod state;

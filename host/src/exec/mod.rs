@@ -2,73 +2,73 @@
 //! the native programs, and the serial executor.
 //!
 //! A [`Transaction`] executes against a [`StateView`] that answers reads of
-//! [`Account`]s by address (a felt) and, depending on the mode, records them.
-//! It returns a [`TxOutput`]: a write set and a [`Receipt`]. A transaction
+//! state keys (storage cells, nonces, class hashes: [`StateKey`]) with felts
+//! and, depending on the mode, records them. It returns a [`TxOutput`]: the
+//! keys it writes with their new values, and a [`Receipt`]. A transaction
 //! that fails still has defined effects, chosen by its program (the native
-//! programs charge the fee and advance the nonce, or change nothing when the
-//! nonce or the fee is wrong); those effects are simply its write set.
+//! programs advance the nonce and charge the fee, or change nothing when
+//! the nonce or the fee is wrong); those effects are simply its writes.
+//!
+//! The fee a receipt names is charged from the sender by the program; the
+//! protocol credits it to the sequencer's fee-token balance after the
+//! transaction ([`FeeSink`]), which is how the block executor keeps that one
+//! cell, written by every transaction, from serializing the block.
 //!
 //! A read may be refused with [`Blocked`] (Block-STM hit an ESTIMATE marker);
 //! the transaction then stops at once by returning the error with `?`.
 //!
-//! * `native.rs`: the transfer and swap programs ([`NativeTx`]).
-//! * `txhash.rs`: the Poseidon transaction hash every native program computes.
+//! * `native.rs`: the fee-token transfer and the swap ([`NativeTx`]), and
+//!   their preparation in batches ([`prepare`]).
+//! * `erc20.rs`: the storage layout of Starknet's ERC-20 tokens.
+//! * `u256.rs`: [`U256`] amounts, two cells each.
+//! * `fees.rs`: [`FeeSink`], the sequencer's balance and the fee credit.
+//! * `txhash.rs`: the Poseidon transaction hash.
 //! * `serial.rs`: block-order execution, the baseline ([`execute_serial`]).
 
+mod erc20;
+mod fees;
 mod native;
 mod serial;
 mod txhash;
+mod u256;
 
-pub use native::{Direction, NativeTx, Swap, Transfer, SWAP_CU, TRANSFER_CU};
-pub use serial::{execute_serial, BlockOutput};
+pub use erc20::{balance_key, balance_key_batch, balance_keys, read_balance, write_balance, BALANCES_BASE, ETH, STRK};
+pub use fees::FeeSink;
+pub use native::{prepare, Direction, NativeTx, Prepared, Swap, Transfer, RESERVE0, RESERVE1, SWAP_CU, TRANSFER_CU};
+pub use serial::{execute_serial, execute_serial_with_fees, BlockOutput};
 pub use txhash::tx_hash;
+pub use u256::U256;
 
+pub use crate::state::{ContractAddress, StateKey, StorageKey};
 use starknet_types_core::felt::Felt;
-
-/// An account address (a felt).
-pub type Address = Felt;
-
-/// The state of one account. Absent accounts read as [`Account::default`]
-/// (zero balances, nonce 0).
-///
-/// `balance` is the fee token; `aux` a second token (a pool's second
-/// reserve, a user's holding of the swapped token).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Account {
-    /// Balance of the fee token.
-    pub balance: u128,
-    /// Balance of the second token.
-    pub aux: u128,
-    /// Number of transactions this account has sent.
-    pub nonce: u64,
-}
 
 /// A read the view could not answer now: the value is being rewritten by
 /// transaction `0` (Block-STM's ESTIMATE). The transaction must return it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Blocked(pub u32);
 
-/// Reads of account state during one transaction's execution.
+/// Reads of state during one transaction's execution.
 pub trait StateView {
-    /// The current value of `address` as seen by this transaction.
-    fn read(&mut self, address: &Address) -> Result<Account, Blocked>;
+    /// The current value at `key` as seen by this transaction (0 when never
+    /// written).
+    fn read(&mut self, key: &StateKey) -> Result<Felt, Blocked>;
 }
 
-/// The accounts a transaction declares it may read and write.
+/// The state keys a transaction declares it may read and write.
 ///
 /// A declared write counts as a read as well (read-modify-write).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AccessSet {
-    /// Accounts read and not written.
-    pub reads: Vec<Address>,
-    /// Accounts written (and possibly read).
-    pub writes: Vec<Address>,
+    /// Keys read and not written.
+    pub reads: Vec<StateKey>,
+    /// Keys written (and possibly read).
+    pub writes: Vec<StateKey>,
 }
 
 impl AccessSet {
-    /// Whether `address` is declared at all.
-    pub fn covers(&self, address: &Address) -> bool {
-        self.writes.contains(address) || self.reads.contains(address)
+    /// Whether `key` is declared at all.
+    pub fn covers(&self, key: &StateKey) -> bool {
+        self.writes.contains(key) || self.reads.contains(key)
     }
 }
 
@@ -80,9 +80,9 @@ pub enum ExecError {
     #[error("account {account:#x}: nonce {got}, expected {expected}")]
     BadNonce {
         /// The sender.
-        account: Address,
+        account: ContractAddress,
         /// The sender's nonce.
-        expected: u64,
+        expected: Felt,
         /// The transaction's nonce.
         got: u64,
     },
@@ -90,27 +90,33 @@ pub enum ExecError {
     #[error("account {account:#x}: balance {have} is below {need}")]
     InsufficientBalance {
         /// The sender.
-        account: Address,
+        account: ContractAddress,
         /// What the transaction needs.
-        need: u128,
+        need: U256,
         /// What the account holds.
-        have: u128,
+        have: U256,
     },
     /// A swap would return less than its minimum.
     #[error("pool {pool:#x}: swap returns {out}, below the minimum {min_out}")]
     Slippage {
         /// The pool.
-        pool: Address,
+        pool: ContractAddress,
         /// What the swap would return.
-        out: u128,
+        out: U256,
         /// The transaction's minimum.
-        min_out: u128,
+        min_out: U256,
     },
     /// An amount overflowed.
     #[error("account {account:#x}: amount overflows")]
     Overflow {
         /// The account whose amount overflowed.
-        account: Address,
+        account: ContractAddress,
+    },
+    /// A cell that holds half of a u256 amount holds more than 128 bits.
+    #[error("{key}: not a 128-bit half of an amount")]
+    BadCell {
+        /// The cell.
+        key: StateKey,
     },
     /// A program-defined failure (for programs outside this crate).
     #[error("{0}")]
@@ -122,8 +128,9 @@ pub enum ExecError {
 pub struct Receipt {
     /// The transaction hash.
     pub hash: Felt,
-    /// The fee charged (burned).
-    pub fee: u64,
+    /// The fee charged from the sender, in the fee token; the protocol
+    /// credits it to the sequencer.
+    pub fee: u128,
     /// Success, or why it failed.
     pub status: Result<(), ExecError>,
 }
@@ -131,8 +138,8 @@ pub struct Receipt {
 /// The result of one execution: the write set and the receipt.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TxOutput {
-    /// Accounts written, with their new values (each address at most once).
-    pub writes: Vec<(Address, Account)>,
+    /// Keys written, with their new values (each key at most once).
+    pub writes: Vec<(StateKey, Felt)>,
     /// The receipt.
     pub receipt: Receipt,
 }
@@ -146,8 +153,18 @@ pub trait Transaction: Sync {
     /// Executes against `view`. `Err(Blocked)` only when a read returned it.
     fn execute<V: StateView + ?Sized>(&self, view: &mut V) -> Result<TxOutput, Blocked>;
 
-    /// The accounts this transaction may touch, when it declares them.
+    /// The keys this transaction may touch, when it declares them.
     fn declared(&self) -> Option<AccessSet> {
         None
+    }
+}
+
+impl<T: Transaction + ?Sized> Transaction for &T {
+    fn execute<V: StateView + ?Sized>(&self, view: &mut V) -> Result<TxOutput, Blocked> {
+        (**self).execute(view)
+    }
+
+    fn declared(&self) -> Option<AccessSet> {
+        (**self).declared()
     }
 }

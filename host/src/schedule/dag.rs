@@ -7,22 +7,23 @@
 //! others are in.
 //!
 //! [`Graph::build`] finds those predecessors in one pass over the block, with
-//! the index the wave planner uses: per account its last writer and the
-//! readers since. A transaction depends on the last writer of every account
-//! it declares, and on the readers since of every account it writes. That is
-//! enough: an earlier writer of the account is a predecessor of the last one,
+//! the index the wave planner uses: per key its last writer and the
+//! readers since. A transaction depends on the last writer of every key
+//! it declares, and on the readers since of every key it writes. That is
+//! enough: an earlier writer of the key is a predecessor of the last one,
 //! and an earlier reader one of the writer that followed it.
 //!
 //! Why the result is exactly the serial one: when transaction `j` reads
-//! account `a`, every earlier writer of `a` has finished (they precede `j`
+//! key `a`, every earlier writer of `a` has finished (they precede `j`
 //! through the chain of writers), and no later writer has started (each
 //! depends on `j`, directly or through the writers in between). So `a`'s
 //! slot holds the value of the last writer before `j`, as in block order. Two
-//! transactions that may run at once declare no common account written by
+//! transactions that may run at once declare no common key written by
 //! either, so they touch disjoint slots.
 
 use super::{check_declared, ScheduleError};
-use crate::exec::{AccessSet, Account, Address, BlockOutput, Blocked, Receipt, StateView, Transaction};
+use starknet_types_core::felt::Felt;
+use crate::exec::{AccessSet, StateKey, BlockOutput, Blocked, Receipt, StateView, Transaction};
 use crate::state::StateRead;
 use ahash::AHashMap;
 use rayon::prelude::*;
@@ -34,8 +35,8 @@ use std::sync::Mutex;
 /// earlier transactions it waits for and the later ones that wait for it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Graph {
-    /// Dense id of every declared account.
-    accounts: AHashMap<Address, u32>,
+    /// Dense id of every declared key.
+    keys: AHashMap<StateKey, u32>,
     /// Per transaction, how many predecessors it has.
     preds: Vec<u32>,
     /// Successors of transaction `t`: `succs[starts[t]..starts[t + 1]]`.
@@ -45,24 +46,24 @@ pub struct Graph {
 
 impl Graph {
     /// Builds the graph of `sets` (in block order): one pass, linear in the
-    /// number of declared accounts and edges.
+    /// number of declared keys and edges.
     pub fn build(sets: &[AccessSet]) -> Graph {
-        /// Per account: the last writer, and the readers since.
+        /// Per key: the last writer, and the readers since.
         #[derive(Default)]
         struct Last {
             writer: Option<u32>,
             readers: SmallVec<[u32; 4]>,
         }
-        let mut accounts: AHashMap<Address, u32> = AHashMap::new();
+        let mut keys: AHashMap<StateKey, u32> = AHashMap::new();
         let mut last: Vec<Last> = Vec::new();
         let mut edges: Vec<(u32, u32)> = Vec::new();
         let mut preds = Vec::with_capacity(sets.len());
         let mut mine: SmallVec<[u32; 8]> = SmallVec::new();
         for (j, set) in sets.iter().enumerate() {
             let j = j as u32;
-            let mut id = |a: &Address| {
-                let next = accounts.len() as u32;
-                let id = *accounts.entry(*a).or_insert(next);
+            let mut id = |a: &StateKey| {
+                let next = keys.len() as u32;
+                let id = *keys.entry(*a).or_insert(next);
                 if id == next {
                     last.push(Last::default());
                 }
@@ -105,7 +106,7 @@ impl Graph {
             succs[fill[p as usize] as usize] = s;
             fill[p as usize] += 1;
         }
-        Graph { accounts, preds, starts, succs }
+        Graph { keys, preds, starts, succs }
     }
 
     /// Number of transactions.
@@ -154,29 +155,29 @@ struct Run<'a, T, S: ?Sized> {
     base: &'a S,
     /// Predecessors not finished yet, per transaction.
     waiting: Box<[AtomicU32]>,
-    /// The latest value of each declared account (`None`: not written yet).
-    values: Box<[Mutex<Option<Account>>]>,
+    /// The latest value of each declared key (`None`: not written yet).
+    values: Box<[Mutex<Option<Felt>>]>,
     /// Each transaction's receipt, or its error.
     results: Box<[Mutex<Option<TxResult>>]>,
 }
 
-/// A transaction's view: its declared accounts' slots over the base state.
+/// A transaction's view: its declared keys' slots over the base state.
 struct DagView<'r, 'a, T, S: ?Sized> {
     run: &'r Run<'a, T, S>,
     set: &'a AccessSet,
-    undeclared: Option<Address>,
+    undeclared: Option<StateKey>,
 }
 
 impl<T, S: StateRead + ?Sized> StateView for DagView<'_, '_, T, S> {
-    fn read(&mut self, address: &Address) -> Result<Account, Blocked> {
-        if !self.set.covers(address) {
+    fn read(&mut self, key: &StateKey) -> Result<Felt, Blocked> {
+        if !self.set.covers(key) {
             // Not ordered against anyone: note it, and read only the base.
-            self.undeclared.get_or_insert(*address);
-            return Ok(self.run.base.get(address));
+            self.undeclared.get_or_insert(*key);
+            return Ok(self.run.base.get(key));
         }
-        let id = self.run.graph.accounts[address] as usize;
+        let id = self.run.graph.keys[key] as usize;
         let value = *self.run.values[id].lock().expect("no worker panics holding a value");
-        Ok(value.unwrap_or_else(|| self.run.base.get(address)))
+        Ok(value.unwrap_or_else(|| self.run.base.get(key)))
     }
 }
 
@@ -190,7 +191,7 @@ impl<T: Transaction, S: StateRead + ?Sized> Run<'_, T, S> {
             let out = self.block[txn].execute(&mut view).expect("a declared view never blocks");
             let result = check_declared(txn, set, view.undeclared, &out).map(|()| {
                 for (a, v) in &out.writes {
-                    *self.values[self.graph.accounts[a] as usize].lock().expect("no panics") = Some(*v);
+                    *self.values[self.graph.keys[a] as usize].lock().expect("no panics") = Some(*v);
                 }
                 out.receipt
             });
@@ -218,7 +219,7 @@ impl<T: Transaction, S: StateRead + ?Sized> Run<'_, T, S> {
 /// Executes `block` on the current rayon pool, each transaction as soon as
 /// the earlier ones it conflicts with (by `sets`, its declared read/write
 /// sets) have finished. Builds the conflict graph first; see [`Graph`]. A
-/// transaction touching an account outside its declared set is an error
+/// transaction touching a key outside its declared set is an error
 /// (the lowest such transaction is reported).
 pub fn execute_dag<T: Transaction, S: StateRead + ?Sized>(
     state: &S,
@@ -235,7 +236,7 @@ pub fn execute_dag<T: Transaction, S: StateRead + ?Sized>(
         graph: &graph,
         base: state,
         waiting: graph.preds.iter().map(|&p| AtomicU32::new(p)).collect(),
-        values: (0..graph.accounts.len()).map(|_| Mutex::new(None)).collect(),
+        values: (0..graph.keys.len()).map(|_| Mutex::new(None)).collect(),
         results: (0..block.len()).map(|_| Mutex::new(None)).collect(),
     };
     let roots: Vec<usize> = (0..block.len()).filter(|&t| graph.preds[t] == 0).collect();
@@ -249,8 +250,8 @@ pub fn execute_dag<T: Transaction, S: StateRead + ?Sized>(
         .enumerate()
         .map(|(t, r)| r.into_inner().expect("no panics").ok_or(ScheduleError::NotScheduled { txn: t })?)
         .collect::<Result<Vec<_>, _>>()?;
-    let values: Vec<Option<Account>> =
+    let values: Vec<Option<Felt>> =
         Vec::from(values).into_iter().map(|v| v.into_inner().expect("no panics")).collect();
-    let delta = graph.accounts.iter().filter_map(|(a, &id)| values[id as usize].map(|v| (*a, v))).collect();
+    let delta = graph.keys.iter().filter_map(|(a, &id)| values[id as usize].map(|v| (*a, v))).collect();
     Ok(BlockOutput { receipts, delta })
 }

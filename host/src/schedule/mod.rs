@@ -4,8 +4,8 @@
 //! (same receipts, same final state) for every thread count:
 //!
 //! * **Declared waves** (`waves.rs`). When every transaction declares the
-//!   accounts it reads and writes, each goes into the earliest wave after
-//!   every earlier transaction it conflicts with. An index of each account's
+//!   keys it reads and writes, each goes into the earliest wave after
+//!   every earlier transaction it conflicts with. An index of each key's
 //!   last writer and readers since makes this one linear pass. Waves run in
 //!   order, each in parallel: the batch backends' plan (the GPU).
 //! * **Declared dependency graph** (`dag.rs`), the CPU's way with declared
@@ -14,12 +14,12 @@
 //!   barrier between waves.
 //! * **Block building** (`builder.rs`). A leader orders its pool by priority
 //!   fee per compute unit and fills a block under three watermarks: the block
-//!   compute limit, a per-account write compute limit, and `LOAD_LIMIT` on
-//!   cold bytes (once spent, transactions touching only hot accounts still
+//!   compute limit, a per-key write compute limit, and `LOAD_LIMIT` on
+//!   cold bytes (once spent, transactions touching only hot keys still
 //!   fit). Every left-out transaction gets its reason.
 //! * **Block-STM** (`blockstm/`), for transactions without declared sets, on
 //!   CPU threads. Transactions execute optimistically against a
-//!   multi-version memory (`blockstm/mvmemory.rs`) holding, per account, the
+//!   multi-version memory (`blockstm/mvmemory.rs`) holding, per key, the
 //!   value written by each transaction's latest *incarnation*. A read by
 //!   transaction `j` sees the highest writer below `j`, or storage; the read
 //!   set records which version was seen. Validation re-reads the set: a
@@ -30,14 +30,14 @@
 //!   value known to be stale). The collaborative scheduler
 //!   (`blockstm/scheduler.rs`) hands out execution and validation tasks from
 //!   two shared indices. Re-validation is selective: the multi-version
-//!   memory keeps, per account, the transactions that read it, and when a
-//!   transaction's writes change (an account written for the first time, or
+//!   memory keeps, per key, the transactions that read it, and when a
+//!   transaction's writes change (a key written for the first time, or
 //!   writes turned into ESTIMATEs by an abort) only the readers of those
-//!   accounts after it, up to the next writer, are validated again, besides
+//!   keys after it, up to the next writer, are validated again, besides
 //!   each transaction once after each of its executions; only a transaction
 //!   whose read set no longer validates runs again. The worker loop is in
 //!   `blockstm/executor.rs`; at the end the same workers take the block
-//!   result (each account's last entry) from the multi-version memory in
+//!   result (each key's last entry) from the multi-version memory in
 //!   parallel. Large blocks run as consecutive segments so memory stays
 //!   bounded.
 //! * **Optimistic waves** (`optimistic.rs`), for batch backends (the GPU).
@@ -74,7 +74,7 @@ pub mod dag;
 pub mod optimistic;
 pub mod waves;
 
-use crate::exec::{AccessSet, Address, TxOutput};
+use crate::exec::{AccessSet, StateKey, TxOutput};
 
 /// Checks transaction `txn`'s execution against its declared `set`: the
 /// first undeclared read its view noted, or else the first write outside
@@ -82,11 +82,11 @@ use crate::exec::{AccessSet, Address, TxOutput};
 fn check_declared(
     txn: usize,
     set: &AccessSet,
-    undeclared_read: Option<Address>,
+    undeclared_read: Option<StateKey>,
     out: &TxOutput,
 ) -> Result<(), ScheduleError> {
     match undeclared_read.or_else(|| out.writes.iter().map(|w| w.0).find(|a| !set.writes.contains(a))) {
-        Some(account) => Err(ScheduleError::Undeclared { txn, account }),
+        Some(key) => Err(ScheduleError::Undeclared { txn, key }),
         None => Ok(()),
     }
 }
@@ -100,13 +100,13 @@ pub enum ScheduleError {
         /// Index in the block.
         txn: usize,
     },
-    /// A transaction touched an account it did not declare.
-    #[error("transaction {txn}: touched undeclared account {account:#x}")]
+    /// A transaction touched a state key it did not declare.
+    #[error("transaction {txn}: touched the undeclared {key}")]
     Undeclared {
         /// Index in the block.
         txn: usize,
-        /// The account.
-        account: Address,
+        /// The key.
+        key: StateKey,
     },
     /// The waves given do not cover the block.
     #[error("transaction {txn}: in no wave")]
@@ -114,4 +114,16 @@ pub enum ScheduleError {
         /// Index in the block.
         txn: usize,
     },
+}
+
+impl ScheduleError {
+    /// The same error with its transaction index moved by `by` (for a
+    /// scheduler run on a part of a block that starts at `by`).
+    pub fn offset(self, by: usize) -> ScheduleError {
+        match self {
+            ScheduleError::NotDeclared { txn } => ScheduleError::NotDeclared { txn: txn + by },
+            ScheduleError::Undeclared { txn, key } => ScheduleError::Undeclared { txn: txn + by, key },
+            ScheduleError::NotScheduled { txn } => ScheduleError::NotScheduled { txn: txn + by },
+        }
+    }
 }

@@ -2,8 +2,8 @@
 //!
 //! 1. Wave 0 executes every transaction against the pre-block state,
 //!    recording each value it read.
-//! 2. The outputs go into a multi-version map (per account, the value each
-//!    transaction last wrote) and a reader index (per account, the
+//! 2. The outputs go into a multi-version map (per key, the value each
+//!    transaction last wrote) and a reader index (per key, the
 //!    transactions that read it). A transaction whose output changed a
 //!    value sends the readers after it, up to the next writer, to
 //!    validation — no one else.
@@ -11,7 +11,7 @@
 //!    value it read differs from what the map holds at its position (the
 //!    latest write below it, or the pre-block state). It *depends* on a
 //!    transaction that is not valid when that one wrote a value it read,
-//!    or read the account between the writer and itself without writing
+//!    or read the key between the writer and itself without writing
 //!    it (it may write it when it runs again: a sender whose nonce was
 //!    wrong in wave 0 wrote nothing). Then:
 //!
@@ -27,7 +27,7 @@
 //!    their (transitive) dependents whose inputs have moved on to values
 //!    likely to hold: each runs on the values the not-yet-valid
 //!    transactions wrote, betting on them. A value is likely to hold when
-//!    its writer read that account's current value from a valid writer or
+//!    its writer read that key's current value from a valid writer or
 //!    storage (or did not read it) and runs again for some other input: a
 //!    credit does not change when the sender's balance does, so a chain of
 //!    transfers settles in two waves. A balance its writer read stale, or
@@ -57,7 +57,8 @@
 //! Executing a wave is the backend's job ([`WaveBackend`]); [`CpuWaves`]
 //! runs it on the rayon pool.
 
-use crate::exec::{Account, Address, BlockOutput, Blocked, StateView, Transaction, TxOutput};
+use starknet_types_core::felt::Felt;
+use crate::exec::{StateKey, BlockOutput, Blocked, StateView, Transaction, TxOutput};
 use crate::state::StateRead;
 use ahash::AHashMap;
 use rayon::prelude::*;
@@ -66,8 +67,8 @@ use std::collections::{BTreeMap, BTreeSet};
 /// One execution: what it read (in order) and what it produced.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Recorded {
-    /// Every read: the account and the value seen.
-    pub reads: Vec<(Address, Account)>,
+    /// Every read: the key and the value seen.
+    pub reads: Vec<(StateKey, Felt)>,
     /// The output.
     pub output: TxOutput,
 }
@@ -76,21 +77,21 @@ pub struct Recorded {
 /// latest write below the position, or the pre-block state.
 pub struct Snapshot<'a> {
     base: &'a dyn StateRead,
-    versions: &'a AHashMap<Address, BTreeMap<u32, Account>>,
+    versions: &'a AHashMap<StateKey, BTreeMap<u32, Felt>>,
 }
 
 impl Snapshot<'_> {
-    /// The value transaction `txn` reads at `address`, and its writer.
-    fn lookup(&self, address: &Address, txn: u32) -> (Option<u32>, Account) {
-        match self.versions.get(address).and_then(|v| v.range(..txn).next_back()) {
+    /// The value transaction `txn` reads at `key`, and its writer.
+    fn lookup(&self, key: &StateKey, txn: u32) -> (Option<u32>, Felt) {
+        match self.versions.get(key).and_then(|v| v.range(..txn).next_back()) {
             Some((&w, &value)) => (Some(w), value),
-            None => (None, self.base.get(address)),
+            None => (None, self.base.get(key)),
         }
     }
 
-    /// The value transaction `txn` reads at `address`.
-    pub fn value_at(&self, address: &Address, txn: u32) -> Account {
-        self.lookup(address, txn).1
+    /// The value transaction `txn` reads at `key`.
+    pub fn value_at(&self, key: &StateKey, txn: u32) -> Felt {
+        self.lookup(key, txn).1
     }
 
     /// A recording view for transaction `txn`.
@@ -103,20 +104,20 @@ impl Snapshot<'_> {
 pub struct PositionView<'a> {
     snapshot: &'a Snapshot<'a>,
     txn: u32,
-    reads: Vec<(Address, Account)>,
+    reads: Vec<(StateKey, Felt)>,
 }
 
 impl PositionView<'_> {
     /// The reads so far.
-    pub fn into_reads(self) -> Vec<(Address, Account)> {
+    pub fn into_reads(self) -> Vec<(StateKey, Felt)> {
         self.reads
     }
 }
 
 impl StateView for PositionView<'_> {
-    fn read(&mut self, address: &Address) -> Result<Account, Blocked> {
-        let value = self.snapshot.value_at(address, self.txn);
-        self.reads.push((*address, value));
+    fn read(&mut self, key: &StateKey) -> Result<Felt, Blocked> {
+        let value = self.snapshot.value_at(key, self.txn);
+        self.reads.push((*key, value));
         Ok(value)
     }
 }
@@ -179,11 +180,12 @@ enum Status {
 }
 
 /// Executes `block` in optimistic waves on `backend`.
-pub fn execute_optimistic<T: Transaction, S: StateRead, B: WaveBackend>(
+pub fn execute_optimistic<T: Transaction, S: StateRead + ?Sized, B: WaveBackend>(
     state: &S,
     block: &[T],
     backend: &B,
 ) -> (BlockOutput, OptimisticStats) {
+    let state = &ByRef(state);
     let mut host = Host::new(block.len());
     let mut wave: Vec<u32> = (0..block.len() as u32).collect();
     while !wave.is_empty() {
@@ -199,13 +201,23 @@ pub fn execute_optimistic<T: Transaction, S: StateRead, B: WaveBackend>(
     (BlockOutput::from_outputs(outputs), host.stats)
 }
 
+/// A reference to any reader, sized, so a [`Snapshot`] can hold it as a
+/// trait object.
+struct ByRef<'a, S: ?Sized>(&'a S);
+
+impl<S: StateRead + ?Sized> StateRead for ByRef<'_, S> {
+    fn get(&self, key: &StateKey) -> Felt {
+        self.0.get(key)
+    }
+}
+
 /// The host's side of a run: each transaction's latest execution, the
 /// multi-version map and reader index built from them, and the state of
 /// validation.
 struct Host {
     recorded: Vec<Option<Recorded>>,
-    versions: AHashMap<Address, BTreeMap<u32, Account>>,
-    readers: AHashMap<Address, BTreeSet<u32>>,
+    versions: AHashMap<StateKey, BTreeMap<u32, Felt>>,
+    readers: AHashMap<StateKey, BTreeSet<u32>>,
     status: Vec<Status>,
     /// Ran as a dependent, betting on what it read, and is not valid yet.
     betting: Vec<bool>,
@@ -330,14 +342,14 @@ struct Check {
     /// A value it read differs from what the map holds at its position.
     stale: bool,
     /// A transaction that is not valid wrote a value it read, having read
-    /// that account's current value from a valid writer or storage itself
+    /// that key's current value from a valid writer or storage itself
     /// (or not read it): it runs again for some other input, and the value
     /// may well hold (a credit does not change when the sender's balance
     /// does).
     bet_on: Option<u32>,
     /// A transaction that is not valid whose value is likely to change or
     /// is not there yet: any other writer of a value it read, or one that
-    /// read the account between the writer and this one without writing it
+    /// read the key between the writer and this one without writing it
     /// (it may write it when it runs again: a sender whose nonce was wrong
     /// in wave 0 wrote nothing).
     wait_for: Option<u32>,
@@ -356,7 +368,7 @@ fn validate(
     recorded: &[Option<Recorded>],
     status: &[Status],
     snapshot: &Snapshot<'_>,
-    readers: &AHashMap<Address, BTreeSet<u32>>,
+    readers: &AHashMap<StateKey, BTreeSet<u32>>,
 ) -> Check {
     let rec = recorded[j as usize].as_ref().expect("executed before validated");
     let mut check = Check { stale: false, bet_on: None, wait_for: None };
@@ -365,7 +377,7 @@ fn validate(
         check.stale |= now != *seen;
         if let Some(w) = writer.filter(|&w| status[w as usize] != Status::Valid) {
             let w_rec = recorded[w as usize].as_ref().expect("a writer has executed");
-            let settled = |(x, v): &(Address, Account)| {
+            let settled = |(x, v): &(StateKey, Felt)| {
                 let (ww, now) = snapshot.lookup(x, w);
                 now == *v && ww.is_none_or(|ww| status[ww as usize] == Status::Valid)
             };
@@ -392,9 +404,9 @@ fn validate(
 /// and validated when it settles).
 fn readers_after(
     i: u32,
-    a: &Address,
-    versions: &AHashMap<Address, BTreeMap<u32, Account>>,
-    readers: &AHashMap<Address, BTreeSet<u32>>,
+    a: &StateKey,
+    versions: &AHashMap<StateKey, BTreeMap<u32, Felt>>,
+    readers: &AHashMap<StateKey, BTreeSet<u32>>,
     status: &[Status],
     check: &mut BTreeSet<u32>,
 ) {
@@ -411,12 +423,12 @@ fn apply(
     i: u32,
     old: Option<&Recorded>,
     new: &Recorded,
-    versions: &mut AHashMap<Address, BTreeMap<u32, Account>>,
-    readers: &mut AHashMap<Address, BTreeSet<u32>>,
+    versions: &mut AHashMap<StateKey, BTreeMap<u32, Felt>>,
+    readers: &mut AHashMap<StateKey, BTreeSet<u32>>,
     status: &[Status],
     check: &mut BTreeSet<u32>,
 ) {
-    let mut changed: Vec<Address> = Vec::new();
+    let mut changed: Vec<StateKey> = Vec::new();
     if let Some(old) = old {
         for (a, _) in &old.reads {
             if let Some(r) = readers.get_mut(a) {

@@ -3,16 +3,17 @@
 //! Each transaction goes into the earliest wave after every earlier
 //! transaction it conflicts with (write-write, write-read, read-write;
 //! read-read is no conflict). One pass over the block with an index holding,
-//! per account, the wave of its last writer and the latest wave of its
-//! readers since: O(total declared accounts), no pairwise checks.
+//! per key, the wave of its last writer and the latest wave of its
+//! readers since: O(total declared keys), no pairwise checks.
 //!
-//! Two transactions of one wave never conflict, and for each account its
+//! Two transactions of one wave never conflict, and for each key its
 //! writers sit in increasing waves in block order, so running the waves in
 //! order — each wave in parallel against the state left by the previous
 //! ones — gives exactly the serial result.
 
 use super::{check_declared, ScheduleError};
-use crate::exec::{AccessSet, Account, Address, BlockOutput, Blocked, StateView, Transaction, TxOutput};
+use starknet_types_core::felt::Felt;
+use crate::exec::{AccessSet, StateKey, BlockOutput, Blocked, StateView, Transaction, TxOutput};
 use crate::state::{Overlay, StateRead};
 use ahash::AHashMap;
 use rayon::prelude::*;
@@ -41,7 +42,7 @@ impl Waves {
     }
 }
 
-/// Last writer's wave and latest reader's wave since, per account (-1: none).
+/// Last writer's wave and latest reader's wave since, per key (-1: none).
 #[derive(Clone, Copy)]
 struct Slot {
     writer: i32,
@@ -50,7 +51,7 @@ struct Slot {
 
 /// Places each access set (in block order) in its earliest wave.
 pub fn plan<'a>(sets: impl IntoIterator<Item = &'a AccessSet>) -> Waves {
-    let mut index: AHashMap<Address, Slot> = AHashMap::new();
+    let mut index: AHashMap<StateKey, Slot> = AHashMap::new();
     let mut waves: Vec<Vec<u32>> = Vec::new();
     let none = Slot { writer: -1, reader: -1 };
     for (i, set) in sets.into_iter().enumerate() {
@@ -92,20 +93,20 @@ pub fn declared_sets<T: Transaction>(block: &[T]) -> Result<Vec<AccessSet>, Sche
 struct CheckedView<'a, S: ?Sized> {
     state: Overlay<'a, S>,
     declared: &'a AccessSet,
-    undeclared: Option<Address>,
+    undeclared: Option<StateKey>,
 }
 
 impl<S: StateRead + ?Sized> StateView for CheckedView<'_, S> {
-    fn read(&mut self, address: &Address) -> Result<Account, Blocked> {
-        if !self.declared.covers(address) && self.undeclared.is_none() {
-            self.undeclared = Some(*address);
+    fn read(&mut self, key: &StateKey) -> Result<Felt, Blocked> {
+        if !self.declared.covers(key) && self.undeclared.is_none() {
+            self.undeclared = Some(*key);
         }
-        Ok(self.state.get(address))
+        Ok(self.state.get(key))
     }
 }
 
 /// Executes `block` wave by wave (each wave in parallel on the current rayon
-/// pool) on top of `state`. A transaction touching an account outside its
+/// pool) on top of `state`. A transaction touching a key outside its
 /// declared set is an error.
 pub fn execute_waves<T: Transaction, S: StateRead + ?Sized>(
     state: &S,
@@ -113,7 +114,7 @@ pub fn execute_waves<T: Transaction, S: StateRead + ?Sized>(
     sets: &[AccessSet],
     waves: &Waves,
 ) -> Result<BlockOutput, ScheduleError> {
-    let mut delta: AHashMap<Address, Account> = AHashMap::new();
+    let mut delta: AHashMap<StateKey, Felt> = AHashMap::new();
     let mut receipts = vec![None; block.len()];
     for wave in &waves.waves {
         let outputs: Vec<Result<TxOutput, ScheduleError>> = wave

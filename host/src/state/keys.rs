@@ -35,6 +35,11 @@ macro_rules! trie_key {
                 }
             }
 
+            /// `f` unchecked, for constants known to be below 2^251.
+            pub(crate) const fn from_felt_unchecked(f: Felt) -> $name {
+                $name(f)
+            }
+
             /// A small value (always in range).
             pub fn from_u64(v: u64) -> $name {
                 $name(Felt::from(v))
@@ -86,6 +91,16 @@ pub enum StateKey {
     Nonce(ContractAddress),
     /// A contract's class hash.
     ClassHash(ContractAddress),
+}
+
+impl fmt::Display for StateKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StateKey::Storage(a, k) => write!(f, "storage {k:#x} of {a:#x}"),
+            StateKey::Nonce(a) => write!(f, "nonce of {a:#x}"),
+            StateKey::ClassHash(a) => write!(f, "class hash of {a:#x}"),
+        }
+    }
 }
 
 impl StateKey {

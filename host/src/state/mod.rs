@@ -1,6 +1,6 @@
 //! State: Starknet's state model, its diffs and their JSON, the commitment
-//! (tries and the global root), and the account records the schedulers
-//! still run on.
+//! (tries and the global root), the Cold LRU, and the reads the schedulers
+//! make.
 //!
 //! * `keys.rs`: [`ContractAddress`], [`StorageKey`], [`StateKey`], the
 //!   [`StateReader`] / [`StateWriter`] traits.
@@ -10,9 +10,8 @@
 //! * `mem.rs`: [`MemState`], Starknet state in memory.
 //! * [`commit`]: [`StateCommitment`], the storage forest, contract trie,
 //!   class trie and the global root.
-//! * `cold.rs`: [`ColdLru`], the deterministic LRU of *Cold*.
-//! * `mod.rs`: the account records of the native programs ([`StateRead`],
-//!   [`MemStore`]), which the schedulers use until they move to state keys.
+//! * `cold.rs`: [`ColdLru`], the deterministic LRU of *Cold*, by state key.
+//! * `mod.rs`: [`StateRead`], the infallible reads the schedulers make.
 
 mod cold;
 pub mod commit;
@@ -27,70 +26,35 @@ pub use diff::{BadVersion, StarknetVersion, StateDiff, StateUpdate};
 pub use keys::{ClassHash, ContractAddress, StateError, StateKey, StateReader, StateWriter, StorageKey};
 pub use mem::{ContractRecord, MemState};
 
-use crate::exec::{Account, Address, BlockOutput};
 use ahash::AHashMap;
+use starknet_types_core::felt::Felt;
 
-/// Reading committed account state. Absent accounts read as default.
+/// Reading the state a block starts from, as the schedulers do: a value
+/// per state key (0 when absent), with no error. [`MemState`] implements
+/// it; a store whose reads can fail is wrapped by the block executor,
+/// which keeps the first error and refuses the block.
 pub trait StateRead: Sync {
-    /// The account at `address`.
-    fn get(&self, address: &Address) -> Account;
+    /// The value at `key`.
+    fn get(&self, key: &StateKey) -> Felt;
 }
 
-/// Accounts in a hash map.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct MemStore {
-    accounts: AHashMap<Address, Account>,
-}
-
-impl MemStore {
-    /// An empty store.
-    pub fn new() -> MemStore {
-        MemStore::default()
-    }
-
-    /// Sets one account.
-    pub fn insert(&mut self, address: Address, account: Account) {
-        self.accounts.insert(address, account);
-    }
-
-    /// Commits a block's changes.
-    pub fn apply(&mut self, output: &BlockOutput) {
-        self.accounts.extend(output.delta.iter().map(|(k, v)| (*k, *v)));
-    }
-
-    /// Number of stored accounts.
-    pub fn len(&self) -> usize {
-        self.accounts.len()
-    }
-
-    /// Whether no account is stored.
-    pub fn is_empty(&self) -> bool {
-        self.accounts.is_empty()
-    }
-
-    /// All stored accounts, in no particular order.
-    pub fn iter(&self) -> impl Iterator<Item = (&Address, &Account)> {
-        self.accounts.iter()
-    }
-}
-
-impl StateRead for MemStore {
-    fn get(&self, address: &Address) -> Account {
-        self.accounts.get(address).copied().unwrap_or_default()
+impl StateRead for MemState {
+    fn get(&self, key: &StateKey) -> Felt {
+        StateReader::get(self, *key).expect("memory reads never fail")
     }
 }
 
 /// `base` with `delta` on top.
 pub(crate) struct Overlay<'a, S: ?Sized> {
     pub(crate) base: &'a S,
-    pub(crate) delta: &'a AHashMap<Address, Account>,
+    pub(crate) delta: &'a AHashMap<StateKey, Felt>,
 }
 
 impl<S: StateRead + ?Sized> StateRead for Overlay<'_, S> {
-    fn get(&self, address: &Address) -> Account {
-        match self.delta.get(address) {
-            Some(a) => *a,
-            None => self.base.get(address),
+    fn get(&self, key: &StateKey) -> Felt {
+        match self.delta.get(key) {
+            Some(v) => *v,
+            None => self.base.get(key),
         }
     }
 }

@@ -9,8 +9,8 @@
 //!
 //! When the scheduler is done, the same workers take the block's result
 //! from the multi-version memory: each one drains a share of the shards,
-//! taking every account's last entry (its final value), so assembling the
-//! result runs in parallel too and only the short per-account lists meet
+//! taking every key's last entry (its final value), so assembling the
+//! result runs in parallel too and only the short per-key lists meet
 //! on one thread. The drained shards are freed on one thread while another
 //! takes the receipts out (frees from every worker at once wait on the
 //! allocator's locks; see `MvMemory::drain_finals`). Building a segment's
@@ -23,7 +23,8 @@
 use super::mvmemory::{MvMemory, MvRead, Origin, ReadDescriptor};
 use super::scheduler::{Scheduler, Task};
 use super::{par_slice, TxnIdx, Version};
-use crate::exec::{Account, Address, BlockOutput, Blocked, Receipt, StateView, Transaction};
+use starknet_types_core::felt::Felt;
+use crate::exec::{StateKey, BlockOutput, Blocked, Receipt, StateView, Transaction};
 use crate::state::{Overlay, StateRead};
 use rayon::prelude::*;
 use std::sync::Mutex;
@@ -103,7 +104,7 @@ struct Shared<'a, T, S: ?Sized> {
 
 /// The receipts of a segment, its final values (one list per worker) and
 /// what Block-STM did.
-type SegmentResult = (Vec<Receipt>, Vec<Vec<(Address, Account)>>, BlockStmStats);
+type SegmentResult = (Vec<Receipt>, Vec<Vec<(StateKey, Felt)>>, BlockStmStats);
 
 fn run_segment<T: Transaction, S: StateRead + ?Sized>(base: &S, block: &[T]) -> SegmentResult {
     let n = block.len();
@@ -184,14 +185,14 @@ struct MvView<'a, S: ?Sized> {
 }
 
 impl<S: StateRead + ?Sized> StateView for MvView<'_, S> {
-    fn read(&mut self, address: &Address) -> Result<Account, Blocked> {
-        let (found, slot) = self.mv.read(address, self.txn);
+    fn read(&mut self, key: &StateKey) -> Result<Felt, Blocked> {
+        let (found, slot) = self.mv.read(key, self.txn);
         let (origin, value) = match found {
             MvRead::Version(v, value) => (Origin::Version(v), value),
-            MvRead::Storage => (Origin::Storage, self.base.get(address)),
+            MvRead::Storage => (Origin::Storage, self.base.get(key)),
             MvRead::Estimate(blocking) => return Err(Blocked(blocking)),
         };
-        self.reads.push(ReadDescriptor { address: *address, slot, origin });
+        self.reads.push(ReadDescriptor { key: *key, slot, origin });
         Ok(value)
     }
 }
@@ -216,7 +217,7 @@ fn try_execute<T: Transaction, S: StateRead + ?Sized>(
                 // `blocking` finished meanwhile: read again.
             }
             Ok(output) => {
-                // Readers of accounts this incarnation writes and the last
+                // Readers of keys this incarnation writes and the last
                 // one did not: they saw an older value and are validated
                 // again (the only transactions besides this one).
                 let mut affected = Vec::new();

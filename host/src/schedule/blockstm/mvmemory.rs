@@ -1,28 +1,28 @@
-//! Block-STM's multi-version memory: per account, the value written by each
+//! Block-STM's multi-version memory: per key, the value written by each
 //! transaction's latest incarnation (or an ESTIMATE marker after an abort),
-//! the transactions that have read the account, plus each transaction's
+//! the transactions that have read the key, plus each transaction's
 //! last read set and written locations.
 //!
-//! The map is sharded by account hash; each shard is a mutex over an index
-//! from account to a [`Slot`] and the shard's [`Location`]s: per account a
+//! The map is sharded by key hash; each shard is a mutex over an index
+//! from key to a [`Slot`] and the shard's [`Location`]s: per key a
 //! sorted list of versions keyed by transaction index, so a read by `j` is
 //! one range lookup for the highest entry below `j`, and the set of
 //! transactions that read it. A read set names the slots it read, so
 //! recording the writes of what was read and validating the reads go to the
-//! location without hashing the address again.
+//! location without hashing the key again.
 //!
 //! # The reader registry and why no affected reader is missed
 //!
 //! A transaction must be validated again whenever the entry it sees at an
-//! account it read (the highest entry below it) may have changed. Instead of
+//! key it read (the highest entry below it) may have changed. Instead of
 //! validating every later transaction after such a change, the memory names
 //! the ones concerned: every read registers its transaction in the
-//! account's reader set, and every change that needs it returns the
+//! key's reader set, and every change that needs it returns the
 //! registered readers it affects, which the scheduler then sends to
 //! validation.
 //!
 //! * **No race between readers and writers.** A read registers its reader
-//!   and takes the value in one critical section of the account's shard
+//!   and takes the value in one critical section of the key's shard
 //!   lock; a writer changes an entry and collects the readers in one
 //!   critical section of the same lock. The lock orders the two: a reader
 //!   whose section came first is registered when the writer collects, so the
@@ -32,15 +32,15 @@
 //!   declared in between (see `scheduler.rs`).
 //! * **Which readers.** A change of transaction `t`'s entry matters to the
 //!   readers `j` with `t < j <= w`, where `w` is the next writer of the
-//!   account after `t` (or the end of the block): the readers above `w` see
+//!   key after `t` (or the end of the block): the readers above `w` see
 //!   `w`'s entry or a later one, before and after the change.
 //! * **Which changes.** An entry appears ([`MvMemory::record`] writes an
-//!   account the previous incarnation did not: the readers had seen an
+//!   key the previous incarnation did not: the readers had seen an
 //!   older writer or storage), or turns into an ESTIMATE
 //!   ([`MvMemory::convert_writes_to_estimates`] after an abort). Those are
 //!   the only changes that return readers. The other two, an ESTIMATE
 //!   replaced by the next incarnation's value or removed because the next
-//!   incarnation no longer writes the account, always follow the change to
+//!   incarnation no longer writes the key, always follow the change to
 //!   ESTIMATE of the same entry (incarnation `k + 1` exists only because
 //!   `k` was aborted, and an abort converts every write of `k`): every
 //!   reader registered before that conversion has been sent to validation
@@ -49,12 +49,13 @@
 //!   `(t, k)`, which can never be current again); a reader registered after
 //!   the conversion met the ESTIMATE and stopped, or saw the new entry.
 //!
-//! Reader sets are not pruned when a re-execution stops reading an account:
+//! Reader sets are not pruned when a re-execution stops reading a key:
 //! a stale registration only costs a validation that passes. They live as
 //! long as the segment, like the versions.
 
 use super::{par_slice, Incarnation, TxnIdx, Version};
-use crate::exec::{Account, Address};
+use starknet_types_core::felt::Felt;
+use crate::exec::StateKey;
 use ahash::AHashMap;
 use smallvec::SmallVec;
 use std::sync::Mutex;
@@ -65,22 +66,22 @@ const SHARDS: usize = 256;
 /// incarnation gets this far: each one follows an abort).
 const ESTIMATE: Incarnation = Incarnation::MAX;
 
-/// One writer's entry at an account: its latest incarnation's value, or an
-/// ESTIMATE marker (`inc == ESTIMATE`) after an abort. Packed into one
-/// 64-byte line (an enum beside the index would take 80).
+/// One writer's entry at a key: its latest incarnation's value, or an
+/// ESTIMATE marker (`inc == ESTIMATE`) after an abort: 40 bytes (an enum
+/// beside the index would take 48).
 #[derive(Clone, Copy)]
 struct Entry {
     txn: TxnIdx,
     inc: Incarnation,
-    value: Account,
+    value: Felt,
 }
 
-const _: () = assert!(std::mem::size_of::<Entry>() == 64);
+const _: () = assert!(std::mem::size_of::<Entry>() == 40);
 
 /// What a read by a transaction finds.
 pub(crate) enum MvRead {
     /// Written by an earlier transaction's incarnation.
-    Version(Version, Account),
+    Version(Version, Felt),
     /// An earlier transaction's aborted write: wait for that transaction.
     Estimate(TxnIdx),
     /// No earlier transaction wrote it: read storage.
@@ -97,29 +98,29 @@ pub(crate) enum Origin {
 /// One entry of a read set.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct ReadDescriptor {
-    pub(crate) address: Address,
+    pub(crate) key: StateKey,
     pub(crate) slot: Slot,
     pub(crate) origin: Origin,
 }
 
-/// One account in the multi-version memory.
+/// One key in the multi-version memory.
 ///
 /// Both lists are kept sorted by transaction index in small vectors:
 /// transactions mostly execute in block order, so an insertion is nearly
 /// always a push at the end, and a lookup is a binary search (cheaper than
 /// a B-tree's node allocations and pointer chasing at these sizes). The
-/// first few entries live inline, so an account touched by a handful of
-/// transactions (most of them, in a large block over many accounts) costs
+/// first few entries live inline, so a key touched by a handful of
+/// transactions (most of them, in a large block over many keys) costs
 /// no allocation at all.
 #[derive(Default)]
 struct Location {
     /// The latest incarnation's write (or ESTIMATE) of each writer.
     versions: SmallVec<[Entry; 2]>,
-    /// Every transaction that has read the account in this segment.
+    /// Every transaction that has read the key in this segment.
     readers: SmallVec<[TxnIdx; 6]>,
 }
 
-/// Entries a list grows to when it first leaves its inline room: an account
+/// Entries a list grows to when it first leaves its inline room: a key
 /// that outgrows the inline entries is usually a busy one, and growing in
 /// one step saves the reallocations of doubling from two.
 const SPILL: usize = 16;
@@ -214,8 +215,8 @@ impl Location {
     }
 }
 
-/// Where an account's [`Location`] lives: its shard and its index in that
-/// shard's list. Fixed for the segment once the account is first touched,
+/// Where a key's [`Location`] lives: its shard and its index in that
+/// shard's list. Fixed for the segment once the key is first touched,
 /// so a read set can name the location it read, and recording and
 /// validation go straight to it instead of hashing and probing again.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -224,18 +225,18 @@ pub(crate) struct Slot {
     index: u32,
 }
 
-/// One shard: an index from address to slot, and the locations in the order
+/// One shard: an index from key to slot, and the locations in the order
 /// they were first touched. The index holds small entries and the locations
-/// sit side by side, so the accounts of a block stay compact in cache
+/// sit side by side, so the keys of a block stay compact in cache
 /// however large the index was sized.
 #[derive(Default)]
 struct ShardData {
-    index: AHashMap<Address, u32>,
+    index: AHashMap<StateKey, u32>,
     locations: Vec<Location>,
 }
 
 impl ShardData {
-    fn slot_of(&mut self, a: &Address) -> u32 {
+    fn slot_of(&mut self, a: &StateKey) -> u32 {
         let next = self.locations.len() as u32;
         let index = *self.index.entry(*a).or_insert(next);
         if index == next {
@@ -258,7 +259,7 @@ struct Shard(Mutex<ShardData>);
 pub(crate) struct MvMemory {
     shards: Box<[Shard]>,
     hasher: ahash::RandomState,
-    /// Per transaction, held inline (a transaction touches a few accounts),
+    /// Per transaction, held inline (a transaction touches a few keys),
     /// so recording an execution allocates nothing.
     last_written: Box<[Mutex<SmallVec<[Slot; 2]>>]>,
     last_reads: Box<[Mutex<SmallVec<[ReadDescriptor; 2]>>]>,
@@ -266,7 +267,7 @@ pub(crate) struct MvMemory {
 
 impl MvMemory {
     pub(crate) fn new(n: usize) -> MvMemory {
-        // A transaction touches a few accounts: room for two per
+        // A transaction touches a few keys: room for two per
         // transaction up front saves the shards' rehashing while a large
         // block fills them.
         let room = (2 * n).div_ceil(SHARDS).min(1 << 16);
@@ -289,12 +290,12 @@ impl MvMemory {
         self.shards[shard as usize].0.lock().expect("no worker panics holding a shard")
     }
 
-    fn shard_of(&self, a: &Address) -> u32 {
+    fn shard_of(&self, a: &StateKey) -> u32 {
         (self.hasher.hash_one(a) % SHARDS as u64) as u32
     }
 
     /// The slot of `a`, made on first use.
-    fn slot(&self, a: &Address) -> Slot {
+    fn slot(&self, a: &StateKey) -> Slot {
         let shard = self.shard_of(a);
         Slot { shard, index: self.lock(shard).slot_of(a) }
     }
@@ -302,7 +303,7 @@ impl MvMemory {
     /// The value `txn` sees at `a` (the highest write below `txn`), with
     /// `txn` registered as a reader of `a` in the same critical section;
     /// and where `a` lives, for the read set.
-    pub(crate) fn read(&self, a: &Address, txn: TxnIdx) -> (MvRead, Slot) {
+    pub(crate) fn read(&self, a: &StateKey, txn: TxnIdx) -> (MvRead, Slot) {
         let shard = self.shard_of(a);
         let mut data = self.lock(shard);
         let index = data.slot_of(a);
@@ -318,13 +319,13 @@ impl MvMemory {
     }
 
     /// Records an execution's read set and write set. Appends to `affected`
-    /// the readers of every account the previous incarnation did not write
+    /// the readers of every key the previous incarnation did not write
     /// (they saw an older writer or storage and must be validated again).
     pub(crate) fn record(
         &self,
         (txn, inc): Version,
         reads: &[ReadDescriptor],
-        writes: &[(Address, Account)],
+        writes: &[(StateKey, Felt)],
         affected: &mut Vec<TxnIdx>,
     ) {
         debug_assert_ne!(inc, ESTIMATE, "incarnations stay below the ESTIMATE mark");
@@ -336,7 +337,7 @@ impl MvMemory {
         // A program mostly writes what it read: the read set knows where.
         let written: SmallVec<[Slot; 2]> = writes
             .iter()
-            .map(|(a, _)| reads.iter().find(|r| r.address == *a).map_or_else(|| self.slot(a), |r| r.slot))
+            .map(|(a, _)| reads.iter().find(|r| r.key == *a).map_or_else(|| self.slot(a), |r| r.slot))
             .collect();
         for (slot, (_, value)) in written.iter().zip(writes) {
             let mut data = self.lock(slot.shard);
@@ -369,7 +370,7 @@ impl MvMemory {
     }
 
     /// Empties the shards `worker`, `worker + workers`, ... and returns the
-    /// final value of every account written in them (the last entry of its
+    /// final value of every key written in them (the last entry of its
     /// versions), and the emptied shards. Called by every worker once the
     /// scheduler is done, when every entry is a value (an ESTIMATE is always
     /// replaced or removed by the next incarnation before the block is
@@ -380,7 +381,7 @@ impl MvMemory {
     /// freeing them all at once wait on each other's allocator arena locks
     /// (two workers took 0.63 ms each to drain half the shards this way, one
     /// worker 0.25 ms to drain them all).
-    pub(crate) fn drain_finals(&self, worker: usize, workers: usize) -> (Vec<(Address, Account)>, Spent) {
+    pub(crate) fn drain_finals(&self, worker: usize, workers: usize) -> (Vec<(StateKey, Felt)>, Spent) {
         let mut finals = Vec::new();
         let mut spent = Vec::new();
         for shard in self.shards.iter().skip(worker).step_by(workers.max(1)) {

@@ -233,8 +233,8 @@ impl Scheduler {
     /// it loads the flag after this store.
     ///
     /// Why the validation that clears the flag sees the change: the change
-    /// was made in a critical section of the account's shard lock before
-    /// this store, and the validation re-reads the account in a critical
+    /// was made in a critical section of the key's shard lock before
+    /// this store, and the validation re-reads the key in a critical
     /// section of the same lock after its SeqCst swap. A swap that comes
     /// after this store in the SeqCst order cannot have its critical
     /// section ordered before the change's (that would make the swap

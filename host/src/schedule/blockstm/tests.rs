@@ -4,20 +4,21 @@
 use super::mvmemory::{MvMemory, MvRead, Origin, ReadDescriptor};
 use super::scheduler::{Scheduler, Task};
 use super::TxnIdx;
-use crate::exec::{Account, Address};
+use crate::exec::StateKey;
+use crate::state::ContractAddress;
 use starknet_types_core::felt::Felt;
 
-fn addr(k: u64) -> Address {
-    Felt::from(k)
+fn addr(k: u64) -> StateKey {
+    StateKey::Nonce(ContractAddress::from_u64(k))
 }
 
-fn value(b: u128) -> Account {
-    Account { balance: b, aux: 0, nonce: 0 }
+fn value(b: u128) -> Felt {
+    Felt::from(b)
 }
 
-/// `txn` reads each of `accounts` through the registry; its read set.
-fn read_all(mv: &MvMemory, txn: TxnIdx, accounts: &[u64]) -> Vec<ReadDescriptor> {
-    accounts
+/// `txn` reads each of `keys` through the registry; its read set.
+fn read_all(mv: &MvMemory, txn: TxnIdx, keys: &[u64]) -> Vec<ReadDescriptor> {
+    keys
         .iter()
         .map(|&k| {
             let (found, slot) = mv.read(&addr(k), txn);
@@ -26,7 +27,7 @@ fn read_all(mv: &MvMemory, txn: TxnIdx, accounts: &[u64]) -> Vec<ReadDescriptor>
                 MvRead::Storage => Origin::Storage,
                 MvRead::Estimate(b) => panic!("txn {txn} met an ESTIMATE of {b}"),
             };
-            ReadDescriptor { address: addr(k), slot, origin }
+            ReadDescriptor { key: addr(k), slot, origin }
         })
         .collect()
 }
@@ -43,8 +44,8 @@ fn registry_names_only_readers_that_see_the_changed_entry() {
     const B: u64 = 2;
     let mv = MvMemory::new(8);
     // 2 and 5 read A, 4 reads B, 6 reads A and B; nobody wrote yet.
-    for (txn, accounts) in [(2, &[A][..]), (4, &[B]), (5, &[A]), (6, &[A, B])] {
-        let reads = read_all(&mv, txn, accounts);
+    for (txn, keys) in [(2, &[A][..]), (4, &[B]), (5, &[A]), (6, &[A, B])] {
+        let reads = read_all(&mv, txn, keys);
         mv.record((txn, 0), &reads, &[], &mut Vec::new());
     }
 

@@ -1,0 +1,217 @@
+//! [`BlockExecutor`]: the one call a sequencer or validator makes per block.
+
+use super::fees::execute_with_fees;
+use super::{BlockError, BlockResult, BlockStats, Mode, StageSeconds};
+use crate::exec::{prepare, FeeSink, NativeTx, Prepared, Transaction, STRK};
+use crate::schedule::blockstm::BlockStmConfig;
+use crate::schedule::builder::{build_block, AllHot, BlockLimits, BuiltBlock};
+use crate::state::{
+    CommitStats, ContractAddress, MemState, Roots, StarknetVersion, StateCommitment, StateDiff, StateWriter,
+};
+use starknet_types_core::felt::Felt;
+use std::time::Instant;
+use wavelane_kernels::backend::Backend;
+use wavelane_kernels::gpu::traffic;
+
+/// Starknet mainnet's sequencer address, the default fee recipient.
+pub const MAINNET_SEQUENCER: ContractAddress = ContractAddress::from_felt_unchecked(Felt::from_hex_unchecked(
+    "0x01176a1bd84444c89232ec27754698e5d2e7e1a7f1539f12027f28b23ec9f3d8",
+));
+
+/// How a [`BlockExecutor`] runs blocks.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExecutorConfig {
+    /// Where hashing runs: the batched preparation and the commit
+    /// (`auto` picks per batch size).
+    pub backend: Backend,
+    /// How transactions are scheduled.
+    pub mode: Mode,
+    /// Worker threads (the executor's own rayon pool).
+    pub threads: usize,
+    /// The block limits: a block over `max_compute` is refused, and
+    /// [`BlockExecutor::build`] fills blocks under all three watermarks.
+    pub limits: BlockLimits,
+    /// The protocol version, which picks the global-root rule.
+    pub version: StarknetVersion,
+    /// The sequencer, paid every fee in STRK.
+    pub sequencer: ContractAddress,
+    /// Block-STM's tuning.
+    pub block_stm: BlockStmConfig,
+}
+
+impl Default for ExecutorConfig {
+    fn default() -> ExecutorConfig {
+        ExecutorConfig {
+            backend: Backend::Auto,
+            mode: Mode::BlockStm,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            limits: BlockLimits { max_compute: u64::MAX, max_account_write_compute: u64::MAX, load_limit: u64::MAX },
+            version: StarknetVersion::V0_14_0,
+            sequencer: MAINNET_SEQUENCER,
+            block_stm: BlockStmConfig::default(),
+        }
+    }
+}
+
+/// Executes blocks one after another on an in-memory state and its
+/// commitment; each block starts from the previous one's post-state.
+pub struct BlockExecutor {
+    config: ExecutorConfig,
+    pool: rayon::ThreadPool,
+    state: MemState,
+    commitment: StateCommitment,
+    sink: FeeSink,
+    next_block: u64,
+    root: Felt,
+}
+
+impl BlockExecutor {
+    /// An executor over the empty state; the first block is number 0.
+    pub fn new(config: ExecutorConfig) -> Result<BlockExecutor, BlockError> {
+        let threads = config.threads.max(1);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("wavelane-exec-{i}"))
+            .build()
+            .map_err(|e| BlockError::Threads { threads, message: e.to_string() })?;
+        let sink = FeeSink::new(STRK, config.sequencer);
+        Ok(BlockExecutor {
+            config,
+            pool,
+            state: MemState::new(),
+            commitment: StateCommitment::new(),
+            sink,
+            next_block: 0,
+            root: Felt::ZERO,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ExecutorConfig {
+        &self.config
+    }
+
+    /// The state after the last block.
+    pub fn state(&self) -> &MemState {
+        &self.state
+    }
+
+    /// The tries after the last block (proofs, roots).
+    pub fn commitment(&self) -> &StateCommitment {
+        &self.commitment
+    }
+
+    /// The global root after the last block (0 before the first).
+    pub fn root(&self) -> Felt {
+        self.root
+    }
+
+    /// The number the next block gets.
+    pub fn next_block(&self) -> u64 {
+        self.next_block
+    }
+
+    /// Where the fees go.
+    pub fn fee_sink(&self) -> &FeeSink {
+        &self.sink
+    }
+
+    /// Commits a diff made elsewhere (a genesis, or the block of a sequencer
+    /// with its own executor) as the next block: the tries, the root, then
+    /// the state. Nothing changes if the commit refuses it.
+    pub fn commit_diff(&mut self, diff: &StateDiff) -> Result<(Roots, CommitStats), BlockError> {
+        let block = self.next_block;
+        let (roots, stats) = self
+            .commitment
+            .commit(self.config.backend, &self.state, diff, self.config.version)
+            .map_err(|source| BlockError::Commit { block, source })?;
+        self.state.apply_diff(diff).expect("memory writes never fail");
+        self.root = roots.global;
+        self.next_block += 1;
+        Ok((roots, stats))
+    }
+
+    /// Prepares native transactions: hashes and balance keys in batches.
+    pub fn prepare(&self, block: &[NativeTx]) -> Result<Vec<Prepared>, BlockError> {
+        prepare(self.config.backend, block).map_err(|source| BlockError::Hash { block: self.next_block, source })
+    }
+
+    /// Fills a block from `pool` under the configured limits (priority
+    /// order, each sender's nonces in order).
+    pub fn build(&self, pool: &[Prepared]) -> BuiltBlock {
+        build_block(pool, &self.config.limits, &AllHot)
+    }
+
+    /// Prepares and executes a block of native transactions.
+    pub fn execute_native(&mut self, block: &[NativeTx]) -> Result<BlockResult, BlockError> {
+        let t = Instant::now();
+        let traffic_before = traffic();
+        let prepared = self.prepare(block)?;
+        let prepare_seconds = t.elapsed().as_secs_f64();
+        let compute: u64 = block.iter().map(NativeTx::compute_units).sum();
+        if compute > self.config.limits.max_compute {
+            return Err(BlockError::OverLimit { block: self.next_block, compute, limit: self.config.limits.max_compute });
+        }
+        let mut result = self.execute(&prepared)?;
+        let after = traffic();
+        result.stats.seconds.prepare = prepare_seconds;
+        result.stats.seconds.total += prepare_seconds;
+        result.stats.bytes_up = after.uploaded - traffic_before.uploaded;
+        result.stats.bytes_down = after.downloaded - traffic_before.downloaded;
+        Ok(result)
+    }
+
+    /// Executes `block` on top of the current state, commits its diff and
+    /// returns its receipts, diff, roots and costs. A refused block changes
+    /// nothing.
+    pub fn execute<T: Transaction>(&mut self, block: &[T]) -> Result<BlockResult, BlockError> {
+        let number = self.next_block;
+        let start = Instant::now();
+        let traffic_before = traffic();
+        let mut seconds = StageSeconds::default();
+
+        let t = Instant::now();
+        let (config, state, sink) = (&self.config, &self.state, &self.sink);
+        let (output, counters) = self
+            .pool
+            .install(|| execute_with_fees(config.mode, &config.block_stm, state, block, sink))
+            .map_err(|source| BlockError::Schedule { block: number, source })?;
+        seconds.schedule = counters.schedule;
+        seconds.execute = t.elapsed().as_secs_f64() - counters.schedule;
+
+        let t = Instant::now();
+        let diff = output.to_diff(&self.state);
+        seconds.diff = t.elapsed().as_secs_f64();
+
+        let (roots, commit) = self
+            .commitment
+            .commit(self.config.backend, &self.state, &diff, self.config.version)
+            .map_err(|source| BlockError::Commit { block: number, source })?;
+        [seconds.storage, seconds.leaves, seconds.contracts, seconds.classes] = commit.seconds;
+
+        let t = Instant::now();
+        self.state.apply_diff(&diff).expect("memory writes never fail");
+        seconds.apply = t.elapsed().as_secs_f64();
+        seconds.total = start.elapsed().as_secs_f64();
+
+        let after = traffic();
+        let stats = BlockStats {
+            transactions: block.len(),
+            failed: output.receipts.iter().filter(|r| r.status.is_err()).count(),
+            seconds,
+            executions: counters.executions,
+            validations: counters.validations,
+            waves: counters.waves,
+            fee_splits: counters.splits,
+            storage_updates: diff.storage_updates(),
+            contracts_touched: commit.contract_leaves,
+            commit_backend: Some(commit.backend),
+            commit_fallback: commit.fallback,
+            bytes_up: after.uploaded - traffic_before.uploaded,
+            bytes_down: after.downloaded - traffic_before.downloaded,
+        };
+        let old_root = std::mem::replace(&mut self.root, roots.global);
+        self.next_block += 1;
+        Ok(BlockResult { number, receipts: output.receipts, diff, old_root, roots, stats })
+    }
+}

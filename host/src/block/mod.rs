@@ -1,0 +1,236 @@
+//! The block executor: a block in; its receipts, its state diff and the
+//! Starknet state root out, on every backend and scheduling mode.
+//!
+//! [`BlockExecutor::execute`] runs the stages of one block:
+//!
+//! 1. **prepare** (native blocks): every transaction hash and balance key
+//!    hashed in two batches on the configured backend;
+//! 2. **schedule**: the declared sets and the waves (declared modes);
+//! 3. **execute**: the [`Mode`]'s scheduler on the executor's thread pool,
+//!    with the fee credit deferred (`fees.rs`);
+//! 4. **diff**: the keys whose value changed, as a [`StateDiff`];
+//! 5. **commit**: the storage forest, the contract leaves and trie and the
+//!    class trie ([`crate::state::StateCommitment`]), then the diff applied
+//!    to the state. Each block starts from the previous one's post-state.
+//!
+//! Nothing changes when a block is refused: the state and the tries are
+//! written only once the block has executed and its diff is checked.
+//!
+//! * `executor.rs`: [`BlockExecutor`] and its configuration.
+//! * `fees.rs`: the fee credit that does not serialize the block.
+
+mod executor;
+mod fees;
+
+pub use executor::{BlockExecutor, ExecutorConfig, MAINNET_SEQUENCER};
+
+use crate::exec::Receipt;
+use crate::schedule::ScheduleError;
+use crate::state::{CommitError, Roots, StateDiff};
+use starknet_types_core::felt::Felt;
+use std::fmt;
+use std::str::FromStr;
+use wavelane_kernels::backend::Backend;
+use wavelane_kernels::hash::HashError;
+
+/// How a block's transactions are scheduled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Mode {
+    /// One at a time in block order: the reference.
+    Serial,
+    /// Declared waves, each in parallel (`schedule::waves`).
+    Waves,
+    /// The declared dependency graph (`schedule::dag`).
+    Dag,
+    /// Block-STM, no declared sets needed (`schedule::blockstm`).
+    BlockStm,
+    /// Optimistic waves on the CPU wave backend (`schedule::optimistic`).
+    Optimistic,
+}
+
+impl Mode {
+    /// Every mode.
+    pub const ALL: [Mode; 5] = [Mode::Serial, Mode::Waves, Mode::Dag, Mode::BlockStm, Mode::Optimistic];
+
+    /// The name used on the command line and in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Serial => "serial",
+            Mode::Waves => "waves",
+            Mode::Dag => "dag",
+            Mode::BlockStm => "block-stm",
+            Mode::Optimistic => "optimistic",
+        }
+    }
+
+    /// Whether the mode needs every transaction's declared set.
+    pub fn needs_declared(self) -> bool {
+        matches!(self, Mode::Waves | Mode::Dag)
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Mode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Mode, String> {
+        Mode::ALL.into_iter().find(|m| m.name() == s).ok_or_else(|| {
+            format!("unknown mode {s:?} (expected one of: serial, waves, dag, block-stm, optimistic)")
+        })
+    }
+}
+
+/// Wall-clock seconds per stage of one block.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct StageSeconds {
+    /// Transaction hashes and balance keys, batched (native blocks).
+    pub prepare: f64,
+    /// Declared sets and waves.
+    pub schedule: f64,
+    /// The scheduler's execution, fee credit included.
+    pub execute: f64,
+    /// The state diff.
+    pub diff: f64,
+    /// The storage forest's commit.
+    pub storage: f64,
+    /// The contract leaves.
+    pub leaves: f64,
+    /// The contract trie.
+    pub contracts: f64,
+    /// The class trie.
+    pub classes: f64,
+    /// Applying the diff to the state.
+    pub apply: f64,
+    /// The whole block.
+    pub total: f64,
+}
+
+impl StageSeconds {
+    /// The commit's four stages together.
+    pub fn commit(&self) -> f64 {
+        self.storage + self.leaves + self.contracts + self.classes
+    }
+
+    /// `(name, seconds)` of every stage but the total, in order.
+    pub fn stages(&self) -> [(&'static str, f64); 9] {
+        [
+            ("prepare", self.prepare),
+            ("schedule", self.schedule),
+            ("execute", self.execute),
+            ("diff", self.diff),
+            ("storage", self.storage),
+            ("leaves", self.leaves),
+            ("contracts", self.contracts),
+            ("classes", self.classes),
+            ("apply", self.apply),
+        ]
+    }
+}
+
+/// What one block did.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BlockStats {
+    /// Transactions in the block.
+    pub transactions: usize,
+    /// Transactions whose receipt is a failure.
+    pub failed: usize,
+    /// Seconds per stage.
+    pub seconds: StageSeconds,
+    /// Executions, re-executions included.
+    pub executions: u64,
+    /// Validations (Block-STM and optimistic waves).
+    pub validations: u64,
+    /// Waves (declared or optimistic).
+    pub waves: u64,
+    /// Transactions that read the sequencer's balance after fees were due
+    /// and so split the block (see `fees.rs`).
+    pub fee_splits: u64,
+    /// Storage cells in the diff.
+    pub storage_updates: usize,
+    /// Contracts whose commitment leaf changed.
+    pub contracts_touched: usize,
+    /// The backend the commit ran on (`auto` resolved).
+    pub commit_backend: Option<Backend>,
+    /// Set when the GPU failed and the commit finished on the CPU: why.
+    pub commit_fallback: Option<String>,
+    /// Bytes sent to the GPU during the block.
+    pub bytes_up: u64,
+    /// Bytes read back from the GPU during the block.
+    pub bytes_down: u64,
+}
+
+/// A block executed and committed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BlockResult {
+    /// The block's number.
+    pub number: u64,
+    /// One receipt per transaction, in block order.
+    pub receipts: Vec<Receipt>,
+    /// The block's state diff.
+    pub diff: StateDiff,
+    /// The global root before the block.
+    pub old_root: Felt,
+    /// The roots after it.
+    pub roots: Roots,
+    /// What it cost.
+    pub stats: BlockStats,
+}
+
+impl BlockResult {
+    /// The global root after the block.
+    pub fn new_root(&self) -> Felt {
+        self.roots.global
+    }
+}
+
+/// Why a block was refused (the state is unchanged).
+#[derive(Debug, thiserror::Error)]
+pub enum BlockError {
+    /// The scheduler refused the block (a declared set did not hold, or a
+    /// declared mode met a transaction without one).
+    #[error("block {block}: {source}")]
+    Schedule {
+        /// The block's number.
+        block: u64,
+        /// What the scheduler found.
+        source: ScheduleError,
+    },
+    /// The block exceeds the compute limit.
+    #[error("block {block}: {compute} compute units exceed the limit of {limit}")]
+    OverLimit {
+        /// The block's number.
+        block: u64,
+        /// The block's compute units.
+        compute: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// Preparing the block's hashes failed on every backend.
+    #[error("block {block}: hashing the transactions: {source}")]
+    Hash {
+        /// The block's number.
+        block: u64,
+        /// The hashing error.
+        source: HashError,
+    },
+    /// The commit refused the diff.
+    #[error("block {block}: commit: {source}")]
+    Commit {
+        /// The block's number.
+        block: u64,
+        /// The commit's error.
+        source: CommitError,
+    },
+    /// The thread pool could not be built.
+    #[error("thread pool of {threads} threads: {message}")]
+    Threads {
+        /// Threads asked for.
+        threads: usize,
+        /// Why it failed.
+        message: String,
+    },
+}
