@@ -10,12 +10,13 @@
 //! see different conditions.
 
 use super::{best_of, best_of_paired, on_threads, Measurement, Reporter};
-use crate::host::exec::{execute_serial, Account, Address, BlockOutput, Blocked, StateView, Transaction};
+use crate::host::exec::{execute_serial, BlockOutput, Blocked, StateKey, StateView, Transaction};
+use crate::Felt;
 use crate::host::schedule::blockstm::{execute_block_stm, BlockStmConfig};
 use crate::host::schedule::dag::{execute_dag, Graph};
 use crate::host::schedule::optimistic::{execute_optimistic, CpuWaves};
 use crate::host::schedule::waves::{declared_sets, execute_waves, plan};
-use crate::host::state::{MemStore, StateRead};
+use crate::host::state::{MemState, StateRead};
 use crate::workload::{generate, Spec};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -113,18 +114,18 @@ pub struct ScheduleStats {
 }
 
 /// A base-state view for [`ceiling`].
-struct Base<'a>(&'a MemStore);
+struct Base<'a>(&'a MemState);
 
 impl StateView for Base<'_> {
-    fn read(&mut self, address: &Address) -> Result<Account, Blocked> {
-        Ok(self.0.get(address))
+    fn read(&mut self, key: &StateKey) -> Result<Felt, Blocked> {
+        Ok(self.0.get(key))
     }
 }
 
 /// Every transaction against the pre-block state in parallel, nothing
 /// committed: what the machine's cores allow with no scheduling at all (an
 /// upper bound for every mode; not a valid block result).
-fn ceiling<T: Transaction>(state: &MemStore, block: &[T]) -> usize {
+fn ceiling<T: Transaction>(state: &MemState, block: &[T]) -> usize {
     block.par_iter().map(|t| t.execute(&mut Base(state)).map_or(0, |o| o.writes.len())).sum()
 }
 

@@ -286,7 +286,7 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
             Part::Hash(hash::Options { sizes: vec![1 << 12], budget, ..hash::Options::default() }),
             Part::Vm(None, budget),
             Part::Schedule(ScheduleParams {
-                spec: Spec { kind: Kind::P2p, accounts: 1000, pools: 4, txs: 10_000, seed: 1 },
+                spec: Spec::new(Kind::P2p, 1000, 10_000),
                 budget,
                 threads: vec![all_cores()],
                 modes: Mode::ALL.to_vec(),
@@ -382,7 +382,7 @@ fn schedule_params(args: ScheduleArgs, budget: Duration) -> anyhow::Result<Sched
             .collect::<Result<_, _>>()?
     };
     Ok(ScheduleParams {
-        spec: Spec { kind, accounts: args.accounts, pools: args.pools, txs: args.txs, seed: args.seed },
+        spec: Spec { pools: args.pools, seed: args.seed, ..Spec::new(kind, args.accounts, args.txs) },
         budget,
         threads,
         modes,
