@@ -28,6 +28,8 @@ enum Command {
     Trie(cli::trie::TrieArgs),
     /// Apply Starknet state-update files in order and print each block's state root.
     Commit(cli::commit::CommitArgs),
+    /// Execute a workload's blocks: receipts, state diffs and state roots.
+    Run(cli::run::RunArgs),
 }
 
 /// Lets a closed output pipe end the process silently, as it does any Unix
@@ -90,6 +92,7 @@ fn main() -> std::process::ExitCode {
         Command::Cairo(args) => cli::cairo::run_cmd(args),
         Command::Trie(args) => cli::trie::run(args),
         Command::Commit(args) => cli::commit::run(args),
+        Command::Run(args) => cli::run::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -86,6 +86,17 @@ impl BlockExecutor {
         })
     }
 
+    /// A new executor under `config` that starts where this one is: the
+    /// same state, tries, root and next block number (the chain forks).
+    pub fn fork(&self, config: ExecutorConfig) -> Result<BlockExecutor, BlockError> {
+        let mut fork = BlockExecutor::new(config)?;
+        fork.state = self.state.clone();
+        fork.commitment = self.commitment.clone();
+        fork.next_block = self.next_block;
+        fork.root = self.root;
+        Ok(fork)
+    }
+
     /// The configuration.
     pub fn config(&self) -> &ExecutorConfig {
         &self.config

@@ -29,7 +29,8 @@ pub const ETH: ContractAddress = ContractAddress::from_felt_unchecked(Felt::from
 /// `2^251 - 256`, Cairo's `ADDR_BOUND`.
 const ADDR_BOUND: Felt = Felt::from_hex_unchecked("0x7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff00");
 
-fn normalize(h: Felt) -> StorageKey {
+/// A Pedersen hash as a storage key: Cairo's `normalize_address`.
+pub fn normalize(h: Felt) -> StorageKey {
     let k = if h >= ADDR_BOUND { h - ADDR_BOUND } else { h };
     StorageKey::from_felt_unchecked(k)
 }

@@ -32,7 +32,9 @@ mod serial;
 mod txhash;
 mod u256;
 
-pub use erc20::{balance_key, balance_key_batch, balance_keys, read_balance, write_balance, BALANCES_BASE, ETH, STRK};
+pub use erc20::{
+    balance_key, balance_key_batch, balance_keys, normalize, read_balance, write_balance, BALANCES_BASE, ETH, STRK,
+};
 pub use fees::FeeSink;
 pub use native::{prepare, Direction, NativeTx, Prepared, Swap, Transfer, RESERVE0, RESERVE1, SWAP_CU, TRANSFER_CU};
 pub use serial::{execute_serial, execute_serial_with_fees, BlockOutput};

@@ -169,10 +169,22 @@ impl NativeTx {
 
     /// This transaction prepared one hash at a time (see [`prepare`]).
     pub fn prepare_one(&self) -> Prepared {
+        self.prepare_with(poseidon::hash_many, balance_key)
+    }
+
+    /// This transaction prepared with the given hash functions: `hash_many`
+    /// for the transaction hash (Poseidon over [`NativeTx::hash_fields`])
+    /// and `balance_key` for the balance keys (a benchmark peer passes
+    /// another library's).
+    pub fn prepare_with(
+        &self,
+        hash_many: impl Fn(&[Felt]) -> Felt,
+        balance_key: impl Fn(ContractAddress) -> StorageKey,
+    ) -> Prepared {
         let (sender, other) = self.accounts();
         Prepared {
             tx: self.clone(),
-            hash: poseidon::hash_many(&self.hash_fields()),
+            hash: hash_many(&self.hash_fields()),
             sender_key: balance_key(sender),
             other_key: other.map(balance_key).unwrap_or_default(),
         }
@@ -271,6 +283,10 @@ fn fail(hash: Felt, fee: u128, writes: Vec<(StateKey, Felt)>, e: ExecError) -> T
     TxOutput { writes, receipt: Receipt { hash, fee, status: Err(e) } }
 }
 
+/// The writes of the nonce and the fee, and the sender's STRK balance after
+/// the fee.
+type Charged = (Vec<(StateKey, Felt)>, U256);
+
 /// The nonce checked and advanced and the fee debited: the writes so far
 /// and the sender's STRK balance after the fee, or the output of a
 /// transaction that fails with no effects.
@@ -279,7 +295,7 @@ fn charge<V: StateView + ?Sized>(
     nonce: u64,
     fee: u128,
     view: &mut V,
-) -> Result<Result<(Vec<(StateKey, Felt)>, U256), TxOutput>, Blocked> {
+) -> Result<Result<Charged, TxOutput>, Blocked> {
     let sender = p.tx.sender();
     let nonce_key = StateKey::Nonce(sender);
     let have = view.read(&nonce_key)?;
