@@ -337,7 +337,7 @@ pub fn run(rep: &mut Reporter, o: &Options) -> anyhow::Result<Summary> {
 
 /// How the per-key peer treats the contract leaves.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Leaves {
+pub(crate) enum Leaves {
     /// After every storage write: its contract's leaf and contract-trie
     /// path, so each write is applied on its own up to the global root.
     PerWrite,
@@ -348,7 +348,7 @@ enum Leaves {
 /// Seconds the per-key peer takes for the first `prefix` storage writes
 /// of `block`: each write rehashes its storage path with starknet-crypto,
 /// then the touched contracts' leaves and contract-trie paths (`leaves`).
-fn per_key_peer(
+pub(crate) fn per_key_peer(
     base: &StateCommitment,
     pre: &MemState,
     block: &StateDiff,

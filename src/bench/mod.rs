@@ -3,6 +3,7 @@
 //! reports [`Measurement`]s to a [`Reporter`] (a text table on stdout, or one
 //! JSON object per line with `--json`; progress goes to stderr only).
 
+pub mod block;
 pub mod commit;
 pub mod field;
 pub mod hash;

@@ -11,13 +11,13 @@
 
 use super::{best_of, best_of_paired, on_threads, Measurement, Reporter};
 use crate::host::exec::{execute_serial, BlockOutput, Blocked, StateKey, StateView, Transaction};
-use crate::Felt;
 use crate::host::schedule::blockstm::{execute_block_stm, BlockStmConfig};
 use crate::host::schedule::dag::{execute_dag, Graph};
 use crate::host::schedule::optimistic::{execute_optimistic, CpuWaves};
 use crate::host::schedule::waves::{declared_sets, execute_waves, plan};
 use crate::host::state::{MemState, StateRead};
 use crate::workload::{generate, Spec};
+use crate::Felt;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::time::Duration;

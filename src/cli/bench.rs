@@ -10,7 +10,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use std::time::Duration;
 use wavelane::bench::field::FieldBench;
 use wavelane::bench::schedule::{self, Mode, ScheduleParams, ScheduleStats};
-use wavelane::bench::{commit, default_backends, gpu_left_out, hash, trie, vm, Reporter};
+use wavelane::bench::{block, commit, default_backends, gpu_left_out, hash, trie, vm, Reporter};
 use wavelane::kernels::trie::TrieHash;
 use wavelane::kernels::{Backend, FieldOp};
 use wavelane::workload::{Kind, Spec};
@@ -42,6 +42,34 @@ enum Kernel {
     Trie(TrieArgs),
     /// One block's state diff committed over a random Starknet state, every backend vs a per-key peer.
     Commit(CommitArgs),
+    /// Whole blocks, root included, every backend and mode vs serial + per-key starknet-crypto.
+    Block(BlockArgs),
+}
+
+#[derive(Args)]
+struct BlockArgs {
+    #[command(flatten)]
+    workload: crate::cli::run::WorkloadArgs,
+    /// Hot shares to measure, comma-separated (the hot workload).
+    #[arg(long, value_delimiter = ',', default_values_t = [0.3])]
+    hot: Vec<f64>,
+    /// Blocks each configuration runs per round.
+    #[arg(long, default_value_t = 2)]
+    blocks: usize,
+    /// Backends, comma-separated (default: scalar,simd, and gpu when a
+    /// hardware adapter is present).
+    #[arg(long, value_delimiter = ',')]
+    backend: Vec<Backend>,
+    /// Modes, comma-separated (default: waves,dag,block-stm,optimistic;
+    /// serial is always measured).
+    #[arg(long, value_delimiter = ',')]
+    mode: Vec<wavelane::host::block::Mode>,
+    /// Threads (default: every core).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Storage writes the per-key peer commits (scaled to the block).
+    #[arg(long, default_value_t = 1_000)]
+    peer_updates: usize,
 }
 
 #[derive(Args)]
@@ -170,10 +198,12 @@ enum Part {
     Schedule(ScheduleParams),
     Trie(trie::Options),
     Commit(commit::Options),
+    Block(block::Options),
 }
 
 /// What a part prints after the table.
 enum Summary {
+    Block(block::Summary),
     Schedule(ScheduleStats),
     Trie(trie::Summary),
     Commit(commit::Summary),
@@ -188,6 +218,7 @@ impl Part {
             Part::Vm(None, _) => 3 * vm::DEFAULT_PROGRAMS.len() as u64,
             Part::Schedule(p) => 2 + 4 * p.threads.len() as u64,
             Part::Trie(o) => trie::steps(o),
+            Part::Block(o) => block::steps(o),
             Part::Commit(o) => commit::steps(o),
         }
     }
@@ -198,13 +229,14 @@ impl Part {
             Part::Schedule(p) => schedule::run(p, rep).map(|s| Some(Summary::Schedule(s))),
             Part::Trie(o) => trie::run(rep, o).map(|s| Some(Summary::Trie(s))),
             Part::Commit(o) => commit::run(rep, o).map(|s| Some(Summary::Commit(s))),
+            Part::Block(o) => block::run(rep, o).map(|s| Some(Summary::Block(s))),
             _ => self.run_kernel(rep).map(|()| None),
         }
     }
 
     fn run_kernel(&self, rep: &mut Reporter) -> anyhow::Result<()> {
         match self {
-            Part::Schedule(_) | Part::Trie(_) | Part::Commit(_) => unreachable!("handled in run"),
+            Part::Schedule(_) | Part::Trie(_) | Part::Commit(_) | Part::Block(_) => unreachable!("handled in run"),
             Part::Field(f) => f.run(rep),
             Part::Hash(o) => hash::run(rep, o),
             Part::Vm(Some(path), budget) => {
@@ -232,6 +264,7 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
         Some(Kernel::Hash(h)) => h.backend.is_empty(),
         Some(Kernel::Trie(t)) => t.backend.is_empty(),
         Some(Kernel::Commit(c)) => c.backend.is_empty(),
+        Some(Kernel::Block(b)) => b.backend.is_empty(),
         Some(Kernel::Vm(_) | Kernel::Schedule(_)) => false,
         None => true,
     };
@@ -281,6 +314,7 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
                 seed: c.seed,
             })]
         }
+        Some(Kernel::Block(b)) => vec![Part::Block(block_options(b, budget)?)],
         None => vec![
             Part::Field(FieldBench { budget, ..FieldBench::default() }),
             Part::Hash(hash::Options { sizes: vec![1 << 12], budget, ..hash::Options::default() }),
@@ -316,6 +350,7 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
             Summary::Schedule(stats) => print_schedule_summary(&stats, args.json)?,
             Summary::Trie(t) => print_trie_summary(&t, args.json)?,
             Summary::Commit(c) => print_commit_summary(&c, args.json)?,
+            Summary::Block(b) => print_block_summary(&b, args.json)?,
         }
     }
     Ok(())
@@ -348,6 +383,64 @@ fn print_commit_summary(c: &commit::Summary, json: bool) -> anyhow::Result<()> {
         c.forest_vs_one_trie,
         c.root
     );
+    Ok(())
+}
+
+fn block_options(b: BlockArgs, budget: Duration) -> anyhow::Result<block::Options> {
+    use wavelane::host::block::Mode;
+    let hot = b.hot.first().copied().unwrap_or(0.3);
+    let spec = b.workload.spec(hot)?;
+    for &h in &b.hot {
+        b.workload.spec(h)?;
+    }
+    if b.blocks == 0 {
+        return Err(InputError("--blocks must be at least 1".into()).into());
+    }
+    if b.threads == Some(0) {
+        return Err(InputError("--threads must be at least 1".into()).into());
+    }
+    let hot = if spec.kind == Kind::Hot { b.hot } else { Vec::new() };
+    Ok(block::Options {
+        spec,
+        hot,
+        blocks: b.blocks,
+        backends: if b.backend.is_empty() { default_backends() } else { b.backend },
+        modes: if b.mode.is_empty() { vec![Mode::Waves, Mode::Dag, Mode::BlockStm, Mode::Optimistic] } else { b.mode },
+        threads: b.threads.unwrap_or_else(all_cores),
+        peer_updates: b.peer_updates.max(1),
+        budget,
+    })
+}
+
+/// Where a block's time goes: a few lines after the table, or one JSON
+/// object with `"bench": "block.summary"`.
+fn print_block_summary(s: &block::Summary, json: bool) -> anyhow::Result<()> {
+    if json {
+        return print_json_summary("block.summary", s);
+    }
+    let shares: Vec<String> =
+        s.stage_shares.iter().filter(|(_, v)| **v >= 0.005).map(|(k, v)| format!("{k} {:.0} %", v * 100.0)).collect();
+    println!(
+        "block ({}, {} txs, {} accounts, {} threads): best {} at {:.0} tx/s, root included = {:.1}× the peer ({:.0} tx/s: \
+         execution {:.2} s + per-key commit {:.2} s)",
+        s.workload,
+        s.txs,
+        s.accounts,
+        s.threads,
+        s.best,
+        s.best_tx_per_sec,
+        s.best_vs_peer,
+        s.peer_tx_per_sec,
+        s.peer_seconds[0],
+        s.peer_seconds[1]
+    );
+    println!("where the best block's time goes: {} | bound by {}", shares.join(", "), s.bound_by);
+    for h in &s.hot {
+        println!(
+            "hot share {:.2}: best {} at {:.0} tx/s = {:.2}× the first share",
+            h.share, h.best, h.tx_per_sec, h.vs_first_share
+        );
+    }
     Ok(())
 }
 

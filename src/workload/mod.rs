@@ -210,11 +210,14 @@ impl Generator {
     /// (each sender's nonces continue from the block before).
     pub fn block(&mut self, number: u64) -> Vec<NativeTx> {
         let seed = self.spec.seed ^ number.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        let mut g = Gen { rng: StdRng::seed_from_u64(seed), nonces: &mut self.nonces, faults: self.spec.kind != Kind::Chain };
+        let mut g =
+            Gen { rng: StdRng::seed_from_u64(seed), nonces: &mut self.nonces, faults: self.spec.kind != Kind::Chain };
         let spec = &self.spec;
         let n = spec.account_count();
         match spec.kind {
-            Kind::P2p => (0..spec.txs).map(|_| g.transfer(STRK, |r| r.random_range(0..n), |r| r.random_range(0..n))).collect(),
+            Kind::P2p => {
+                (0..spec.txs).map(|_| g.transfer(STRK, |r| r.random_range(0..n), |r| r.random_range(0..n))).collect()
+            }
             Kind::Erc20 => (0..spec.txs)
                 .map(|_| {
                     let t = token(g.rng.random_range(0..spec.tokens.max(1)));
@@ -250,9 +253,7 @@ pub struct Workload {
 pub fn generate(spec: &Spec) -> Workload {
     let mut g = Generator::new(*spec);
     let mut state = MemState::new();
-    state
-        .apply_diff(&g.genesis(wavelane_host::block::MAINNET_SEQUENCER))
-        .expect("memory writes never fail");
+    state.apply_diff(&g.genesis(wavelane_host::block::MAINNET_SEQUENCER)).expect("memory writes never fail");
     let block = prepare(Backend::Simd, &g.block(0)).expect("simd hashing never fails");
     Workload { state, block }
 }

@@ -26,7 +26,8 @@ pub struct ExecutorConfig {
     pub backend: Backend,
     /// How transactions are scheduled.
     pub mode: Mode,
-    /// Worker threads (the executor's own rayon pool).
+    /// Worker threads: the executor's own rayon pool, on which execution,
+    /// the batched hashing and the commit run.
     pub threads: usize,
     /// The block limits: a block over `max_compute` is refused, and
     /// [`BlockExecutor::build`] fills blocks under all three watermarks.
@@ -132,9 +133,9 @@ impl BlockExecutor {
     /// the state. Nothing changes if the commit refuses it.
     pub fn commit_diff(&mut self, diff: &StateDiff) -> Result<(Roots, CommitStats), BlockError> {
         let block = self.next_block;
-        let (roots, stats) = self
-            .commitment
-            .commit(self.config.backend, &self.state, diff, self.config.version)
+        let (pool, commitment) = (&self.pool, &mut self.commitment);
+        let (roots, stats) = pool
+            .install(|| commitment.commit(self.config.backend, &self.state, diff, self.config.version))
             .map_err(|source| BlockError::Commit { block, source })?;
         self.state.apply_diff(diff).expect("memory writes never fail");
         self.root = roots.global;
@@ -144,7 +145,9 @@ impl BlockExecutor {
 
     /// Prepares native transactions: hashes and balance keys in batches.
     pub fn prepare(&self, block: &[NativeTx]) -> Result<Vec<Prepared>, BlockError> {
-        prepare(self.config.backend, block).map_err(|source| BlockError::Hash { block: self.next_block, source })
+        self.pool
+            .install(|| prepare(self.config.backend, block))
+            .map_err(|source| BlockError::Hash { block: self.next_block, source })
     }
 
     /// Fills a block from `pool` under the configured limits (priority
@@ -161,7 +164,11 @@ impl BlockExecutor {
         let prepare_seconds = t.elapsed().as_secs_f64();
         let compute: u64 = block.iter().map(NativeTx::compute_units).sum();
         if compute > self.config.limits.max_compute {
-            return Err(BlockError::OverLimit { block: self.next_block, compute, limit: self.config.limits.max_compute });
+            return Err(BlockError::OverLimit {
+                block: self.next_block,
+                compute,
+                limit: self.config.limits.max_compute,
+            });
         }
         let mut result = self.execute(&prepared)?;
         let after = traffic();
@@ -194,9 +201,9 @@ impl BlockExecutor {
         let diff = output.to_diff(&self.state);
         seconds.diff = t.elapsed().as_secs_f64();
 
-        let (roots, commit) = self
-            .commitment
-            .commit(self.config.backend, &self.state, &diff, self.config.version)
+        let (pool, commitment) = (&self.pool, &mut self.commitment);
+        let (roots, commit) = pool
+            .install(|| commitment.commit(self.config.backend, &self.state, &diff, self.config.version))
             .map_err(|source| BlockError::Commit { block: number, source })?;
         [seconds.storage, seconds.leaves, seconds.contracts, seconds.classes] = commit.seconds;
 

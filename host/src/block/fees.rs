@@ -191,8 +191,8 @@ pub(crate) fn execute_with_fees<T: Transaction, S: StateRead + ?Sized>(
         drop(out);
         // The part before it alone (exact: no one in it read the sink with
         // fees due), its fees credited; then the reader on the exact value.
-        let before = run_mode(mode, stm, &base, &watched[start..start + j], &mut counters)
-            .map_err(|e| e.offset(start))?;
+        let before =
+            run_mode(mode, stm, &base, &watched[start..start + j], &mut counters).map_err(|e| e.offset(start))?;
         absorb(&mut acc, before, state, sink);
         let base = Overlay { base: state, delta: &acc.delta };
         let one = execute_serial(&base, &block[start + j..=start + j]);

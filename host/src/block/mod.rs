@@ -78,9 +78,10 @@ impl fmt::Display for Mode {
 impl FromStr for Mode {
     type Err = String;
     fn from_str(s: &str) -> Result<Mode, String> {
-        Mode::ALL.into_iter().find(|m| m.name() == s).ok_or_else(|| {
-            format!("unknown mode {s:?} (expected one of: serial, waves, dag, block-stm, optimistic)")
-        })
+        Mode::ALL
+            .into_iter()
+            .find(|m| m.name() == s)
+            .ok_or_else(|| format!("unknown mode {s:?} (expected one of: serial, waves, dag, block-stm, optimistic)"))
     }
 }
 

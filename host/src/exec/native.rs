@@ -224,7 +224,8 @@ pub fn prepare(backend: Backend, block: &[NativeTx]) -> Result<Vec<Prepared>, Ha
         .zip(hashes)
         .map(|(t, hash)| {
             let sender_key = keys.next().expect("one key per sender");
-            let other_key = if t.accounts().1.is_some() { keys.next().expect("one per recipient") } else { Default::default() };
+            let other_key =
+                if t.accounts().1.is_some() { keys.next().expect("one per recipient") } else { Default::default() };
             Prepared { tx: t.clone(), hash, sender_key, other_key }
         })
         .collect())
@@ -300,7 +301,12 @@ fn charge<V: StateView + ?Sized>(
     let nonce_key = StateKey::Nonce(sender);
     let have = view.read(&nonce_key)?;
     if have != Felt::from(nonce) {
-        return Ok(Err(fail(p.hash, 0, Vec::new(), ExecError::BadNonce { account: sender, expected: have, got: nonce })));
+        return Ok(Err(fail(
+            p.hash,
+            0,
+            Vec::new(),
+            ExecError::BadNonce { account: sender, expected: have, got: nonce },
+        )));
     }
     let cells = balance_keys(STRK, p.sender_key);
     let balance = match read_balance(view, &cells)? {

@@ -99,10 +99,7 @@ impl U256 {
     }
 
     fn from_limbs(l: &[u64]) -> U256 {
-        U256 {
-            lo: u128::from(l[0]) | (u128::from(l[1]) << 64),
-            hi: u128::from(l[2]) | (u128::from(l[3]) << 64),
-        }
+        U256 { lo: u128::from(l[0]) | (u128::from(l[1]) << 64), hi: u128::from(l[2]) | (u128::from(l[3]) << 64) }
     }
 
     /// `⌊self · mul / div⌋` with a 512-bit intermediate product, or `None`

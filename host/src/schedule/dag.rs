@@ -22,12 +22,12 @@
 //! either, so they touch disjoint slots.
 
 use super::{check_declared, ScheduleError};
-use starknet_types_core::felt::Felt;
-use crate::exec::{AccessSet, StateKey, BlockOutput, Blocked, Receipt, StateView, Transaction};
+use crate::exec::{AccessSet, BlockOutput, Blocked, Receipt, StateKey, StateView, Transaction};
 use crate::state::StateRead;
 use ahash::AHashMap;
 use rayon::prelude::*;
 use smallvec::SmallVec;
+use starknet_types_core::felt::Felt;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
 
@@ -250,8 +250,7 @@ pub fn execute_dag<T: Transaction, S: StateRead + ?Sized>(
         .enumerate()
         .map(|(t, r)| r.into_inner().expect("no panics").ok_or(ScheduleError::NotScheduled { txn: t })?)
         .collect::<Result<Vec<_>, _>>()?;
-    let values: Vec<Option<Felt>> =
-        Vec::from(values).into_iter().map(|v| v.into_inner().expect("no panics")).collect();
+    let values: Vec<Option<Felt>> = Vec::from(values).into_iter().map(|v| v.into_inner().expect("no panics")).collect();
     let delta = graph.keys.iter().filter_map(|(a, &id)| values[id as usize].map(|v| (*a, v))).collect();
     Ok(BlockOutput { receipts, delta })
 }

@@ -57,11 +57,11 @@
 //! Executing a wave is the backend's job ([`WaveBackend`]); [`CpuWaves`]
 //! runs it on the rayon pool.
 
-use starknet_types_core::felt::Felt;
-use crate::exec::{StateKey, BlockOutput, Blocked, StateView, Transaction, TxOutput};
+use crate::exec::{BlockOutput, Blocked, StateKey, StateView, Transaction, TxOutput};
 use crate::state::StateRead;
 use ahash::AHashMap;
 use rayon::prelude::*;
+use starknet_types_core::felt::Felt;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One execution: what it read (in order) and what it produced.

@@ -12,11 +12,11 @@
 //! ones — gives exactly the serial result.
 
 use super::{check_declared, ScheduleError};
-use starknet_types_core::felt::Felt;
-use crate::exec::{AccessSet, StateKey, BlockOutput, Blocked, StateView, Transaction, TxOutput};
+use crate::exec::{AccessSet, BlockOutput, Blocked, StateKey, StateView, Transaction, TxOutput};
 use crate::state::{Overlay, StateRead};
 use ahash::AHashMap;
 use rayon::prelude::*;
+use starknet_types_core::felt::Felt;
 
 /// A partition of a block into waves of transaction indices (each wave in
 /// block order).

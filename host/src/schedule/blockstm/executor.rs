@@ -23,10 +23,10 @@
 use super::mvmemory::{MvMemory, MvRead, Origin, ReadDescriptor};
 use super::scheduler::{Scheduler, Task};
 use super::{par_slice, TxnIdx, Version};
-use starknet_types_core::felt::Felt;
-use crate::exec::{StateKey, BlockOutput, Blocked, Receipt, StateView, Transaction};
+use crate::exec::{BlockOutput, Blocked, Receipt, StateKey, StateView, Transaction};
 use crate::state::{Overlay, StateRead};
 use rayon::prelude::*;
+use starknet_types_core::felt::Felt;
 use std::sync::Mutex;
 
 /// Tuning of Block-STM.

@@ -54,10 +54,10 @@
 //! long as the segment, like the versions.
 
 use super::{par_slice, Incarnation, TxnIdx, Version};
-use starknet_types_core::felt::Felt;
 use crate::exec::StateKey;
 use ahash::AHashMap;
 use smallvec::SmallVec;
+use starknet_types_core::felt::Felt;
 use std::sync::Mutex;
 
 const SHARDS: usize = 256;

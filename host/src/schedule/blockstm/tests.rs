@@ -18,8 +18,7 @@ fn value(b: u128) -> Felt {
 
 /// `txn` reads each of `keys` through the registry; its read set.
 fn read_all(mv: &MvMemory, txn: TxnIdx, keys: &[u64]) -> Vec<ReadDescriptor> {
-    keys
-        .iter()
+    keys.iter()
         .map(|&k| {
             let (found, slot) = mv.read(&addr(k), txn);
             let origin = match found {

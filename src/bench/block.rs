@@ -1,0 +1,235 @@
+//! `wavelane bench block`: whole blocks through the block executor —
+//! transactions per second **including the state root** — on every backend
+//! and mode, against what a straightforward sequencer does, in the same run.
+//!
+//! The workload's genesis is committed once; every configuration then runs
+//! the same `blocks` blocks from a fork of that state, in rounds until the
+//! budget is spent, and keeps its best block (end to end: preparation,
+//! scheduling, execution, the diff, the commit). Every block's receipts,
+//! diff and roots are checked against serial execution before a figure
+//! counts.
+//!
+//! The **peer** is serial execution with starknet-crypto's hashes (each
+//! transaction hash and balance key computed on its own, the fee credited
+//! after each transaction) followed by a per-key commit: each storage
+//! write's path rehashed with starknet-crypto, then its contract's leaf and
+//! contract-trie path. The commit part runs on a prefix of the block's
+//! writes (`peer_updates`) and is scaled to the block, as `bench commit`
+//! does; its execution part is checked against the serial result.
+
+use super::commit::{per_key_peer, Leaves};
+use super::{Measurement, Reporter};
+use crate::workload::{Generator, Kind, Spec};
+use anyhow::ensure;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+use wavelane_host::block::{BlockExecutor, BlockResult, BlockStats, ExecutorConfig, Mode};
+use wavelane_host::exec::{execute_serial_with_fees, normalize, NativeTx, BALANCES_BASE};
+use wavelane_kernels::Backend;
+
+/// What to measure.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The workload (its `hot` share is replaced by each of `hot`).
+    pub spec: Spec,
+    /// Hot shares to measure (the hot workload); empty: the spec's.
+    pub hot: Vec<f64>,
+    /// Blocks each configuration runs per round.
+    pub blocks: usize,
+    /// Backends to measure.
+    pub backends: Vec<Backend>,
+    /// Modes to measure (serial is always measured).
+    pub modes: Vec<Mode>,
+    /// Threads of every configuration.
+    pub threads: usize,
+    /// Storage writes the per-key peer's commit applies (scaled to the block).
+    pub peer_updates: usize,
+    /// Time spent per hot share, over all configurations.
+    pub budget: Duration,
+}
+
+/// One hot share's best configuration.
+#[derive(Clone, Debug, Serialize)]
+pub struct HotRow {
+    /// The share of transactions paying the hot account.
+    pub share: f64,
+    /// The best configuration, `backend/mode`.
+    pub best: String,
+    /// Its transactions per second, root included.
+    pub tx_per_sec: f64,
+    /// Against the best at the first share measured (the conflict-free
+    /// one when it is 0).
+    pub vs_first_share: f64,
+}
+
+/// What the table does not show.
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    /// The workload's name.
+    pub workload: String,
+    /// Transactions per block.
+    pub txs: usize,
+    /// Accounts.
+    pub accounts: usize,
+    /// Threads.
+    pub threads: usize,
+    /// The best configuration (at the first share), `backend/mode`.
+    pub best: String,
+    /// Its transactions per second, root included.
+    pub best_tx_per_sec: f64,
+    /// The peer's transactions per second.
+    pub peer_tx_per_sec: f64,
+    /// Best over peer.
+    pub best_vs_peer: f64,
+    /// The peer's seconds: execution, and the commit scaled to the block.
+    pub peer_seconds: [f64; 2],
+    /// Share of the best block's time per stage.
+    pub stage_shares: BTreeMap<String, f64>,
+    /// The stage that takes the most of the best block.
+    pub bound_by: String,
+    /// Per hot share, when more than one was measured.
+    pub hot: Vec<HotRow>,
+}
+
+/// Progress steps of a run.
+pub fn steps(o: &Options) -> u64 {
+    let shares = o.hot.len().max(1) as u64;
+    shares * (1 + (o.backends.len() * (1 + o.modes.len())) as u64)
+}
+
+fn same(got: &BlockResult, want: &BlockResult, what: &str) -> anyhow::Result<()> {
+    ensure!(got.receipts == want.receipts, "{what}: block {}: receipts differ from serial execution", got.number);
+    ensure!(got.diff == want.diff, "{what}: block {}: the state diff differs from serial execution", got.number);
+    ensure!(got.roots == want.roots, "{what}: block {}: the roots differ from serial execution", got.number);
+    Ok(())
+}
+
+/// Measures every configuration and the peer; see the module documentation.
+pub fn run(rep: &mut Reporter, o: &Options) -> anyhow::Result<Summary> {
+    let shares = if o.hot.is_empty() { vec![o.spec.hot] } else { o.hot.clone() };
+    let mut summary: Option<Summary> = None;
+    let mut hot_rows = Vec::new();
+    for &share in &shares {
+        let spec = Spec { hot: share, ..o.spec };
+        let name = match (spec.kind, shares.len()) {
+            (Kind::Hot, n) if n > 1 || share != 0.3 => format!("block.hot{share}"),
+            _ => format!("block.{}", spec.kind.name()),
+        };
+        rep.step(&format!("{name}: genesis"));
+        let mut generator = Generator::new(spec);
+        let serial = |backend| ExecutorConfig { backend, mode: Mode::Serial, threads: 1, ..ExecutorConfig::default() };
+        let mut base = BlockExecutor::new(serial(Backend::Simd))?;
+        base.commit_diff(&generator.genesis(base.config().sequencer))?;
+        let blocks: Vec<Vec<NativeTx>> =
+            (0..o.blocks.max(1)).map(|i| generator.block(base.next_block() + i as u64)).collect();
+        rep.step(&format!("{name}: the serial reference"));
+        let mut reference_exec = base.fork(serial(Backend::Simd))?;
+        let reference: Vec<BlockResult> =
+            blocks.iter().map(|b| reference_exec.execute_native(b)).collect::<Result<_, _>>()?;
+
+        // The peer, on the first block.
+        rep.step(&format!("{name}: serial + per-key starknet-crypto peer"));
+        let (state, sink) = (base.state(), base.fee_sink());
+        let t = Instant::now();
+        let prepared: Vec<_> = blocks[0]
+            .iter()
+            .map(|tx| {
+                tx.prepare_with(
+                    |f| starknet_crypto::poseidon_hash_many(f),
+                    |a| normalize(starknet_crypto::pedersen_hash(&BALANCES_BASE, &a.felt())),
+                )
+            })
+            .collect();
+        let out = execute_serial_with_fees(state, &prepared, sink);
+        let exec_seconds = t.elapsed().as_secs_f64();
+        let diff = out.to_diff(state);
+        ensure!(out.receipts == reference[0].receipts && diff == reference[0].diff, "the peer differs from serial");
+        let prefix = o.peer_updates.min(diff.storage_updates()).max(1);
+        let commit_seconds = per_key_peer(base.commitment(), state, &diff, prefix, Leaves::PerWrite)?
+            * diff.storage_updates() as f64
+            / prefix as f64;
+        let peer = Measurement::new(
+            &name,
+            "serial + per-key starknet-crypto",
+            spec.txs as u64,
+            1,
+            exec_seconds + commit_seconds,
+        )
+        .scope(&format!("commit scaled from {prefix} writes"));
+        rep.push(peer.clone());
+
+        // Every configuration, in rounds.
+        let mut configs = Vec::new();
+        for &backend in &o.backends {
+            for mode in std::iter::once(Mode::Serial).chain(o.modes.iter().copied().filter(|m| *m != Mode::Serial)) {
+                configs.push(ExecutorConfig { backend, mode, threads: o.threads, ..ExecutorConfig::default() });
+            }
+        }
+        let mut best: Vec<Option<BlockStats>> = vec![None; configs.len()];
+        let start = Instant::now();
+        let mut rounds = 0;
+        while rounds == 0 || start.elapsed() < o.budget {
+            for (c, config) in configs.iter().enumerate() {
+                let what = format!("{}/{}", config.backend.name(), config.mode.name());
+                rep.step(&format!("{name}: {what}, round {}", rounds + 1));
+                let mut exec = base.fork(config.clone())?;
+                for (b, want) in blocks.iter().zip(&reference) {
+                    let got = exec.execute_native(b)?;
+                    same(&got, want, &what)?;
+                    if best[c].as_ref().is_none_or(|s| got.stats.seconds.total < s.seconds.total) {
+                        best[c] = Some(got.stats);
+                    }
+                }
+            }
+            rounds += 1;
+        }
+        let mut top: Option<(String, BlockStats)> = None;
+        for (config, stats) in configs.iter().zip(best) {
+            let stats = stats.expect("every configuration ran a round");
+            let what = format!("{}/{}", config.backend.name(), config.mode.name());
+            let m = Measurement::new(&name, &what, spec.txs as u64, config.threads, stats.seconds.total)
+                .against(&peer)
+                .scope("root included");
+            rep.push(m);
+            if top.as_ref().is_none_or(|t| stats.seconds.total < t.1.seconds.total) {
+                top = Some((what, stats));
+            }
+        }
+        let (what, stats) = top.expect("one configuration at least");
+        let tx_per_sec = spec.txs as f64 / stats.seconds.total;
+        let first = hot_rows.first().map_or(tx_per_sec, |r: &HotRow| r.tx_per_sec);
+        hot_rows.push(HotRow { share, best: what.clone(), tx_per_sec, vs_first_share: tx_per_sec / first });
+        if summary.is_none() {
+            let total = stats.seconds.total;
+            let stage_shares: BTreeMap<String, f64> =
+                stats.seconds.stages().iter().map(|(n, s)| (n.to_string(), s / total)).collect();
+            let bound_by = stats
+                .seconds
+                .stages()
+                .iter()
+                .max_by(|a, b| a.1.total_cmp(&b.1))
+                .map(|(n, _)| n.to_string())
+                .unwrap_or_default();
+            summary = Some(Summary {
+                workload: spec.kind.name().to_string(),
+                txs: spec.txs,
+                accounts: spec.account_count(),
+                threads: o.threads,
+                best: what,
+                best_tx_per_sec: tx_per_sec,
+                peer_tx_per_sec: peer.per_sec,
+                best_vs_peer: tx_per_sec / peer.per_sec,
+                peer_seconds: [exec_seconds, commit_seconds],
+                stage_shares,
+                bound_by,
+                hot: Vec::new(),
+            });
+        }
+    }
+    let mut summary = summary.expect("one share at least");
+    if hot_rows.len() > 1 {
+        summary.hot = hot_rows;
+    }
+    Ok(summary)
+}
