@@ -1,6 +1,7 @@
 //! Criterion bench `schedule`: what the schedulers themselves cost per
-//! transaction. The transactions are transfers with no hashing (read two
-//! accounts, write two), so the time is the executor's: multi-version
+//! transaction. The transactions are transfers with no hashing (read the
+//! sender's balance and nonce and the recipient's balance, write them), so
+//! the time is the executor's: multi-version
 //! memory, task hand-out, validation, the dependency graph. Serial
 //! execution of the same block is the peer; the gap between a parallel
 //! mode and serial, divided by the block's length, is that mode's overhead
@@ -12,55 +13,60 @@
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use std::time::Duration;
-use wavelane::host::exec::{execute_serial, AccessSet, Address, Blocked, Receipt, StateView, Transaction, TxOutput};
+use wavelane::host::exec::{
+    balance_keys, execute_serial, AccessSet, Blocked, NativeTx, Receipt, StateKey, StateView, Transaction, TxOutput,
+    STRK,
+};
 use wavelane::host::schedule::blockstm::{execute_block_stm, BlockStmConfig};
 use wavelane::host::schedule::dag::execute_dag;
 use wavelane::host::schedule::waves::declared_sets;
-use wavelane::host::state::MemStore;
+use wavelane::host::state::MemState;
 use wavelane::workload::{generate, Kind, Spec};
 use wavelane::Felt;
 
-/// A transfer without the transaction hash: two reads, two writes.
+/// A transfer without the transaction hash: three reads, three writes (the
+/// balances' low cells and the sender's nonce).
 struct Light {
-    from: Address,
-    to: Address,
-    amount: u128,
+    nonce: StateKey,
+    from: StateKey,
+    to: StateKey,
+    amount: u64,
 }
 
 impl Transaction for Light {
     fn execute<V: StateView + ?Sized>(&self, view: &mut V) -> Result<TxOutput, Blocked> {
-        let mut from = view.read(&self.from)?;
-        let amount = self.amount.min(from.balance);
-        from.balance -= amount;
-        from.nonce += 1;
+        let nonce = view.read(&self.nonce)?;
+        let from = view.read(&self.from)?;
+        let amount = Felt::from(self.amount);
         let receipt = Receipt { hash: Felt::ZERO, fee: 0, status: Ok(()) };
         if self.to == self.from {
-            from.balance += amount;
-            return Ok(TxOutput { writes: vec![(self.from, from)], receipt });
+            return Ok(TxOutput { writes: vec![(self.nonce, nonce + Felt::ONE)], receipt });
         }
-        let mut to = view.read(&self.to)?;
-        to.balance += amount;
+        let to = view.read(&self.to)?;
         // One allocation of the exact size, as the native transfer makes.
-        Ok(TxOutput { writes: vec![(self.from, from), (self.to, to)], receipt })
+        let writes = vec![(self.nonce, nonce + Felt::ONE), (self.from, from - amount), (self.to, to + amount)];
+        Ok(TxOutput { writes, receipt })
     }
 
     fn declared(&self) -> Option<AccessSet> {
-        let writes = if self.to == self.from { vec![self.from] } else { vec![self.from, self.to] };
+        let writes = if self.to == self.from { vec![self.nonce] } else { vec![self.nonce, self.from, self.to] };
         Some(AccessSet { reads: Vec::new(), writes })
     }
 }
 
 /// The p2p workload's accounts and transfers, without the hash.
-fn light_p2p(accounts: usize, txs: usize) -> (MemStore, Vec<Light>) {
-    let w = generate(&Spec { kind: Kind::P2p, accounts, pools: 1, txs, seed: 7 });
+fn light_p2p(accounts: usize, txs: usize) -> (MemState, Vec<Light>) {
+    let w = generate(&Spec { seed: 7, ..Spec::new(Kind::P2p, accounts, txs) });
     let block = w
         .block
         .iter()
-        .map(|tx| {
-            let access = tx.access();
-            let from = access.writes[0];
-            let to = *access.writes.last().expect("a transfer writes its sender");
-            Light { from, to, amount: 1 + (from.to_bytes_le()[0] as u128) }
+        .map(|p| {
+            let NativeTx::Transfer(t) = &p.tx else { unreachable!("p2p is transfers") };
+            let access = p.access();
+            let from = balance_keys(STRK, wavelane::host::exec::balance_key(t.from))[0];
+            let to = balance_keys(STRK, wavelane::host::exec::balance_key(t.to))[0];
+            debug_assert!(access.covers(&from) && access.covers(&to));
+            Light { nonce: StateKey::Nonce(t.from), from, to, amount: 1 + t.nonce % 7 }
         })
         .collect();
     (w.state, block)
