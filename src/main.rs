@@ -30,6 +30,8 @@ enum Command {
     Commit(cli::commit::CommitArgs),
     /// Execute a workload's blocks: receipts, state diffs and state roots.
     Run(cli::run::RunArgs),
+    /// Read a trace written with --trace: time per stage, the longest spans.
+    Trace(cli::trace::TraceArgs),
 }
 
 /// Lets a closed output pipe end the process silently, as it does any Unix
@@ -93,6 +95,7 @@ fn main() -> std::process::ExitCode {
         Command::Trie(args) => cli::trie::run(args),
         Command::Commit(args) => cli::commit::run(args),
         Command::Run(args) => cli::run::run(args),
+        Command::Trace(args) => cli::trace::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -13,12 +13,15 @@
 //! * [`vm`]: the Cairo 0 VM (loader, decoder, runner, builtins, hints), on
 //!   the CPU.
 //! * [`testing`]: visible skips for tests that need a GPU or a SIMD level.
+//! * [`trace`]: the process-wide trace recorder (spans, GPU passes,
+//!   counters; Chrome trace JSON), off by default.
 
 pub mod backend;
 pub mod field;
 pub mod gpu;
 pub mod hash;
 pub mod testing;
+pub mod trace;
 pub mod trie;
 pub mod vm;
 

@@ -70,6 +70,9 @@ struct BlockArgs {
     /// Storage writes the per-key peer commits (scaled to the block).
     #[arg(long, default_value_t = 1_000)]
     peer_updates: usize,
+    /// Write a Chrome trace / Perfetto JSON of the measured blocks to FILE.
+    #[arg(long, value_name = "FILE")]
+    trace: Option<std::path::PathBuf>,
 }
 
 #[derive(Args)]
@@ -268,6 +271,10 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
         Some(Kernel::Vm(_) | Kernel::Schedule(_)) => false,
         None => true,
     };
+    let trace = match &args.kernel {
+        Some(Kernel::Block(b)) => b.trace.clone(),
+        _ => None,
+    };
     let parts = match args.kernel {
         Some(Kernel::Field(f)) => vec![Part::Field(FieldBench {
             n: f.n,
@@ -340,10 +347,13 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
         }
     }
     let mut rep = Reporter::new(args.json, parts.iter().map(Part::steps).sum());
-    let mut summaries = Vec::new();
-    for p in &parts {
-        summaries.extend(p.run(&mut rep)?);
-    }
+    let summaries = crate::cli::trace::traced(trace.as_deref(), || {
+        let mut summaries = Vec::new();
+        for p in &parts {
+            summaries.extend(p.run(&mut rep)?);
+        }
+        Ok(summaries)
+    })?;
     rep.finish();
     for s in summaries {
         match s {

@@ -43,10 +43,18 @@ pub(crate) struct CommitArgs {
     /// One JSON object per block instead of text.
     #[arg(long)]
     json: bool,
+    /// Write a Chrome trace / Perfetto JSON of the run to FILE.
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
 }
 
 /// Runs `wavelane commit`.
 pub(crate) fn run(args: CommitArgs) -> anyhow::Result<()> {
+    let trace = args.trace.clone();
+    super::trace::traced(trace.as_deref(), || commit_files(args))
+}
+
+fn commit_files(args: CommitArgs) -> anyhow::Result<()> {
     let mut state = MemState::new();
     let mut commitment = StateCommitment::new();
     let mut prev = Felt::ZERO;
@@ -67,7 +75,10 @@ pub(crate) fn run(args: CommitArgs) -> anyhow::Result<()> {
             }
         }
         let version = update.starknet_version.or(args.starknet_version).unwrap_or(StarknetVersion::BEFORE_0_14);
+        let mut span = wavelane::kernels::trace::span("block");
+        span.arg("index", i as f64);
         let (roots, stats) = commitment.commit(args.backend, &state, &update.diff, version)?;
+        drop(span);
         state.apply_diff(&update.diff)?;
         if let Some(why) = &stats.fallback {
             eprintln!("warning: block {block}: the GPU failed ({why}); the commit finished on the CPU");

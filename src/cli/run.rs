@@ -104,6 +104,9 @@ pub(crate) struct RunArgs {
     /// One JSON object per block instead of text.
     #[arg(long)]
     json: bool,
+    /// Write a Chrome trace / Perfetto JSON of the run to FILE.
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
 }
 
 /// The executor configuration from the shared options.
@@ -120,6 +123,11 @@ pub(crate) fn config(backend: Backend, mode: Mode, threads: Option<usize>) -> Re
 
 /// Runs `wavelane run`.
 pub(crate) fn run(args: RunArgs) -> anyhow::Result<()> {
+    let trace = args.trace.clone();
+    super::trace::traced(trace.as_deref(), || run_blocks(args))
+}
+
+fn run_blocks(args: RunArgs) -> anyhow::Result<()> {
     let spec = args.workload.spec(args.hot)?;
     let config = config(args.backend, args.mode, args.threads)?;
     if let Some(dir) = &args.diffs {

@@ -12,6 +12,7 @@ use starknet_types_core::felt::Felt;
 use std::time::Instant;
 use wavelane_kernels::backend::Backend;
 use wavelane_kernels::gpu::traffic;
+use wavelane_kernels::trace;
 
 /// Starknet mainnet's sequencer address, the default fee recipient.
 pub const MAINNET_SEQUENCER: ContractAddress = ContractAddress::from_felt_unchecked(Felt::from_hex_unchecked(
@@ -133,6 +134,8 @@ impl BlockExecutor {
     /// the state. Nothing changes if the commit refuses it.
     pub fn commit_diff(&mut self, diff: &StateDiff) -> Result<(Roots, CommitStats), BlockError> {
         let block = self.next_block;
+        let mut span = trace::span("block.commit_diff");
+        span.arg("number", block as f64);
         let (pool, commitment) = (&self.pool, &mut self.commitment);
         let (roots, stats) = pool
             .install(|| commitment.commit(self.config.backend, &self.state, diff, self.config.version))
@@ -153,14 +156,21 @@ impl BlockExecutor {
     /// Fills a block from `pool` under the configured limits (priority
     /// order, each sender's nonces in order).
     pub fn build(&self, pool: &[Prepared]) -> BuiltBlock {
+        let _s = trace::span("build");
         build_block(pool, &self.config.limits, &AllHot)
     }
 
     /// Prepares and executes a block of native transactions.
     pub fn execute_native(&mut self, block: &[NativeTx]) -> Result<BlockResult, BlockError> {
+        let mut span = trace::span("block");
+        span.arg("number", self.next_block as f64);
+        span.arg("transactions", block.len() as f64);
         let t = Instant::now();
         let traffic_before = traffic();
-        let prepared = self.prepare(block)?;
+        let prepared = {
+            let _s = trace::span("prepare");
+            self.prepare(block)?
+        };
         let prepare_seconds = t.elapsed().as_secs_f64();
         let compute: u64 = block.iter().map(NativeTx::compute_units).sum();
         if compute > self.config.limits.max_compute {
@@ -176,6 +186,8 @@ impl BlockExecutor {
         result.stats.seconds.total += prepare_seconds;
         result.stats.bytes_up = after.uploaded - traffic_before.uploaded;
         result.stats.bytes_down = after.downloaded - traffic_before.downloaded;
+        trace::counter("bytes_up", result.stats.bytes_up as f64);
+        trace::counter("bytes_down", result.stats.bytes_down as f64);
         Ok(result)
     }
 
@@ -184,21 +196,29 @@ impl BlockExecutor {
     /// nothing.
     pub fn execute<T: Transaction>(&mut self, block: &[T]) -> Result<BlockResult, BlockError> {
         let number = self.next_block;
+        // Inside `execute_native`'s span this nests as the executed part.
+        let mut span = trace::span("block.execute");
+        span.arg("number", number as f64);
         let start = Instant::now();
         let traffic_before = traffic();
         let mut seconds = StageSeconds::default();
 
         let t = Instant::now();
         let (config, state, sink) = (&self.config, &self.state, &self.sink);
+        let run = trace::span("execute");
         let (output, counters) = self
             .pool
             .install(|| execute_with_fees(config.mode, &config.block_stm, state, block, sink))
             .map_err(|source| BlockError::Schedule { block: number, source })?;
+        drop(run);
         seconds.schedule = counters.schedule;
         seconds.execute = t.elapsed().as_secs_f64() - counters.schedule;
 
         let t = Instant::now();
-        let diff = output.to_diff(&self.state);
+        let diff = {
+            let _s = trace::span("diff");
+            output.to_diff(&self.state)
+        };
         seconds.diff = t.elapsed().as_secs_f64();
 
         let (pool, commitment) = (&self.pool, &mut self.commitment);
@@ -208,11 +228,16 @@ impl BlockExecutor {
         [seconds.storage, seconds.leaves, seconds.contracts, seconds.classes] = commit.seconds;
 
         let t = Instant::now();
-        self.state.apply_diff(&diff).expect("memory writes never fail");
+        {
+            let _s = trace::span("apply");
+            self.state.apply_diff(&diff).expect("memory writes never fail");
+        }
         seconds.apply = t.elapsed().as_secs_f64();
         seconds.total = start.elapsed().as_secs_f64();
 
         let after = traffic();
+        trace::counter("storage_updates", diff.storage_updates() as f64);
+        trace::counter("failed", output.receipts.iter().filter(|r| r.status.is_err()).count() as f64);
         let stats = BlockStats {
             transactions: block.len(),
             failed: output.receipts.iter().filter(|r| r.status.is_err()).count(),

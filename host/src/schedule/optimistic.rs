@@ -190,10 +190,14 @@ pub fn execute_optimistic<T: Transaction, S: StateRead + ?Sized, B: WaveBackend>
     let mut wave: Vec<u32> = (0..block.len() as u32).collect();
     while !wave.is_empty() {
         let snapshot = Snapshot { base: state, versions: &host.versions };
+        let mut span = wavelane_kernels::trace::span("wave");
+        span.arg("transactions", wave.len() as f64);
         let results = backend.execute_wave(block, &wave, &snapshot);
+        drop(span);
         host.stats.waves += 1;
         host.stats.executions += wave.len() as u64;
         host.record(&wave, results);
+        let _validate = wavelane_kernels::trace::span("validate");
         wave = host.validate(state);
     }
     debug_assert!(host.status.iter().all(|&s| s == Status::Valid), "every transaction is final");

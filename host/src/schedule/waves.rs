@@ -117,6 +117,8 @@ pub fn execute_waves<T: Transaction, S: StateRead + ?Sized>(
     let mut delta: AHashMap<StateKey, Felt> = AHashMap::new();
     let mut receipts = vec![None; block.len()];
     for wave in &waves.waves {
+        let mut span = wavelane_kernels::trace::span("wave");
+        span.arg("transactions", wave.len() as f64);
         let outputs: Vec<Result<TxOutput, ScheduleError>> = wave
             .par_iter()
             .map(|&i| {

@@ -33,7 +33,7 @@ use wavelane_kernels::backend::Family;
 use wavelane_kernels::field::Fe;
 use wavelane_kernels::hash::{pedersen, poseidon, HashError};
 use wavelane_kernels::trie::{Forest, Trie, TrieError, TrieHash, UpdateStats};
-use wavelane_kernels::Backend;
+use wavelane_kernels::{trace, Backend};
 
 /// `"STARKNET_STATE_V0"` as a felt (a Cairo short string: ASCII bytes,
 /// big-endian).
@@ -229,6 +229,7 @@ impl StateCommitment {
 
         // 1. The storage forest: one batch per level over every trie.
         let t = Instant::now();
+        let span = trace::span("commit.storage");
         let batch: Vec<(Felt, Vec<(Felt, Felt)>)> = diff
             .storage
             .iter()
@@ -244,9 +245,11 @@ impl StateCommitment {
             }
         };
         stats.seconds[0] = t.elapsed().as_secs_f64();
+        drop(span);
 
         // 2. The contract leaves, three Pedersen batches.
         let t = Instant::now();
+        let span = trace::span("commit.leaves");
         let n = records.len();
         let class: Vec<Fe> = records.iter().map(|r| Fe::from_felt(&r.1)).collect();
         let root: Vec<Fe> = records.iter().map(|r| Fe::from_felt(&self.storage.root(&r.0.felt()))).collect();
@@ -260,15 +263,19 @@ impl StateCommitment {
         pedersen_batch(b, &mut stats, &h2, &zero, &mut leaf)?;
         stats.contract_leaves = n;
         stats.seconds[1] = t.elapsed().as_secs_f64();
+        drop(span);
 
         // 3. The contract trie.
         let t = Instant::now();
+        let span = trace::span("commit.contracts");
         let writes: Vec<(Felt, Felt)> = records.iter().zip(&leaf).map(|(r, l)| (r.0.felt(), l.to_felt())).collect();
         stats.contracts = trie_update(&mut self.contracts, backend, &writes, &mut stats.fallback)?;
         stats.seconds[2] = t.elapsed().as_secs_f64();
+        drop(span);
 
         // 4. The class trie.
         let t = Instant::now();
+        let span = trace::span("commit.classes");
         if !class_writes.is_empty() {
             let prefix = vec![Fe::from_felt(&contract_class_leaf_v0()); class_writes.len()];
             let compiled: Vec<Fe> = class_writes.iter().map(|(_, cc)| Fe::from_felt(cc)).collect();
@@ -282,6 +289,7 @@ impl StateCommitment {
             stats.classes = trie_update(&mut self.classes, backend, &writes, &mut stats.fallback)?;
         }
         stats.seconds[3] = t.elapsed().as_secs_f64();
+        drop(span);
         if backend == Backend::Gpu {
             let after = traffic();
             stats.bytes_up = after.uploaded - before.uploaded;

@@ -325,6 +325,17 @@ impl Timer {
     /// Seconds between the two timestamps (after the submission completed).
     /// Reading them back is not counted as kernel traffic.
     pub fn seconds(&self, ctx: &GpuContext) -> Result<f64, GpuError> {
+        let (b, e) = self.ticks(ctx)?;
+        Ok(e.saturating_sub(b) as f64 * self.period_ns * 1e-9)
+    }
+
+    /// Nanoseconds per tick of [`Timer::ticks`].
+    pub fn period_ns(&self) -> f64 {
+        self.period_ns
+    }
+
+    /// The two raw timestamps, in ticks (after the submission completed).
+    pub fn ticks(&self, ctx: &GpuContext) -> Result<(u64, u64), GpuError> {
         let staging = ctx.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("timestamp staging"),
             size: 16,
@@ -337,7 +348,7 @@ impl Timer {
         ctx.queue.submit([enc.finish()]);
         let bytes = ctx.map_read(&staging, 16)?;
         let t: &[u64] = bytemuck::cast_slice(&bytes);
-        Ok(t[1].saturating_sub(t[0]) as f64 * self.period_ns * 1e-9)
+        Ok((t[0], t[1]))
     }
 }
 

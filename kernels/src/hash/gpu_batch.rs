@@ -57,7 +57,11 @@ pub(crate) fn dispatch(ctx: &GpuContext, d: &Dispatch<'_>) -> Result<Option<f64>
     });
     let timer = submit_pass(ctx, d.label, d.pipeline, &bind, d.threads, d.wg);
     match &timer {
-        Some(t) => Ok(Some(t.seconds(ctx)?)),
+        Some(t) => {
+            let ticks = t.ticks(ctx)?;
+            crate::trace::gpu_passes(d.label, std::time::Instant::now(), &[ticks], t.period_ns());
+            Ok(Some(ticks.1.saturating_sub(ticks.0) as f64 * t.period_ns() * 1e-9))
+        }
         None => Ok(None),
     }
 }
@@ -80,10 +84,21 @@ pub(crate) fn submit_pass(
             label: Some(label),
             timestamp_writes: timer.as_ref().map(|t| t.pass_writes()),
         });
+        // While a trace records, the pass sits in a debug group named after
+        // the stage that submitted it (`block/commit.storage/trie.level`),
+        // so a RenderDoc or Nsight capture shows the block's structure.
+        let group = crate::trace::current_path();
+        if let Some(g) = &group {
+            pass.push_debug_group(g);
+        }
+        pass.insert_debug_marker(label);
         pass.set_pipeline(pipeline);
         pass.set_bind_group(0, bind, &[]);
         let (gx, gy) = ctx.dispatch_dims(threads, wg);
         pass.dispatch_workgroups(gx, gy, 1);
+        if group.is_some() {
+            pass.pop_debug_group();
+        }
     }
     if let Some(t) = &timer {
         t.resolve(&mut enc);

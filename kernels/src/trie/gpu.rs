@@ -205,10 +205,11 @@ impl<S: NodeStore> Trie<S> {
             self.store.set_hash(job.id, h);
         }
         if ctx.has_timestamps() {
-            let mut total = 0.0;
-            for t in &timers {
-                total += t.seconds(ctx)?;
-            }
+            let done = std::time::Instant::now();
+            let ticks = timers.iter().map(|t| t.ticks(ctx)).collect::<Result<Vec<_>, _>>()?;
+            let period = timers.first().map_or(1.0, Timer::period_ns);
+            crate::trace::gpu_passes("trie level", done, &ticks, period);
+            let total = ticks.iter().map(|(b, e)| e.saturating_sub(*b) as f64 * period * 1e-9).sum();
             return Ok(Some(total));
         }
         Ok(None)

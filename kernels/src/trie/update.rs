@@ -104,6 +104,8 @@ impl<S: NodeStore> Trie<S> {
         let mut stats = UpdateStats { hashes: plan.hashes(), levels: plan.levels.len(), ..UpdateStats::default() };
         let (mut a, mut b, mut out) = (Vec::new(), Vec::new(), Vec::new());
         for (i, level) in plan.levels.iter().enumerate() {
+            let mut span = crate::trace::span("trie.level");
+            span.arg("nodes", level.len() as f64);
             a.clear();
             b.clear();
             for &id in level {

@@ -149,6 +149,7 @@ fn run_segment<T: Transaction, S: StateRead + ?Sized>(base: &S, block: &[T]) -> 
 /// (counted here, not in shared counters whose line every task would move
 /// between the cores).
 fn worker<T: Transaction, S: StateRead + ?Sized>(sh: &Shared<'_, T, S>, me: usize) -> BlockStmStats {
+    let _span = wavelane_kernels::trace::span("blockstm.worker");
     let mut task: Option<Task> = None;
     let mut idle = 0u32;
     let mut stats = BlockStmStats::default();
