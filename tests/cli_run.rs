@@ -123,3 +123,36 @@ fn malformed_options_exit_2_naming_the_option() {
         assert!(stderr.contains(needle), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn run_writes_a_trace_and_trace_summary_reads_it() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli_run_trace");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("run.json");
+    let path = file.display().to_string();
+    let out = wavelane(
+        &["run", "--txs", "200", "--accounts", "100", "--blocks", "2", "--backend", "simd", "--trace", &path],
+        "",
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = wavelane(&["trace", "summary", &path, "--json", "--top", "3"], "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    let stages: Vec<&str> = v["stages"].as_array().expect("stages").iter().filter_map(|s| s["name"].as_str()).collect();
+    for s in ["block", "prepare", "execute", "commit.storage", "commit.contracts", "apply"] {
+        assert!(stages.contains(&s), "{s} in {stages:?}");
+    }
+    let block = v["stages"].as_array().unwrap().iter().find(|s| s["name"] == "block").unwrap();
+    assert_eq!(block["count"], 2);
+    assert_eq!(v["longest"].as_array().expect("longest").len(), 3);
+    assert_eq!(v["counters"]["storage_updates"]["samples"], 2);
+    // The text form names the stages too.
+    let text = wavelane(&["trace", "summary", &path], "");
+    assert!(String::from_utf8_lossy(&text.stdout).contains("commit.storage"));
+    // Not a trace: exit 2 naming the file.
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, "{\"events\": []}").unwrap();
+    let out = wavelane(&["trace", "summary", &bad.display().to_string()], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("traceEvents"));
+}

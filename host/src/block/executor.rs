@@ -162,6 +162,9 @@ impl BlockExecutor {
 
     /// Prepares and executes a block of native transactions.
     pub fn execute_native(&mut self, block: &[NativeTx]) -> Result<BlockResult, BlockError> {
+        // A block is one capture in an attached graphics debugger (with
+        // WAVELANE_GPU_CAPTURE=1 on the GPU backend).
+        let _capture = (self.config.backend == Backend::Gpu).then(wavelane_kernels::gpu::capture);
         let mut span = trace::span("block");
         span.arg("number", self.next_block as f64);
         span.arg("transactions", block.len() as f64);

@@ -119,6 +119,10 @@ impl GpuContext {
         // on top of another (a pipeline over resident tables) can fetch it.
         let mut k = slot.lock().unwrap_or_else(|e| e.into_inner());
         if k.is_none() {
+            // Building compiles the kernel's pipelines: seconds on a
+            // software rasterizer, worth seeing in a trace.
+            let mut span = crate::trace::span_named(|| format!("gpu.build {}", std::any::type_name::<K>()));
+            span.arg("once per process", 1.0);
             *k = Some(Arc::new(K::build(self)?));
         }
         Ok(k.clone().expect("just built").downcast::<K>().expect("kernel slots are keyed by type"))

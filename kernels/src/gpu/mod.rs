@@ -108,6 +108,61 @@ impl GpuContext {
     }
 }
 
+/// The environment variable that wraps each block (each [`capture`] scope)
+/// in a capture of the attached graphics debugger: `WAVELANE_GPU_CAPTURE=1`.
+pub const CAPTURE_ENV: &str = "WAVELANE_GPU_CAPTURE";
+
+/// A capture in an attached graphics debugger (RenderDoc's in-application
+/// API, Xcode's capture manager) from [`capture`] until the guard drops;
+/// it does nothing unless [`CAPTURE_ENV`] is `1` and the GPU context
+/// exists, and only one is open at a time (a nested scope is part of the
+/// outer capture).
+#[must_use = "the capture ends when the guard is dropped"]
+pub struct Capture {
+    #[cfg(feature = "gpu")]
+    ctx: Option<&'static GpuContext>,
+}
+
+#[cfg(feature = "gpu")]
+static CAPTURING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Starts a capture scope (see [`Capture`]). A compute-only program has no
+/// frames for a debugger to cut at; this makes one block one capture.
+pub fn capture() -> Capture {
+    #[cfg(feature = "gpu")]
+    {
+        use std::sync::atomic::Ordering;
+        let wanted = std::env::var(CAPTURE_ENV).is_ok_and(|v| v == "1");
+        let ctx = match GpuContext::get() {
+            Ok(ctx) if wanted && !CAPTURING.swap(true, Ordering::AcqRel) => ctx,
+            _ => return Capture { ctx: None },
+        };
+        // SAFETY: wgpu asks that no other capture be active (the flag just
+        // taken guarantees it for this process's device) and defers the
+        // rest to the debugger; without one attached the call does nothing.
+        unsafe { ctx.device.start_graphics_debugger_capture() };
+        Capture { ctx: Some(ctx) }
+    }
+    #[cfg(not(feature = "gpu"))]
+    {
+        Capture {}
+    }
+}
+
+#[cfg(feature = "gpu")]
+impl Drop for Capture {
+    fn drop(&mut self) {
+        if let Some(ctx) = self.ctx.take() {
+            // Every submission of the block finishes inside the capture.
+            let _ = ctx.device.poll(wgpu::PollType::wait_indefinitely());
+            // SAFETY: the capture this guard started is the active one (the
+            // flag is still ours), and the device is idle.
+            unsafe { ctx.device.stop_graphics_debugger_capture() };
+            CAPTURING.store(false, std::sync::atomic::Ordering::Release);
+        }
+    }
+}
+
 /// The environment variable that turns a missing GPU into a test failure.
 pub const REQUIRE_GPU_ENV: &str = "WAVELANE_REQUIRE_GPU";
 
