@@ -121,8 +121,11 @@ fn record(e: Event) {
 /// began).
 #[must_use = "a span is timed until the guard is dropped"]
 pub struct Span {
-    inner: Option<(Cow<'static, str>, Instant, Vec<(&'static str, f64)>)>,
+    inner: Option<Open>,
 }
+
+/// An open span: its name, its start and its arguments.
+type Open = (Cow<'static, str>, Instant, Vec<(&'static str, f64)>);
 
 impl Span {
     /// Adds a number to the span's arguments.
