@@ -47,6 +47,26 @@ pub struct Options {
     pub peer_updates: usize,
     /// Time spent per hot share, over all configurations.
     pub budget: Duration,
+    /// Also measure what tracing costs: the best configuration with the
+    /// recorder on and off, alternately, and a disabled span's own cost.
+    pub trace_cost: bool,
+}
+
+/// What tracing costs (`--trace-cost`).
+#[derive(Clone, Debug, Serialize)]
+pub struct TraceCost {
+    /// Best block with the recorder off (the spans' code present).
+    pub off_seconds: f64,
+    /// Best block with the recorder on.
+    pub on_seconds: f64,
+    /// `on / off - 1`.
+    pub on_overhead: f64,
+    /// Spans, passes and counters recorded per block.
+    pub events_per_block: f64,
+    /// Nanoseconds one span costs while the recorder is off.
+    pub off_ns_per_span: f64,
+    /// That cost times the events of a block, over the block's time.
+    pub off_overhead: f64,
 }
 
 /// One hot share's best configuration.
@@ -90,12 +110,14 @@ pub struct Summary {
     pub bound_by: String,
     /// Per hot share, when more than one was measured.
     pub hot: Vec<HotRow>,
+    /// What tracing costs, when measured.
+    pub trace_cost: Option<TraceCost>,
 }
 
 /// Progress steps of a run.
 pub fn steps(o: &Options) -> u64 {
     let shares = o.hot.len().max(1) as u64;
-    shares * (1 + (o.backends.len() * (1 + o.modes.len())) as u64)
+    shares * (1 + (o.backends.len() * (1 + o.modes.len())) as u64) + if o.trace_cost { 2 } else { 0 }
 }
 
 fn same(got: &BlockResult, want: &BlockResult, what: &str) -> anyhow::Result<()> {
@@ -110,6 +132,7 @@ pub fn run(rep: &mut Reporter, o: &Options) -> anyhow::Result<Summary> {
     let shares = if o.hot.is_empty() { vec![o.spec.hot] } else { o.hot.clone() };
     let mut summary: Option<Summary> = None;
     let mut hot_rows = Vec::new();
+    let mut trace_cost = None;
     for &share in &shares {
         let spec = Spec { hot: share, ..o.spec };
         let name = match (spec.kind, shares.len()) {
@@ -197,6 +220,13 @@ pub fn run(rep: &mut Reporter, o: &Options) -> anyhow::Result<Summary> {
             }
         }
         let (what, stats) = top.expect("one configuration at least");
+        if o.trace_cost && summary.is_none() {
+            let best_config = configs
+                .iter()
+                .find(|c| format!("{}/{}", c.backend.name(), c.mode.name()) == what)
+                .expect("the best is one of them");
+            trace_cost = Some(measure_trace_cost(rep, o, &name, &base, best_config, &blocks, &reference)?);
+        }
         let tx_per_sec = spec.txs as f64 / stats.seconds.total;
         let first = hot_rows.first().map_or(tx_per_sec, |r: &HotRow| r.tx_per_sec);
         hot_rows.push(HotRow { share, best: what.clone(), tx_per_sec, vs_first_share: tx_per_sec / first });
@@ -224,12 +254,77 @@ pub fn run(rep: &mut Reporter, o: &Options) -> anyhow::Result<Summary> {
                 stage_shares,
                 bound_by,
                 hot: Vec::new(),
+                trace_cost: None,
             });
         }
     }
     let mut summary = summary.expect("one share at least");
+    summary.trace_cost = trace_cost;
     if hot_rows.len() > 1 {
         summary.hot = hot_rows;
     }
     Ok(summary)
+}
+
+/// The best configuration's blocks with the recorder off and on, in
+/// alternating rounds until the budget is spent, and a disabled span's cost.
+fn measure_trace_cost(
+    rep: &mut Reporter,
+    o: &Options,
+    name: &str,
+    base: &BlockExecutor,
+    config: &ExecutorConfig,
+    blocks: &[Vec<NativeTx>],
+    reference: &[BlockResult],
+) -> anyhow::Result<TraceCost> {
+    use wavelane_kernels::trace;
+    let what = format!("{}/{}", config.backend.name(), config.mode.name());
+    let (mut off, mut on) = (f64::INFINITY, f64::INFINITY);
+    let mut events = 0usize;
+    let start = Instant::now();
+    let mut rounds = 0;
+    while rounds < 2 || start.elapsed() < o.budget {
+        for traced in [false, true] {
+            rep.step(&format!("{name}: {what}, tracing {}", if traced { "on" } else { "off" }));
+            let mut exec = base.fork(config.clone())?;
+            for (b, want) in blocks.iter().zip(reference) {
+                if traced {
+                    trace::start();
+                }
+                let got = exec.execute_native(b);
+                if traced {
+                    events = trace::finish().events.len();
+                }
+                let got = got?;
+                same(&got, want, &what)?;
+                let t = got.stats.seconds.total;
+                if traced {
+                    on = on.min(t);
+                } else {
+                    off = off.min(t);
+                }
+            }
+        }
+        rounds += 1;
+    }
+    let n = 10_000_000u32;
+    let t = Instant::now();
+    for i in 0..n {
+        let span = trace::span(std::hint::black_box(if i & 1 == 0 { "a" } else { "b" }));
+        drop(std::hint::black_box(span));
+    }
+    let off_ns_per_span = t.elapsed().as_secs_f64() * 1e9 / f64::from(n);
+    let txs = blocks[0].len() as u64;
+    let off_row = Measurement::new(name, &format!("{what} tracing off"), txs, config.threads, off);
+    rep.push(off_row.clone());
+    rep.push(Measurement::new(name, &format!("{what} tracing on"), txs, config.threads, on).against(&off_row));
+    let off_cost = off_ns_per_span * 1e-9 * events as f64;
+    Ok(TraceCost {
+        off_seconds: off,
+        on_seconds: on,
+        on_overhead: on / off - 1.0,
+        events_per_block: events as f64,
+        off_ns_per_span,
+        off_overhead: off_cost / off,
+    })
 }

@@ -73,6 +73,10 @@ struct BlockArgs {
     /// Write a Chrome trace / Perfetto JSON of the measured blocks to FILE.
     #[arg(long, value_name = "FILE")]
     trace: Option<std::path::PathBuf>,
+    /// Also measure what tracing costs (the best configuration with the
+    /// recorder on and off, alternately).
+    #[arg(long, conflicts_with = "trace")]
+    trace_cost: bool,
 }
 
 #[derive(Args)]
@@ -419,6 +423,7 @@ fn block_options(b: BlockArgs, budget: Duration) -> anyhow::Result<block::Option
         threads: b.threads.unwrap_or_else(all_cores),
         peer_updates: b.peer_updates.max(1),
         budget,
+        trace_cost: b.trace_cost,
     })
 }
 
@@ -449,6 +454,15 @@ fn print_block_summary(s: &block::Summary, json: bool) -> anyhow::Result<()> {
         println!(
             "hot share {:.2}: best {} at {:.0} tx/s = {:.2}× the first share",
             h.share, h.best, h.tx_per_sec, h.vs_first_share
+        );
+    }
+    if let Some(t) = &s.trace_cost {
+        println!(
+            "tracing: on {:+.1} % ({:.0} events per block); off: {:.2} ns per span = {:.5} % of a block",
+            t.on_overhead * 100.0,
+            t.events_per_block,
+            t.off_ns_per_span,
+            t.off_overhead * 100.0
         );
     }
     Ok(())
