@@ -95,18 +95,22 @@ fn run_mode<T: Transaction, S: StateRead + ?Sized>(
             execute_serial(state, block)
         }
         Mode::Waves => {
+            let span = wavelane_kernels::trace::span("schedule");
             let t = Instant::now();
             let sets = crate::schedule::waves::declared_sets(block)?;
             let waves = plan(&sets);
             counters.schedule += t.elapsed().as_secs_f64();
+            drop(span);
             counters.executions += n;
             counters.waves += waves.len() as u64;
             execute_waves(state, block, &sets, &waves)?
         }
         Mode::Dag => {
+            let span = wavelane_kernels::trace::span("schedule");
             let t = Instant::now();
             let sets = crate::schedule::waves::declared_sets(block)?;
             counters.schedule += t.elapsed().as_secs_f64();
+            drop(span);
             counters.executions += n;
             execute_dag(state, block, &sets)?
         }
