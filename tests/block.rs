@@ -50,8 +50,12 @@ impl Chain {
     }
 }
 
+/// A block's number, receipts, diff, old root and new roots (contracts,
+/// classes, global).
+type Outcome<'a> = (u64, &'a [Receipt], &'a StateDiff, Felt, (Felt, Felt, Felt));
+
 /// What must equal the serial run: everything but the costs.
-fn outcome(r: &BlockResult) -> (u64, &[Receipt], &StateDiff, Felt, (Felt, Felt, Felt)) {
+fn outcome(r: &BlockResult) -> Outcome<'_> {
     (r.number, &r.receipts, &r.diff, r.old_root, (r.roots.contracts, r.roots.classes, r.roots.global))
 }
 

@@ -441,7 +441,7 @@ fn the_serial_protocol_credits_the_sequencer_the_sum_of_the_fees() {
             nonces[from] += u64::from(i % 17 != 5);
             let amount = if i % 13 == 4 { U256::from(10u128.pow(30)) } else { U256::from(i * 10u64.pow(15)) };
             let token = if i % 3 == 0 { TOKEN } else { STRK };
-            transfer(token, from as u64, (i * 7 % 6) as u64, amount, nonce, 100 + u128::from(i))
+            transfer(token, from as u64, i * 7 % 6, amount, nonce, 100 + u128::from(i))
         })
         .collect();
     let plain = execute_serial(&s, &block);
