@@ -1,11 +1,12 @@
 //! Block building: priority order and each watermark (block compute,
-//! per-account write compute, LOAD_LIMIT), with the reason for every
-//! left-out transaction.
+//! per-key write compute, LOAD_LIMIT), each sender's transactions in nonce
+//! order, with the reason for every left-out transaction.
 
-use wavelane::host::exec::{AccessSet, Address};
-use wavelane::host::schedule::builder::{build_block, AllHot, BlockLimits, ColdBytes, Exclusion, PoolTx};
-use wavelane::host::state::ColdLru;
-use wavelane::Felt;
+use proptest::prelude::*;
+use std::collections::BTreeMap;
+use wavelane::host::exec::AccessSet;
+use wavelane::host::schedule::builder::{build_block, AllHot, BlockLimits, BuiltBlock, ColdBytes, Exclusion, PoolTx};
+use wavelane::host::state::{ColdLru, ContractAddress, StateKey, StorageKey};
 
 #[derive(Clone, Debug)]
 struct Tx {
@@ -13,14 +14,22 @@ struct Tx {
     fee: u64,
     writes: Vec<u64>,
     reads: Vec<u64>,
+    /// Sender and nonce, when it has them.
+    sender: Option<(u64, u64)>,
 }
 
 fn tx(cu: u64, fee: u64, writes: &[u64]) -> Tx {
-    Tx { cu, fee, writes: writes.to_vec(), reads: Vec::new() }
+    Tx { cu, fee, writes: writes.to_vec(), reads: Vec::new(), sender: None }
 }
 
-fn addr(k: u64) -> Address {
-    Felt::from(k)
+/// A transaction of `sender` with `nonce` (writing its nonce).
+fn sent(sender: u64, nonce: u64, cu: u64, fee: u64) -> Tx {
+    Tx { sender: Some((sender, nonce)), ..tx(cu, fee, &[sender]) }
+}
+
+/// State key `k`: a storage cell of contract `k`.
+fn addr(k: u64) -> StateKey {
+    StateKey::Storage(ContractAddress::from_u64(k), StorageKey::from_u64(7))
 }
 
 impl PoolTx for Tx {
@@ -35,6 +44,9 @@ impl PoolTx for Tx {
             reads: self.reads.iter().copied().map(addr).collect(),
             writes: self.writes.iter().copied().map(addr).collect(),
         }
+    }
+    fn sender_nonce(&self) -> Option<(ContractAddress, u64)> {
+        self.sender.map(|(s, n)| (ContractAddress::from_u64(s), n))
     }
 }
 
@@ -69,14 +81,14 @@ fn per_account_write_compute_limit() {
     let limits = BlockLimits { max_account_write_compute: 20, ..NO_LIMIT };
     let b = build_block(&pool, &limits, &AllHot);
     assert_eq!(b.included, vec![0, 1, 3]);
-    assert_eq!(b.excluded, vec![(2, Exclusion::AccountWriteCompute { account: addr(7), used: 20 })]);
+    assert_eq!(b.excluded, vec![(2, Exclusion::AccountWriteCompute { key: addr(7), used: 20 })]);
 }
 
 #[test]
 fn reading_a_hot_account_does_not_count_as_writing_it() {
     let mut pool = vec![tx(10, 100, &[7])];
     for k in 0..5 {
-        pool.push(Tx { cu: 10, fee: 50, writes: vec![10 + k], reads: vec![7] });
+        pool.push(Tx { reads: vec![7], ..tx(10, 50, &[10 + k]) });
     }
     let limits = BlockLimits { max_account_write_compute: 10, ..NO_LIMIT };
     let b = build_block(&pool, &limits, &AllHot);
@@ -87,8 +99,8 @@ fn reading_a_hot_account_does_not_count_as_writing_it() {
 struct ColdAbove100;
 
 impl ColdBytes for ColdAbove100 {
-    fn cold_bytes(&self, a: &Address) -> u64 {
-        if *a >= addr(100) {
+    fn cold_bytes(&self, a: &StateKey) -> u64 {
+        if a.address() >= ContractAddress::from_u64(100) {
             1000
         } else {
             0
@@ -149,4 +161,93 @@ fn a_transaction_over_the_whole_block_limit_is_reported() {
     let b = build_block(&pool, &BlockLimits { max_compute: 100, ..NO_LIMIT }, &AllHot);
     assert!(b.included.is_empty());
     assert_eq!(b.excluded, vec![(0, Exclusion::BlockCompute { used: 0, needed: 500 })]);
+}
+
+#[test]
+fn a_sender_s_later_nonce_waits_for_its_earlier_one_whatever_it_pays() {
+    // Sender 1's nonce 1 pays the most and is first in the pool; its
+    // nonce 0 pays the least. Sender 2 pays in between.
+    let pool = [sent(1, 1, 10, 1000), sent(2, 0, 10, 500), sent(1, 0, 10, 10), sent(1, 2, 10, 2000)];
+    let b = build_block(&pool, &NO_LIMIT, &AllHot);
+    // Only nonce 0 of sender 1 competes at first (at its own fee, below
+    // sender 2's); once in, nonce 1 and then nonce 2 follow.
+    assert_eq!(b.included, vec![1, 2, 0, 3]);
+    assert!(b.excluded.is_empty());
+}
+
+#[test]
+fn a_sender_s_later_nonces_are_left_out_with_an_earlier_one() {
+    // Sender 1's nonce 0 is over the compute left; its nonces 1 and 2
+    // would fit, but cannot go in before it. Sender 2 is not held up.
+    let pool = [sent(1, 2, 10, 900), sent(1, 0, 95, 95), sent(2, 0, 10, 50), sent(1, 1, 10, 800), sent(2, 1, 10, 40)];
+    let limits = BlockLimits { max_compute: 100, ..NO_LIMIT };
+    let b = build_block(&pool, &limits, &AllHot);
+    assert_eq!(b.included, vec![2, 4]);
+    assert_eq!(
+        b.excluded,
+        vec![
+            (1, Exclusion::BlockCompute { used: 20, needed: 95 }),
+            (3, Exclusion::EarlierNonce { waits_for: 1 }),
+            (0, Exclusion::EarlierNonce { waits_for: 1 }),
+        ]
+    );
+}
+
+#[test]
+fn a_sender_s_two_transactions_of_one_nonce_go_in_by_priority() {
+    let pool = [sent(1, 0, 10, 10), sent(1, 0, 10, 50), sent(1, 1, 10, 1)];
+    let b = build_block(&pool, &NO_LIMIT, &AllHot);
+    assert_eq!(b.included, vec![1, 0, 2]);
+}
+
+/// Every pool transaction is in the block or left out, once; each sender's
+/// included nonces rise; after a sender's first left-out transaction, its
+/// higher nonces are all left out, waiting for an earlier one.
+fn check_nonce_order(pool: &[Tx], b: &BuiltBlock) {
+    let mut seen = vec![0u32; pool.len()];
+    for &i in b.included.iter().chain(b.excluded.iter().map(|e| &e.0)) {
+        seen[i] += 1;
+    }
+    assert!(seen.iter().all(|&n| n == 1), "each transaction once: {seen:?}");
+    let mut last: BTreeMap<u64, u64> = BTreeMap::new();
+    for &i in &b.included {
+        let (s, n) = pool[i].sender.expect("every test transaction has a sender");
+        if let Some(prev) = last.insert(s, n) {
+            assert!(prev <= n, "sender {s}: nonce {n} after {prev}");
+        }
+    }
+    for (pos, (i, why)) in b.excluded.iter().enumerate() {
+        let (s, n) = pool[*i].sender.expect("a sender");
+        let included_above = b.included.iter().any(|&j| pool[j].sender.is_some_and(|(t, m)| t == s && m > n));
+        assert!(!included_above, "sender {s}: a nonce above the left-out {n} is in the block");
+        if let Exclusion::EarlierNonce { waits_for } = why {
+            let (t, m) = pool[*waits_for].sender.expect("a sender");
+            assert!(t == s && m <= n, "{i} waits for {waits_for} of another sender or a later nonce");
+            assert!(b.excluded[..pos].iter().any(|e| e.0 == *waits_for), "{waits_for} was left out before {i}");
+        }
+    }
+}
+
+proptest! {
+    #[test]
+    fn each_sender_s_nonces_stay_in_order(
+        txs in prop::collection::vec((0u64..5, 1u64..100, 0u64..10_000), 0..40),
+        max_compute in 50u64..3000,
+    ) {
+        // Nonces of each sender numbered in pool order, then the pool
+        // reversed, so that pool order and nonce order disagree.
+        let mut next = BTreeMap::new();
+        let mut pool: Vec<Tx> = txs
+            .iter()
+            .map(|&(s, cu, fee)| {
+                let n = next.entry(s).or_insert(0u64);
+                *n += 1;
+                sent(s, *n - 1, cu, fee)
+            })
+            .collect();
+        pool.reverse();
+        let b = build_block(&pool, &BlockLimits { max_compute, ..NO_LIMIT }, &AllHot);
+        check_nonce_order(&pool, &b);
+        prop_assert!(b.compute <= max_compute);
+    }
 }

@@ -8,15 +8,14 @@
 
 use proptest::prelude::*;
 use wavelane::host::exec::{
-    execute_serial, AccessSet, Account, Address, BlockOutput, Blocked, ExecError, Receipt, StateView, Transaction,
-    TxOutput,
+    execute_serial, AccessSet, BlockOutput, Blocked, ExecError, Receipt, StateView, Transaction, TxOutput,
 };
 use wavelane::host::schedule::blockstm::{execute_block_stm, BlockStmConfig};
 use wavelane::host::schedule::dag::{execute_dag, Graph};
 use wavelane::host::schedule::optimistic::{execute_optimistic, CpuWaves};
 use wavelane::host::schedule::waves::{declared_sets, execute_waves, plan, Waves};
 use wavelane::host::schedule::ScheduleError;
-use wavelane::host::state::{MemStore, StateRead};
+use wavelane::host::state::{ContractAddress, MemState, StateDiff, StateKey, StateRead, StateWriter, StorageKey};
 use wavelane::workload::{generate, Kind, Spec};
 use wavelane::Felt;
 
@@ -99,7 +98,7 @@ proptest! {
         seed in any::<u64>(),
         segment in prop::sample::select(vec![7usize, 64, 1 << 14]),
     ) {
-        let w = generate(&Spec { kind, accounts, pools, txs, seed });
+        let w = generate(&Spec { pools, seed, ..Spec::new(kind, accounts, txs) });
         all_modes_equal_serial(&w.state, &w.block, segment);
     }
 
@@ -144,7 +143,7 @@ fn block_stm_equals_serial_on<T: Transaction, S: StateRead>(
 fn contended_workloads_equal_serial_on_many_threads() {
     for (kind, accounts) in [(Kind::P2p, 2), (Kind::P2p, 10), (Kind::Zipf, 50), (Kind::Swaps, 20)] {
         for seed in 0..3 {
-            let w = generate(&Spec { kind, accounts, pools: 1, txs: 400, seed });
+            let w = generate(&Spec { pools: 1, seed, ..Spec::new(kind, accounts, 400) });
             block_stm_equals_serial_on(&w.state, &w.block, 1 << 14, &[4, 16], 2);
         }
     }
@@ -154,7 +153,7 @@ fn contended_workloads_equal_serial_on_many_threads() {
 fn declared_graph_equals_serial_on_many_threads() {
     for (kind, accounts) in [(Kind::P2p, 10), (Kind::Zipf, 50), (Kind::Swaps, 20), (Kind::P2p, 1000)] {
         for seed in 0..3 {
-            let w = generate(&Spec { kind, accounts, pools: 2, txs: 400, seed });
+            let w = generate(&Spec { pools: 2, seed, ..Spec::new(kind, accounts, 400) });
             let serial = execute_serial(&w.state, &w.block);
             let sets = declared_sets(&w.block).unwrap();
             for threads in [4, 16] {
@@ -169,15 +168,43 @@ fn declared_graph_equals_serial_on_many_threads() {
 
 const KEYS: u64 = 12;
 
-fn key(k: u64) -> Address {
-    Felt::from(1000 + k)
+/// Mock key `k`: a storage cell, a nonce or a class hash by `k % 3`, so
+/// that every kind of state key goes through the schedulers.
+fn key(k: u64) -> StateKey {
+    let contract = ContractAddress::from_u64(0x1000 + k);
+    match k % 3 {
+        0 => StateKey::Storage(ContractAddress::from_u64(0xabc), StorageKey::from_u64(1000 + k)),
+        1 => StateKey::Nonce(contract),
+        _ => StateKey::ClassHash(contract),
+    }
 }
 
-/// Half of the keys funded, the others absent.
-fn mock_state() -> MemStore {
-    let mut state = MemStore::new();
-    for k in 0..KEYS / 2 {
-        state.insert(key(k), Account { balance: k as u128 * 7, aux: 0, nonce: 0 });
+/// A value read by a mock transaction (every value it writes fits 128 bits).
+fn small(v: Felt) -> u128 {
+    u128::try_from(v).expect("mock values fit 128 bits")
+}
+
+/// Half of the keys set, the others absent.
+fn mock_state() -> MemState {
+    let mut diff = StateDiff::default();
+    for k in 1..KEYS / 2 {
+        let v = Felt::from(k * 7);
+        match key(k) {
+            StateKey::Storage(a, s) => {
+                diff.storage.entry(a).or_default().insert(s, v);
+            }
+            StateKey::Nonce(a) => {
+                diff.nonces.insert(a, v);
+            }
+            StateKey::ClassHash(a) => {
+                diff.deployed.insert(a, v);
+            }
+        }
+    }
+    let mut state = MemState::new();
+    state.apply_diff(&diff).expect("memory writes never fail");
+    for k in 1..KEYS / 2 {
+        assert_eq!(state.get(&key(k)), Felt::from(k * 7), "{}", key(k));
     }
     state
 }
@@ -190,9 +217,9 @@ fn mock_state() -> MemStore {
 #[derive(Clone, Debug)]
 struct MockTx {
     id: u64,
-    reads: Vec<Address>,
-    writes_even: Vec<Address>,
-    writes_odd: Vec<Address>,
+    reads: Vec<StateKey>,
+    writes_even: Vec<StateKey>,
+    writes_odd: Vec<StateKey>,
 }
 
 fn mock_tx() -> impl Strategy<Value = MockTx> {
@@ -214,7 +241,7 @@ impl Transaction for MockTx {
     fn execute<V: StateView + ?Sized>(&self, view: &mut V) -> Result<TxOutput, Blocked> {
         let mut sum: u128 = self.id as u128 % 1000;
         for a in &self.reads {
-            sum += view.read(a)?.balance;
+            sum += small(view.read(a)?);
             for i in 0..self.id % 64 {
                 std::hint::black_box(i);
             }
@@ -227,7 +254,7 @@ impl Transaction for MockTx {
         let targets = if sum.is_multiple_of(2) { &self.writes_even } else { &self.writes_odd };
         let writes = targets
             .iter()
-            .map(|a| (*a, Account { balance: (sum * 31 + self.id as u128 % 97) % 1_000_003, aux: sum, nonce: 1 }))
+            .map(|a| (*a, Felt::from((sum * 31 + self.id as u128 % 97 + small(a.address().felt())) % 1_000_003)))
             .collect();
         Ok(TxOutput { writes, receipt: Receipt { hash, fee: 1, status: Ok(()) } })
     }
@@ -243,14 +270,14 @@ impl Transaction for MockTx {
 #[test]
 fn fully_contended_and_chain_blocks_equal_serial() {
     for (kind, accounts) in [(Kind::P2p, 2), (Kind::Chain, 0), (Kind::Swaps, 50)] {
-        let w = generate(&Spec { kind, accounts, pools: 1, txs: 600, seed: 7 });
+        let w = generate(&Spec { pools: 1, seed: 7, ..Spec::new(kind, accounts, 600) });
         all_modes_equal_serial(&w.state, &w.block, 1 << 14);
     }
 }
 
 #[test]
 fn chain_takes_one_declared_wave_per_transaction_and_two_optimistic_waves() {
-    let w = generate(&Spec { kind: Kind::Chain, accounts: 0, pools: 1, txs: 50, seed: 1 });
+    let w = generate(&Spec { pools: 1, ..Spec::new(Kind::Chain, 0, 50) });
     let sets = declared_sets(&w.block).unwrap();
     assert_eq!(plan(&sets).len(), 50);
     let (_, stats) = execute_optimistic(&w.state, &w.block, &CpuWaves);
@@ -263,7 +290,7 @@ fn chain_takes_one_declared_wave_per_transaction_and_two_optimistic_waves() {
 
 #[test]
 fn fully_contended_optimistic_waves_waste_little() {
-    let w = generate(&Spec { kind: Kind::P2p, accounts: 2, pools: 1, txs: 300, seed: 3 });
+    let w = generate(&Spec { pools: 1, seed: 3, ..Spec::new(Kind::P2p, 2, 300) });
     let (out, stats) = execute_optimistic(&w.state, &w.block, &CpuWaves);
     assert_eq!(out, execute_serial(&w.state, &w.block));
     // Every transaction depends on the one before it, through a balance
@@ -278,7 +305,7 @@ fn lost_bets_are_undone_and_the_result_is_serial() {
     let mut lost = 0;
     for (kind, accounts, pools) in [(Kind::Swaps, 40, 2), (Kind::Zipf, 100, 1), (Kind::P2p, 100, 1)] {
         for seed in 0..4 {
-            let w = generate(&Spec { kind, accounts, pools, txs: 800, seed });
+            let w = generate(&Spec { pools, seed, ..Spec::new(kind, accounts, 800) });
             let serial = execute_serial(&w.state, &w.block);
             for threads in [1, 4] {
                 let (out, stats) = pool(threads).install(|| execute_optimistic(&w.state, &w.block, &CpuWaves));
@@ -293,11 +320,11 @@ fn lost_bets_are_undone_and_the_result_is_serial() {
 
 #[test]
 fn independent_transfers_fit_one_wave() {
-    let w = generate(&Spec { kind: Kind::Chain, accounts: 0, pools: 1, txs: 2, seed: 1 });
+    let w = generate(&Spec { pools: 1, ..Spec::new(Kind::Chain, 0, 2) });
     // 0→1 then 1→2 conflict; 0→1 and 5→6 do not.
     let sets = declared_sets(&w.block).unwrap();
     assert_eq!(plan(&sets).len(), 2);
-    let a = |k: u64| Felt::from(k);
+    let a = key;
     let free = [
         AccessSet { reads: vec![], writes: vec![a(1), a(2)] },
         AccessSet { reads: vec![a(9)], writes: vec![a(3)] },
@@ -342,8 +369,8 @@ fn undeclared_access_is_an_error() {
     }
     let block = [Lying(tx)];
     let sets = declared_sets(&block).unwrap();
-    let err = execute_waves(&MemStore::new(), &block, &sets, &plan(&sets)).unwrap_err();
-    assert_eq!(err, ScheduleError::Undeclared { txn: 0, account: key(1) });
-    let err = execute_dag(&MemStore::new(), &block, &sets).unwrap_err();
-    assert_eq!(err, ScheduleError::Undeclared { txn: 0, account: key(1) });
+    let err = execute_waves(&MemState::new(), &block, &sets, &plan(&sets)).unwrap_err();
+    assert_eq!(err, ScheduleError::Undeclared { txn: 0, key: key(1) });
+    let err = execute_dag(&MemState::new(), &block, &sets).unwrap_err();
+    assert_eq!(err, ScheduleError::Undeclared { txn: 0, key: key(1) });
 }

@@ -29,6 +29,8 @@ mod erc20;
 mod fees;
 mod native;
 mod serial;
+#[cfg(test)]
+mod tests;
 mod txhash;
 mod u256;
 

@@ -177,7 +177,7 @@ pub fn build_block<T: PoolTx, C: ColdBytes + ?Sized>(pool: &[T], limits: &BlockL
     for queue in queues.values_mut() {
         // Highest nonce first, so the next one is popped from the end
         // (ties keep priority order).
-        queue.sort_by_key(|&i| std::cmp::Reverse((pool[i].sender_nonce().map(|s| s.1), std::cmp::Reverse(rank[i]))));
+        queue.sort_by_key(|&i| std::cmp::Reverse((pool[i].sender_nonce().map(|s| s.1), rank[i])));
         let head = *queue.last().expect("a queue holds one at least");
         candidates.insert((rank[head], head));
     }

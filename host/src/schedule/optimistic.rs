@@ -30,9 +30,12 @@
 //!    its writer read that key's current value from a valid writer or
 //!    storage (or did not read it) and runs again for some other input: a
 //!    credit does not change when the sender's balance does, so a chain of
-//!    transfers settles in two waves. A balance its writer read stale, or
-//!    a write that is not there yet, is not worth a bet: the dependent
-//!    waits. Running a dependent whose inputs have not moved would only
+//!    transfers settles in two waves. The same holds of a reader between
+//!    the writer and the dependent that read the key's current value (a
+//!    transfer reads the high half of its recipient's balance and seldom
+//!    writes it). A balance its writer read stale, a reader in between
+//!    that read it stale, or a write that is not there yet, is not worth a
+//!    bet: the dependent waits. Running a dependent whose inputs have not moved would only
 //!    repeat its result, so it waits too.
 //!
 //!    A bet is lost when what the dependent read changes before it is
@@ -347,15 +350,16 @@ struct Check {
     stale: bool,
     /// A transaction that is not valid wrote a value it read, having read
     /// that key's current value from a valid writer or storage itself
-    /// (or not read it): it runs again for some other input, and the value
-    /// may well hold (a credit does not change when the sender's balance
-    /// does).
+    /// (or not read it), or read such a key's current value between its
+    /// writer and this one without writing it: it runs again for some
+    /// other input, and the value may well hold (a credit does not change
+    /// when the sender's balance does).
     bet_on: Option<u32>,
     /// A transaction that is not valid whose value is likely to change or
     /// is not there yet: any other writer of a value it read, or one that
-    /// read the key between the writer and this one without writing it
-    /// (it may write it when it runs again: a sender whose nonce was wrong
-    /// in wave 0 wrote nothing).
+    /// read the key stale between the writer and this one without writing
+    /// it (it may write it when it runs again: a sender whose nonce was
+    /// wrong in wave 0 wrote nothing).
     wait_for: Option<u32>,
 }
 
@@ -376,25 +380,38 @@ fn validate(
 ) -> Check {
     let rec = recorded[j as usize].as_ref().expect("executed before validated");
     let mut check = Check { stale: false, bet_on: None, wait_for: None };
+    // Whether transaction `t` read `a`'s current value at its position,
+    // from a valid writer or storage (or did not read it).
+    let read_current = |t: u32, a: &StateKey| {
+        let t_rec = recorded[t as usize].as_ref().expect("a reader or writer has executed");
+        t_rec.reads.iter().filter(|r| r.0 == *a).all(|(x, v)| {
+            let (w, now) = snapshot.lookup(x, t);
+            now == *v && w.is_none_or(|w| status[w as usize] == Status::Valid)
+        })
+    };
     for (a, seen) in &rec.reads {
         let (writer, now) = snapshot.lookup(a, j);
         check.stale |= now != *seen;
         if let Some(w) = writer.filter(|&w| status[w as usize] != Status::Valid) {
-            let w_rec = recorded[w as usize].as_ref().expect("a writer has executed");
-            let settled = |(x, v): &(StateKey, Felt)| {
-                let (ww, now) = snapshot.lookup(x, w);
-                now == *v && ww.is_none_or(|ww| status[ww as usize] == Status::Valid)
-            };
-            let holds = w_rec.reads.iter().filter(|r| r.0 == *a).all(settled);
-            let slot = if holds { &mut check.bet_on } else { &mut check.wait_for };
+            let slot = if read_current(w, a) { &mut check.bet_on } else { &mut check.wait_for };
             slot.get_or_insert(w);
         }
         if check.wait_for.is_none() {
+            // The readers between the writer and `j` that are not valid
+            // may write the key when they run again. One that read its
+            // current value runs again for some other input and is a bet
+            // (a transfer reads the high half of the recipient's balance
+            // and rarely writes it); one that read it stale is waited for.
             let since = writer.map_or(0, |w| w + 1);
-            check.wait_for = readers
-                .get(a)
-                .and_then(|r| r.range(since..j).rev().find(|&&p| status[p as usize] != Status::Valid))
-                .copied();
+            let between = readers.get(a).into_iter().flat_map(|r| r.range(since..j).rev().copied());
+            for p in between.filter(|&p| status[p as usize] != Status::Valid) {
+                if read_current(p, a) {
+                    check.bet_on.get_or_insert(p);
+                } else {
+                    check.wait_for = Some(p);
+                    break;
+                }
+            }
         }
         if check.stale && check.wait_for.is_some() {
             break; // it waits, whatever the other reads say
