@@ -316,3 +316,35 @@ fn a_refused_block_changes_nothing() {
         assert_eq!(outcome(&r), outcome(&want), "{mode}");
     }
 }
+
+#[test]
+fn the_cold_lru_counts_each_touched_key_once_and_keeps_the_hot_set() {
+    let chain = Chain::of(Spec::new(Kind::P2p, 30, 60), 1);
+    let block = &chain.blocks[0];
+    let distinct = {
+        let mut keys: Vec<StateKey> = Vec::new();
+        for tx in block {
+            let set = tx.declared().expect("native transactions declare their keys");
+            keys.extend(set.writes.into_iter().chain(set.reads));
+        }
+        keys.sort_unstable();
+        keys.dedup();
+        keys.len() as u64
+    };
+    for (cache, hot_again) in [(1u64 << 30, true), (96, false)] {
+        let config = ExecutorConfig { cache_size: Some(cache), threads: 1, ..Default::default() };
+        let mut ex = BlockExecutor::new(config).expect("a thread pool");
+        ex.commit_diff(&chain.genesis).expect("the genesis commits");
+        let first = ex.execute_native(block).expect("the block runs");
+        assert_eq!((first.stats.cold_loads, first.stats.hot_hits), (distinct, 0), "everything starts cold");
+        assert_eq!(first.stats.cold_bytes, distinct * wavelane::host::block::ENTRY_BYTES);
+        // The same keys again (the nonces are now wrong, the sets are not).
+        let again = ex.execute_native(block).expect("the block runs");
+        assert_eq!(again.stats.cold_loads + again.stats.hot_hits, distinct);
+        if hot_again {
+            assert_eq!(again.stats.hot_hits, distinct, "a cache of 1 GiB keeps the block's keys hot");
+        } else {
+            assert!(again.stats.cold_loads > distinct / 2, "a cache of one entry keeps almost nothing hot");
+        }
+    }
+}

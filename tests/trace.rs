@@ -47,8 +47,8 @@ fn block(n: u64, txs: u64) -> Vec<NativeTx> {
 
 /// Runs one block of `txs` transfers on `backend` with tracing on.
 fn traced_block(backend: Backend, mode: Mode, threads: usize) -> Trace {
-    let mut exec = BlockExecutor::new(ExecutorConfig { backend, mode, threads, ..ExecutorConfig::default() })
-        .expect("a thread pool");
+    let config = ExecutorConfig { backend, mode, threads, cache_size: Some(1 << 12), ..ExecutorConfig::default() };
+    let mut exec = BlockExecutor::new(config).expect("a thread pool");
     exec.commit_diff(&genesis(40)).expect("genesis");
     trace::start();
     exec.execute_native(&block(40, 120)).expect("the block runs");
@@ -130,7 +130,7 @@ fn a_block_traces_every_stage_nested_with_gpu_passes_and_counters() {
         assert!(e.ts >= block.ts - 1e-3 && e.ts + e.dur <= block.ts + block.dur + 1e-3, "{} outside the block", e.name);
     }
     assert!(block.args.contains(&("transactions", 120.0)));
-    for c in ["bytes_up", "bytes_down", "storage_updates", "failed"] {
+    for c in ["bytes_up", "bytes_down", "storage_updates", "failed", "cold_loads", "cold_bytes"] {
         assert!(cpu.events.iter().any(|e| e.name == c && matches!(e.kind, Kind::Counter(_))), "no counter {c}");
     }
     let json: serde_json::Value = serde_json::from_str(&cpu.to_chrome_json()).expect("valid JSON");

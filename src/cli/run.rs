@@ -97,6 +97,10 @@ pub(crate) struct RunArgs {
     /// Worker threads (default: every core).
     #[arg(long)]
     threads: Option<usize>,
+    /// Keep the Cold LRU with this many bytes hot and report each block's
+    /// cold loads and hot hits (96 bytes per state entry).
+    #[arg(long, value_name = "BYTES")]
+    cache_size: Option<u64>,
     /// Write each block's state diff (the genesis as block 0) to
     /// DIR/block_N.json as a JSON-RPC state update with its roots.
     #[arg(long, value_name = "DIR")]
@@ -129,7 +133,8 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<()> {
 
 fn run_blocks(args: RunArgs) -> anyhow::Result<()> {
     let spec = args.workload.spec(args.hot)?;
-    let config = config(args.backend, args.mode, args.threads)?;
+    let mut config = config(args.backend, args.mode, args.threads)?;
+    config.cache_size = args.cache_size;
     if let Some(dir) = &args.diffs {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
@@ -178,8 +183,13 @@ fn run_blocks(args: RunArgs) -> anyhow::Result<()> {
 pub(crate) fn block_line(r: &BlockResult) -> String {
     let s = &r.stats;
     let ms = |x: f64| format!("{:.1} ms", x * 1e3);
+    let cold = if s.cold_loads + s.hot_hits > 0 {
+        format!("  cold {} ({} B) hot {}", s.cold_loads, s.cold_bytes, s.hot_hits)
+    } else {
+        String::new()
+    };
     format!(
-        "block {}  txs {}  failed {}  root {:#x}  prepare {}  execute {}  commit {}  total {}  ({:.0} tx/s)",
+        "block {}  txs {}  failed {}  root {:#x}  prepare {}  execute {}  commit {}  total {}  ({:.0} tx/s){cold}",
         r.number,
         s.transactions,
         s.failed,
@@ -218,6 +228,9 @@ pub(crate) fn block_json(r: &BlockResult, workload: &str, mode: Mode, threads: u
         "contracts_touched": s.contracts_touched,
         "bytes_up": s.bytes_up,
         "bytes_down": s.bytes_down,
+        "cold_loads": s.cold_loads,
+        "cold_bytes": s.cold_bytes,
+        "hot_hits": s.hot_hits,
         "commit_fallback": s.commit_fallback,
     })
 }

@@ -6,7 +6,8 @@ use crate::exec::{prepare, FeeSink, NativeTx, Prepared, Transaction, STRK};
 use crate::schedule::blockstm::BlockStmConfig;
 use crate::schedule::builder::{build_block, AllHot, BlockLimits, BuiltBlock};
 use crate::state::{
-    CommitStats, ContractAddress, MemState, Roots, StarknetVersion, StateCommitment, StateDiff, StateWriter,
+    ColdLru, CommitStats, ContractAddress, MemState, Roots, StarknetVersion, StateCommitment, StateDiff, StateKey,
+    StateWriter,
 };
 use starknet_types_core::felt::Felt;
 use std::time::Instant;
@@ -39,7 +40,16 @@ pub struct ExecutorConfig {
     pub sequencer: ContractAddress,
     /// Block-STM's tuning.
     pub block_stm: BlockStmConfig,
+    /// When set, the executor keeps the Cold LRU of the state keys blocks
+    /// touch, with this many bytes hot, and reports each block's cold loads
+    /// and hot hits: what would cross to the GPU with residency, or come
+    /// from disk with a store.
+    pub cache_size: Option<u64>,
 }
+
+/// Bytes one state entry stands for in the Cold LRU: its contract address,
+/// its key and its value.
+pub const ENTRY_BYTES: u64 = 96;
 
 impl Default for ExecutorConfig {
     fn default() -> ExecutorConfig {
@@ -51,6 +61,7 @@ impl Default for ExecutorConfig {
             version: StarknetVersion::V0_14_0,
             sequencer: MAINNET_SEQUENCER,
             block_stm: BlockStmConfig::default(),
+            cache_size: None,
         }
     }
 }
@@ -65,6 +76,7 @@ pub struct BlockExecutor {
     sink: FeeSink,
     next_block: u64,
     root: Felt,
+    cold: Option<ColdLru>,
 }
 
 impl BlockExecutor {
@@ -77,6 +89,7 @@ impl BlockExecutor {
             .build()
             .map_err(|e| BlockError::Threads { threads, message: e.to_string() })?;
         let sink = FeeSink::new(STRK, config.sequencer);
+        let cold = config.cache_size.map(ColdLru::new);
         Ok(BlockExecutor {
             config,
             pool,
@@ -85,6 +98,7 @@ impl BlockExecutor {
             sink,
             next_block: 0,
             root: Felt::ZERO,
+            cold,
         })
     }
 
@@ -96,6 +110,9 @@ impl BlockExecutor {
         fork.commitment = self.commitment.clone();
         fork.next_block = self.next_block;
         fork.root = self.root;
+        if fork.cold.is_some() && fork.config.cache_size == self.config.cache_size {
+            fork.cold = self.cold.clone();
+        }
         Ok(fork)
     }
 
@@ -238,6 +255,42 @@ impl BlockExecutor {
         seconds.apply = t.elapsed().as_secs_f64();
         seconds.total = start.elapsed().as_secs_f64();
 
+        let (mut cold_loads, mut cold_bytes, mut hot_hits) = (0, 0, 0);
+        if let Some(cold) = &mut self.cold {
+            let _s = trace::span("cold");
+            let mut seen = ahash::AHashSet::new();
+            let mut touch = |key: StateKey| {
+                if seen.insert(key) {
+                    if cold.size(&key) == 0 {
+                        cold.set_size(key, ENTRY_BYTES);
+                    }
+                    match cold.cold_bytes(&key) {
+                        0 => hot_hits += 1,
+                        b => {
+                            cold_loads += 1;
+                            cold_bytes += b;
+                        }
+                    }
+                    cold.touch(key);
+                }
+            };
+            // The declared sets in block order; without them, the keys the
+            // block wrote are what is known of what it touched.
+            match block.iter().map(Transaction::declared).collect::<Option<Vec<_>>>() {
+                Some(sets) => {
+                    for set in sets {
+                        set.writes.into_iter().chain(set.reads).for_each(&mut touch);
+                    }
+                }
+                None => {
+                    let mut keys: Vec<StateKey> = output.delta.keys().copied().collect();
+                    keys.sort_unstable();
+                    keys.into_iter().for_each(&mut touch);
+                }
+            }
+            trace::counter("cold_loads", cold_loads as f64);
+            trace::counter("cold_bytes", cold_bytes as f64);
+        }
         let after = traffic();
         trace::counter("storage_updates", diff.storage_updates() as f64);
         trace::counter("failed", output.receipts.iter().filter(|r| r.status.is_err()).count() as f64);
@@ -255,6 +308,9 @@ impl BlockExecutor {
             commit_fallback: commit.fallback,
             bytes_up: after.uploaded - traffic_before.uploaded,
             bytes_down: after.downloaded - traffic_before.downloaded,
+            cold_loads,
+            cold_bytes,
+            hot_hits,
         };
         let old_root = std::mem::replace(&mut self.root, roots.global);
         self.next_block += 1;

@@ -22,7 +22,7 @@
 mod executor;
 mod fees;
 
-pub use executor::{BlockExecutor, ExecutorConfig, MAINNET_SEQUENCER};
+pub use executor::{BlockExecutor, ExecutorConfig, ENTRY_BYTES, MAINNET_SEQUENCER};
 
 use crate::exec::Receipt;
 use crate::schedule::ScheduleError;
@@ -162,6 +162,13 @@ pub struct BlockStats {
     pub bytes_up: u64,
     /// Bytes read back from the GPU during the block.
     pub bytes_down: u64,
+    /// State keys the block touched that were cold in the Cold LRU (when
+    /// the executor keeps one: `cache_size`).
+    pub cold_loads: u64,
+    /// Their bytes.
+    pub cold_bytes: u64,
+    /// State keys the block touched that were hot.
+    pub hot_hits: u64,
 }
 
 /// A block executed and committed.
