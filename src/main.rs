@@ -32,6 +32,8 @@ enum Command {
     Run(cli::run::RunArgs),
     /// Read a trace written with --trace: time per stage, the longest spans.
     Trace(cli::trace::TraceArgs),
+    /// Inspect a persistent state directory.
+    State(cli::state::StateArgs),
 }
 
 /// Lets a closed output pipe end the process silently, as it does any Unix
@@ -96,6 +98,7 @@ fn main() -> std::process::ExitCode {
         Command::Commit(args) => cli::commit::run(args),
         Command::Run(args) => cli::run::run(args),
         Command::Trace(args) => cli::trace::run(args),
+        Command::State(args) => cli::state::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

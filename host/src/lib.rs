@@ -9,10 +9,14 @@
 //!   building (priority, compute limits, `LOAD_LIMIT`), Block-STM on CPU
 //!   threads and optimistic waves for batch backends.
 //! * [`state`]: Starknet's state model, diffs, the commitment, the Cold LRU.
+//! * `store` (feature `store`): the state on disk in redb, one atomic
+//!   write per block.
 
 pub mod block;
 pub mod exec;
 pub mod schedule;
 pub mod state;
+#[cfg(feature = "store")]
+pub mod store;
 
 pub use starknet_types_core::felt::Felt;

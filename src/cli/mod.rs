@@ -6,6 +6,7 @@ pub(crate) mod commit;
 pub(crate) mod hash;
 pub(crate) mod info;
 pub(crate) mod run;
+pub(crate) mod state;
 pub(crate) mod trace;
 pub(crate) mod trie;
 

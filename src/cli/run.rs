@@ -111,6 +111,15 @@ pub(crate) struct RunArgs {
     /// Write a Chrome trace / Perfetto JSON of the run to FILE.
     #[arg(long, value_name = "FILE")]
     trace: Option<PathBuf>,
+    /// Persist the chain in DIR (a redb store) and resume from its last
+    /// block: --blocks more blocks, the same ones an uninterrupted run
+    /// would have made.
+    #[arg(long, value_name = "DIR")]
+    state: Option<PathBuf>,
+    /// With --state: `always` (each block on disk when it is done) or
+    /// `never` (fast; a power loss may take the store back some blocks).
+    #[arg(long, default_value = "always")]
+    sync: wavelane::host::store::Sync,
 }
 
 /// The executor configuration from the shared options.
@@ -140,22 +149,58 @@ fn run_blocks(args: RunArgs) -> anyhow::Result<()> {
     }
     let version = config.version;
     let threads = config.threads;
-    let mut exec = BlockExecutor::new(config)?;
     let mut generator = Generator::new(spec);
+    let mut exec = match &args.state {
+        None => BlockExecutor::new(config)?,
+        Some(dir) => {
+            let store = wavelane::host::store::Store::open(dir, args.sync)?;
+            let label = format!("wavelane run {spec:?}");
+            let stored = store.set_label(&label)?;
+            if stored != label {
+                return Err(InputError(format!(
+                    "{}: holds the chain of `{stored}`; this run asks for `{label}`",
+                    dir.display()
+                ))
+                .into());
+            }
+            let t = Instant::now();
+            let exec = BlockExecutor::open(config, store)?;
+            if exec.next_block() > 0 {
+                // The workload's blocks are a function of its seed and the
+                // block number, but each sender's nonces continue from the
+                // blocks before: generate those again (nothing runs).
+                for n in 1..exec.next_block() {
+                    generator.block(n);
+                }
+                eprintln!(
+                    "resumed {} at block {} (root {:#x}; {} contracts, {} cells; {:.2} s)",
+                    dir.display(),
+                    exec.next_block() - 1,
+                    exec.root(),
+                    exec.state().contracts(),
+                    exec.state().cells(),
+                    t.elapsed().as_secs_f64()
+                );
+            }
+            exec
+        }
+    };
 
-    let t = Instant::now();
-    let genesis = generator.genesis(exec.config().sequencer);
-    let (roots, _) = exec.commit_diff(&genesis)?;
-    eprintln!(
-        "genesis: {} accounts, {} contracts, {} cells, root {:#x} ({:.2} s)",
-        spec.account_count(),
-        exec.state().contracts(),
-        exec.state().cells(),
-        roots.global,
-        t.elapsed().as_secs_f64()
-    );
-    if let Some(dir) = &args.diffs {
-        write_update(dir, 0, Felt::ZERO, roots.global, version, &genesis)?;
+    if exec.next_block() == 0 {
+        let t = Instant::now();
+        let genesis = generator.genesis(exec.config().sequencer);
+        let (roots, _) = exec.commit_diff(&genesis)?;
+        eprintln!(
+            "genesis: {} accounts, {} contracts, {} cells, root {:#x} ({:.2} s)",
+            spec.account_count(),
+            exec.state().contracts(),
+            exec.state().cells(),
+            roots.global,
+            t.elapsed().as_secs_f64()
+        );
+        if let Some(dir) = &args.diffs {
+            write_update(dir, 0, Felt::ZERO, roots.global, version, &genesis)?;
+        }
     }
 
     let out = std::io::stdout();

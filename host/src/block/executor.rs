@@ -77,6 +77,10 @@ pub struct BlockExecutor {
     next_block: u64,
     root: Felt,
     cold: Option<ColdLru>,
+    #[cfg(feature = "store")]
+    store: Option<crate::store::Store>,
+    /// Set when a store write failed: the tries are ahead of the store.
+    poisoned: Option<String>,
 }
 
 impl BlockExecutor {
@@ -99,7 +103,70 @@ impl BlockExecutor {
             next_block: 0,
             root: Felt::ZERO,
             cold,
+            #[cfg(feature = "store")]
+            store: None,
+            poisoned: None,
         })
+    }
+
+    /// An executor over the state in `store`: the state is loaded into
+    /// memory and its tries rebuilt (one commit of the whole state), the
+    /// rebuilt root checked against the store's last block, and each block
+    /// from then on written to the store in one transaction (`persist`)
+    /// before it is applied. An empty store starts at block 0.
+    #[cfg(feature = "store")]
+    pub fn open(config: ExecutorConfig, store: crate::store::Store) -> Result<BlockExecutor, BlockError> {
+        let mut exec = BlockExecutor::new(config)?;
+        let fail = |block: u64, e: &dyn std::fmt::Display| BlockError::Store { block, message: e.to_string() };
+        if let Some((last, root)) = store.last_block().map_err(|e| fail(0, &e))? {
+            let _span = trace::span("store.load");
+            let state = store.load().map_err(|e| fail(last, &e))?;
+            let (pool, commitment) = (&exec.pool, &mut exec.commitment);
+            let (roots, _) = pool
+                .install(|| commitment.commit(exec.config.backend, &MemState::new(), &state.to_diff(), exec.config.version))
+                .map_err(|source| BlockError::Commit { block: last, source })?;
+            if roots.global != root {
+                let message = format!(
+                    "{}: the state rebuilt from the store has root {:#x}, but block {last} recorded {root:#x}",
+                    store.path().display(),
+                    roots.global
+                );
+                return Err(BlockError::Store { block: last, message });
+            }
+            exec.state = state;
+            exec.next_block = last + 1;
+            exec.root = root;
+        }
+        exec.store = Some(store);
+        Ok(exec)
+    }
+
+    /// Writes block `number` to the store, if there is one; a failure
+    /// poisons the executor.
+    fn persist(&mut self, number: u64, root: Felt, diff: &StateDiff) -> Result<f64, BlockError> {
+        #[cfg(feature = "store")]
+        if let Some(store) = &self.store {
+            let _span = trace::span("persist");
+            let t = Instant::now();
+            if let Err(e) = store.commit_block(number, root, diff) {
+                let message = e.to_string();
+                self.poisoned = Some(message.clone());
+                return Err(BlockError::Store { block: number, message });
+            }
+            return Ok(t.elapsed().as_secs_f64());
+        }
+        let _ = (number, root, diff);
+        Ok(0.0)
+    }
+
+    fn check_poisoned(&self) -> Result<(), BlockError> {
+        match &self.poisoned {
+            Some(why) => Err(BlockError::Store {
+                block: self.next_block,
+                message: format!("an earlier write failed ({why}); reopen the store"),
+            }),
+            None => Ok(()),
+        }
     }
 
     /// A new executor under `config` that starts where this one is: the
@@ -151,12 +218,14 @@ impl BlockExecutor {
     /// the state. Nothing changes if the commit refuses it.
     pub fn commit_diff(&mut self, diff: &StateDiff) -> Result<(Roots, CommitStats), BlockError> {
         let block = self.next_block;
+        self.check_poisoned()?;
         let mut span = trace::span("block.commit_diff");
         span.arg("number", block as f64);
         let (pool, commitment) = (&self.pool, &mut self.commitment);
         let (roots, stats) = pool
             .install(|| commitment.commit(self.config.backend, &self.state, diff, self.config.version))
             .map_err(|source| BlockError::Commit { block, source })?;
+        self.persist(block, roots.global, diff)?;
         self.state.apply_diff(diff).expect("memory writes never fail");
         self.root = roots.global;
         self.next_block += 1;
@@ -215,6 +284,7 @@ impl BlockExecutor {
     /// returns its receipts, diff, roots and costs. A refused block changes
     /// nothing.
     pub fn execute<T: Transaction>(&mut self, block: &[T]) -> Result<BlockResult, BlockError> {
+        self.check_poisoned()?;
         let number = self.next_block;
         // Inside `execute_native`'s span this nests as the executed part.
         let mut span = trace::span("block.execute");
@@ -246,6 +316,7 @@ impl BlockExecutor {
             .install(|| commitment.commit(self.config.backend, &self.state, &diff, self.config.version))
             .map_err(|source| BlockError::Commit { block: number, source })?;
         [seconds.storage, seconds.leaves, seconds.contracts, seconds.classes] = commit.seconds;
+        seconds.persist = self.persist(number, roots.global, &diff)?;
 
         let t = Instant::now();
         {

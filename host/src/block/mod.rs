@@ -104,6 +104,8 @@ pub struct StageSeconds {
     pub contracts: f64,
     /// The class trie.
     pub classes: f64,
+    /// Writing the block to the store (when there is one).
+    pub persist: f64,
     /// Applying the diff to the state.
     pub apply: f64,
     /// The whole block.
@@ -117,7 +119,7 @@ impl StageSeconds {
     }
 
     /// `(name, seconds)` of every stage but the total, in order.
-    pub fn stages(&self) -> [(&'static str, f64); 9] {
+    pub fn stages(&self) -> [(&'static str, f64); 10] {
         [
             ("prepare", self.prepare),
             ("schedule", self.schedule),
@@ -127,6 +129,7 @@ impl StageSeconds {
             ("leaves", self.leaves),
             ("contracts", self.contracts),
             ("classes", self.classes),
+            ("persist", self.persist),
             ("apply", self.apply),
         ]
     }
@@ -232,6 +235,16 @@ pub enum BlockError {
         block: u64,
         /// The commit's error.
         source: CommitError,
+    },
+    /// The store failed, or holds a state whose rebuilt root is not the
+    /// one it recorded. After a failed write the executor refuses further
+    /// blocks (its tries are ahead of the store).
+    #[error("block {block}: store: {message}")]
+    Store {
+        /// The block's number.
+        block: u64,
+        /// What failed.
+        message: String,
     },
     /// The thread pool could not be built.
     #[error("thread pool of {threads} threads: {message}")]

@@ -57,6 +57,25 @@ impl MemState {
     pub fn classes(&self) -> usize {
         self.classes.len()
     }
+
+    /// The whole state as one diff from the empty state: committed on empty
+    /// tries it gives this state's root (how a loaded state gets its tries).
+    pub fn to_diff(&self) -> StateDiff {
+        let mut diff = StateDiff::default();
+        for ((a, k), v) in &self.storage {
+            diff.storage.entry(*a).or_default().insert(*k, *v);
+        }
+        for (a, c) in &self.contracts {
+            if c.nonce != Felt::ZERO {
+                diff.nonces.insert(*a, c.nonce);
+            }
+            if c.class_hash != Felt::ZERO {
+                diff.deployed.insert(*a, c.class_hash);
+            }
+        }
+        diff.declared.extend(self.classes.iter().map(|(c, cc)| (*c, *cc)));
+        diff
+    }
 }
 
 impl StateReader for MemState {

@@ -1,0 +1,304 @@
+//! [`Store`]: the state on disk, in one redb database, one atomic write
+//! transaction per block.
+//!
+//! Tables: contracts (address → class hash, nonce), storage cells
+//! ((address, key) → value; a zero value is no row), declared classes
+//! (class hash → compiled class hash), blocks (number → global root and the
+//! block's state diff as JSON-RPC JSON) and `meta` (the last block, the
+//! label of what produced the chain). [`Store::commit_block`] writes a
+//! block's diff, its record and the new last block in one transaction:
+//! after a crash at any moment the database holds every block up to some
+//! N whole and nothing of N + 1, and [`Store::last_block`] names N.
+//!
+//! The tries are not stored: [`crate::block::BlockExecutor::open`] loads
+//! the state into memory and rebuilds them (one commit of the whole state)
+//! and checks the rebuilt root against the recorded one.
+
+use crate::state::json::{parse_state_update, to_json, JsonForm};
+use crate::state::{ContractAddress, MemState, StateDiff, StateUpdate, StateWriter, StorageKey};
+use redb::{Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
+use starknet_types_core::felt::Felt;
+use std::path::{Path, PathBuf};
+
+const CONTRACTS: TableDefinition<[u8; 32], [u8; 64]> = TableDefinition::new("contracts");
+const STORAGE: TableDefinition<[u8; 64], [u8; 32]> = TableDefinition::new("storage");
+const CLASSES: TableDefinition<[u8; 32], [u8; 32]> = TableDefinition::new("classes");
+const BLOCKS: TableDefinition<u64, &[u8]> = TableDefinition::new("blocks");
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+
+/// The database file inside a state directory.
+pub const FILE: &str = "state.redb";
+
+/// Whether a commit waits for the disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sync {
+    /// Every block is on disk when its commit returns.
+    Always,
+    /// Commits return at once; after a power loss the store may be back at
+    /// an earlier block (whole, never torn).
+    Never,
+}
+
+impl std::str::FromStr for Sync {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Sync, String> {
+        match s {
+            "always" => Ok(Sync::Always),
+            "never" => Ok(Sync::Never),
+            _ => Err(format!("unknown sync {s:?} (expected always or never)")),
+        }
+    }
+}
+
+/// What can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database failed.
+    #[error("{path}: {source}")]
+    Db {
+        /// The database file.
+        path: PathBuf,
+        /// redb's error.
+        source: redb::Error,
+    },
+    /// A value in the database is not what wavelane writes.
+    #[error("{path}: corrupt {what}")]
+    Corrupt {
+        /// The database file.
+        path: PathBuf,
+        /// What was wrong.
+        what: String,
+    },
+    /// The directory could not be made.
+    #[error("{path}: {source}")]
+    Io {
+        /// The directory.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+}
+
+/// A summary of a store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoreInfo {
+    /// The last block and its global root.
+    pub last_block: Option<(u64, Felt)>,
+    /// Contracts with a class hash or a nonce.
+    pub contracts: u64,
+    /// Non-zero storage cells.
+    pub cells: u64,
+    /// Declared classes.
+    pub classes: u64,
+    /// Blocks recorded.
+    pub blocks: u64,
+    /// Bytes of the database file.
+    pub bytes_on_disk: u64,
+    /// The label of what produced the chain, if one was set.
+    pub label: Option<String>,
+}
+
+/// The state on disk; see the module documentation.
+pub struct Store {
+    db: Database,
+    path: PathBuf,
+    sync: Sync,
+}
+
+fn cell_key(a: ContractAddress, k: StorageKey) -> [u8; 64] {
+    let mut out = [0u8; 64];
+    out[..32].copy_from_slice(&a.felt().to_bytes_be());
+    out[32..].copy_from_slice(&k.felt().to_bytes_be());
+    out
+}
+
+fn felt(b: &[u8]) -> Felt {
+    Felt::from_bytes_be_slice(b)
+}
+
+impl Store {
+    /// Opens the store in `dir` (made if missing), creating the database
+    /// on first use.
+    pub fn open(dir: &Path, sync: Sync) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io { path: dir.to_path_buf(), source })?;
+        let path = dir.join(FILE);
+        let db = Database::create(&path).map_err(|e| StoreError::Db { path: path.clone(), source: e.into() })?;
+        let store = Store { db, path, sync };
+        // The tables exist from the first open on, so reads never miss one.
+        store.write(|txn| {
+            txn.open_table(CONTRACTS)?;
+            txn.open_table(STORAGE)?;
+            txn.open_table(CLASSES)?;
+            txn.open_table(BLOCKS)?;
+            txn.open_table(META)?;
+            Ok(())
+        })?;
+        Ok(store)
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn err(&self, e: impl Into<redb::Error>) -> StoreError {
+        StoreError::Db { path: self.path.clone(), source: e.into() }
+    }
+
+    fn write(&self, f: impl FnOnce(&redb::WriteTransaction) -> Result<(), redb::Error>) -> Result<(), StoreError> {
+        let mut txn = self.db.begin_write().map_err(|e| self.err(e))?;
+        let durability = match self.sync {
+            Sync::Always => Durability::Immediate,
+            Sync::Never => Durability::None,
+        };
+        txn.set_durability(durability).map_err(|e| self.err(e))?;
+        f(&txn).map_err(|e| self.err(e))?;
+        txn.commit().map_err(|e| self.err(e))
+    }
+
+    /// The last block committed and its global root.
+    pub fn last_block(&self) -> Result<Option<(u64, Felt)>, StoreError> {
+        let txn = self.db.begin_read().map_err(|e| self.err(e))?;
+        let meta = txn.open_table(META).map_err(|e| self.err(e))?;
+        let Some(last) = meta.get("last_block").map_err(|e| self.err(e))? else { return Ok(None) };
+        let bytes = last.value();
+        if bytes.len() != 40 {
+            return Err(StoreError::Corrupt { path: self.path.clone(), what: "meta.last_block".into() });
+        }
+        let n = u64::from_be_bytes(bytes[..8].try_into().expect("8 bytes"));
+        Ok(Some((n, felt(&bytes[8..]))))
+    }
+
+    /// Stores `label` (what produces the chain, e.g. a workload's spec)
+    /// unless one is stored already; returns the stored one.
+    pub fn set_label(&self, label: &str) -> Result<String, StoreError> {
+        if let Some(l) = self.label()? {
+            return Ok(l);
+        }
+        self.write(|txn| {
+            txn.open_table(META)?.insert("label", label.as_bytes())?;
+            Ok(())
+        })?;
+        Ok(label.to_string())
+    }
+
+    /// The label stored with the chain (what produced it), if any.
+    pub fn label(&self) -> Result<Option<String>, StoreError> {
+        let txn = self.db.begin_read().map_err(|e| self.err(e))?;
+        let meta = txn.open_table(META).map_err(|e| self.err(e))?;
+        let v = meta.get("label").map_err(|e| self.err(e))?;
+        Ok(v.map(|v| String::from_utf8_lossy(v.value()).into_owned()))
+    }
+
+    /// Writes block `number`: its diff into the state tables, its record
+    /// (root and diff) and the new last block, in one transaction.
+    pub fn commit_block(&self, number: u64, root: Felt, diff: &StateDiff) -> Result<(), StoreError> {
+        let update = StateUpdate {
+            block_number: Some(number),
+            new_root: Some(root),
+            diff: diff.clone(),
+            ..StateUpdate::default()
+        };
+        let record = serde_json::to_vec(&to_json(&update, JsonForm::Rpc)).expect("JSON of a state update");
+        self.write(|txn| {
+            let mut storage = txn.open_table(STORAGE)?;
+            for (a, cells) in &diff.storage {
+                for (k, v) in cells {
+                    if *v == Felt::ZERO {
+                        storage.remove(cell_key(*a, *k))?;
+                    } else {
+                        storage.insert(cell_key(*a, *k), v.to_bytes_be())?;
+                    }
+                }
+            }
+            let mut contracts = txn.open_table(CONTRACTS)?;
+            let touched = diff.nonces.keys().chain(diff.deployed.keys()).chain(diff.replaced.keys());
+            for a in touched {
+                let key = a.felt().to_bytes_be();
+                let mut rec = contracts.get(key)?.map_or([0u8; 64], |v| v.value());
+                if let Some(n) = diff.nonces.get(a) {
+                    rec[32..].copy_from_slice(&n.to_bytes_be());
+                }
+                if let Some(c) = diff.class_hash_of(a) {
+                    rec[..32].copy_from_slice(&c.to_bytes_be());
+                }
+                contracts.insert(key, rec)?;
+            }
+            let mut classes = txn.open_table(CLASSES)?;
+            for (c, cc) in diff.declared.iter().chain(&diff.migrated) {
+                classes.insert(c.to_bytes_be(), cc.to_bytes_be())?;
+            }
+            txn.open_table(BLOCKS)?.insert(number, record.as_slice())?;
+            let mut meta = txn.open_table(META)?;
+            let mut last = [0u8; 40];
+            last[..8].copy_from_slice(&number.to_be_bytes());
+            last[8..].copy_from_slice(&root.to_bytes_be());
+            meta.insert("last_block", last.as_slice())?;
+            Ok(())
+        })
+    }
+
+    /// The whole state, read into memory.
+    pub fn load(&self) -> Result<MemState, StoreError> {
+        let txn = self.db.begin_read().map_err(|e| self.err(e))?;
+        let mut diff = StateDiff::default();
+        let corrupt = |what: &str| StoreError::Corrupt { path: self.path.clone(), what: what.into() };
+        for row in txn.open_table(STORAGE).map_err(|e| self.err(e))?.iter().map_err(|e| self.err(e))? {
+            let (k, v) = row.map_err(|e| self.err(e))?;
+            let k = k.value();
+            let a = ContractAddress::new(felt(&k[..32])).map_err(|_| corrupt("storage address"))?;
+            let key = StorageKey::new(felt(&k[32..])).map_err(|_| corrupt("storage key"))?;
+            diff.storage.entry(a).or_default().insert(key, felt(&v.value()));
+        }
+        for row in txn.open_table(CONTRACTS).map_err(|e| self.err(e))?.iter().map_err(|e| self.err(e))? {
+            let (k, v) = row.map_err(|e| self.err(e))?;
+            let a = ContractAddress::new(felt(&k.value())).map_err(|_| corrupt("contract address"))?;
+            let v = v.value();
+            let (class, nonce) = (felt(&v[..32]), felt(&v[32..]));
+            if class != Felt::ZERO {
+                diff.deployed.insert(a, class);
+            }
+            diff.nonces.insert(a, nonce);
+        }
+        for row in txn.open_table(CLASSES).map_err(|e| self.err(e))?.iter().map_err(|e| self.err(e))? {
+            let (k, v) = row.map_err(|e| self.err(e))?;
+            diff.declared.insert(felt(&k.value()), felt(&v.value()));
+        }
+        let mut state = MemState::new();
+        state.apply_diff(&diff).expect("memory writes never fail");
+        Ok(state)
+    }
+
+    /// Block `number`'s recorded diff and root.
+    pub fn block(&self, number: u64) -> Result<Option<StateUpdate>, StoreError> {
+        let txn = self.db.begin_read().map_err(|e| self.err(e))?;
+        let blocks = txn.open_table(BLOCKS).map_err(|e| self.err(e))?;
+        let Some(v) = blocks.get(number).map_err(|e| self.err(e))? else { return Ok(None) };
+        let text = std::str::from_utf8(v.value())
+            .map_err(|_| StoreError::Corrupt { path: self.path.clone(), what: format!("block {number}") })?;
+        parse_state_update(text)
+            .map(Some)
+            .map_err(|e| StoreError::Corrupt { path: self.path.clone(), what: format!("block {number}: {e}") })
+    }
+
+    /// Counts and bytes.
+    pub fn info(&self) -> Result<StoreInfo, StoreError> {
+        let txn = self.db.begin_read().map_err(|e| self.err(e))?;
+        let count = |n: Result<u64, redb::StorageError>| n.map_err(|e| self.err(e));
+        let contracts = count(txn.open_table(CONTRACTS).map_err(|e| self.err(e))?.len())?;
+        let cells = count(txn.open_table(STORAGE).map_err(|e| self.err(e))?.len())?;
+        let classes = count(txn.open_table(CLASSES).map_err(|e| self.err(e))?.len())?;
+        let blocks = count(txn.open_table(BLOCKS).map_err(|e| self.err(e))?.len())?;
+        drop(txn);
+        let bytes_on_disk = std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
+        Ok(StoreInfo {
+            last_block: self.last_block()?,
+            contracts,
+            cells,
+            classes,
+            blocks,
+            bytes_on_disk,
+            label: self.label()?,
+        })
+    }
+}
