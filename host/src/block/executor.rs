@@ -123,7 +123,9 @@ impl BlockExecutor {
             let state = store.load().map_err(|e| fail(last, &e))?;
             let (pool, commitment) = (&exec.pool, &mut exec.commitment);
             let (roots, _) = pool
-                .install(|| commitment.commit(exec.config.backend, &MemState::new(), &state.to_diff(), exec.config.version))
+                .install(|| {
+                    commitment.commit(exec.config.backend, &MemState::new(), &state.to_diff(), exec.config.version)
+                })
                 .map_err(|source| BlockError::Commit { block: last, source })?;
             if roots.global != root {
                 let message = format!(

@@ -1,0 +1,120 @@
+//! The persistent store under a real process: `wavelane run --state DIR`
+//! killed with SIGKILL at random moments, 60 times over the same directory,
+//! each run resuming where the store ends. After every kill the store's
+//! last block has the root and the state that the same blocks give in
+//! memory; the runs resume with the same roots as an uninterrupted run.
+
+use rand::{Rng, SeedableRng};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+use wavelane::host::block::{BlockExecutor, ExecutorConfig, MAINNET_SEQUENCER};
+use wavelane::host::state::MemState;
+use wavelane::host::store::{Store, Sync};
+use wavelane::kernels::Backend;
+use wavelane::workload::{Generator, Kind, Spec};
+use wavelane::Felt;
+
+const TXS: usize = 60;
+const ACCOUNTS: usize = 40;
+
+/// The same chain in memory: (root, state) after each block, made on demand.
+struct Reference {
+    generator: Generator,
+    exec: BlockExecutor,
+    blocks: Vec<(Felt, MemState)>,
+}
+
+impl Reference {
+    fn new() -> Reference {
+        let generator = Generator::new(Spec::new(Kind::P2p, ACCOUNTS, TXS));
+        let config = ExecutorConfig { backend: Backend::Simd, threads: 1, ..ExecutorConfig::default() };
+        let mut exec = BlockExecutor::new(config).expect("a thread pool");
+        let (roots, _) = exec.commit_diff(&generator.genesis(MAINNET_SEQUENCER)).expect("genesis");
+        let blocks = vec![(roots.global, exec.state().clone())];
+        Reference { generator, exec, blocks }
+    }
+
+    fn at(&mut self, n: u64) -> &(Felt, MemState) {
+        while self.blocks.len() as u64 <= n {
+            let number = self.exec.next_block();
+            let r = self.exec.execute_native(&self.generator.block(number)).expect("a block");
+            self.blocks.push((r.new_root(), self.exec.state().clone()));
+        }
+        &self.blocks[n as usize]
+    }
+}
+
+fn run_args(dir: &str, blocks: &str) -> Vec<String> {
+    [
+        "run",
+        "--workload",
+        "p2p",
+        "--txs",
+        "60",
+        "--accounts",
+        "40",
+        "--backend",
+        "simd",
+        "--threads",
+        "1",
+        "--blocks",
+        blocks,
+        "--state",
+        dir,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+#[test]
+fn sigkill_at_random_moments_never_loses_or_tears_a_block() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("store_sigkill");
+    let _ = std::fs::remove_dir_all(&dir);
+    let dir_s = dir.display().to_string();
+    let mut reference = Reference::new();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    let mut seen = Vec::new();
+    for kill in 0..60 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_wavelane"))
+            .args(run_args(&dir_s, "1000000"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start wavelane run");
+        std::thread::sleep(Duration::from_millis(rng.random_range(20..250)));
+        child.kill().expect("SIGKILL"); // std's kill is SIGKILL on Unix
+        child.wait().expect("reap");
+        let store = Store::open(&dir, Sync::Always).expect("the store reopens after a kill");
+        let Some((n, root)) = store.last_block().expect("readable") else {
+            seen.push(None);
+            continue; // killed before the genesis was written: nothing, not half of it
+        };
+        let (want_root, want_state) = reference.at(n);
+        assert_eq!(root, *want_root, "kill {kill}: block {n}'s root");
+        assert_eq!(&store.load().expect("loads"), want_state, "kill {kill}: block {n}'s state");
+        let rec = store.block(n).expect("readable").expect("the last block has its record");
+        assert_eq!(rec.new_root, Some(root));
+        seen.push(Some(n));
+    }
+    let last: Vec<u64> = seen.iter().flatten().copied().collect();
+    assert!(last.len() >= 50, "most kills came after the genesis: {seen:?}");
+    assert!(last.windows(2).all(|w| w[0] <= w[1]), "a resumed run never goes back: {seen:?}");
+    assert!(last.last().copied().unwrap_or(0) > last[0], "the runs resumed and went on: {seen:?}");
+
+    // Reopened after N blocks, a run continues with N+1.. and the roots of
+    // an uninterrupted run.
+    let n = *last.last().expect("one block at least");
+    let out = Command::new(env!("CARGO_BIN_EXE_wavelane")).args(run_args(&dir_s, "3")).output().expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{stdout}");
+    for (i, line) in lines.iter().enumerate() {
+        let b = n + 1 + i as u64;
+        assert!(line.starts_with(&format!("block {b} ")), "{line}");
+        let root = format!("root {:#x}", reference.at(b).0);
+        assert!(line.contains(&root), "block {b}: {line} lacks {root}");
+    }
+}
