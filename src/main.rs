@@ -34,6 +34,8 @@ enum Command {
     Trace(cli::trace::TraceArgs),
     /// Inspect a persistent state directory.
     State(cli::state::StateArgs),
+    /// Export a state directory to one snapshot file, or import one.
+    Snapshot(cli::state::SnapshotArgs),
 }
 
 /// Lets a closed output pipe end the process silently, as it does any Unix
@@ -99,6 +101,7 @@ fn main() -> std::process::ExitCode {
         Command::Run(args) => cli::run::run(args),
         Command::Trace(args) => cli::trace::run(args),
         Command::State(args) => cli::state::run(args),
+        Command::Snapshot(args) => cli::state::snapshot(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

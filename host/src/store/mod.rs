@@ -13,6 +13,13 @@
 //! The tries are not stored: [`crate::block::BlockExecutor::open`] loads
 //! the state into memory and rebuilds them (one commit of the whole state)
 //! and checks the rebuilt root against the recorded one.
+//!
+//! * `snapshot.rs`: a store's state at its last block as one checksummed
+//!   file, and back ([`export`], [`import`]).
+
+mod snapshot;
+
+pub use snapshot::{export, import, SnapshotError, SnapshotInfo};
 
 use crate::state::json::{parse_state_update, to_json, JsonForm};
 use crate::state::{ContractAddress, MemState, StateDiff, StateUpdate, StateWriter, StorageKey};
@@ -193,10 +200,16 @@ impl Store {
     /// Writes block `number`: its diff into the state tables, its record
     /// (root and diff) and the new last block, in one transaction.
     pub fn commit_block(&self, number: u64, root: Felt, diff: &StateDiff) -> Result<(), StoreError> {
+        self.write_block(number, root, diff, diff)
+    }
+
+    /// `diff` into the state tables, and block `number` recorded with
+    /// `recorded` as its diff, in one transaction.
+    fn write_block(&self, number: u64, root: Felt, diff: &StateDiff, recorded: &StateDiff) -> Result<(), StoreError> {
         let update = StateUpdate {
             block_number: Some(number),
             new_root: Some(root),
-            diff: diff.clone(),
+            diff: recorded.clone(),
             ..StateUpdate::default()
         };
         let record = serde_json::to_vec(&to_json(&update, JsonForm::Rpc)).expect("JSON of a state update");
@@ -236,6 +249,20 @@ impl Store {
             meta.insert("last_block", last.as_slice())?;
             Ok(())
         })
+    }
+
+    /// Writes a whole `state` as block `number` with global root `root` (a
+    /// snapshot's import), in one transaction, into an empty store.
+    pub fn import_state(&self, number: u64, root: Felt, state: &MemState) -> Result<(), StoreError> {
+        if self.last_block()?.is_some() {
+            return Err(StoreError::Corrupt {
+                path: self.path.clone(),
+                what: "import into a store that holds blocks".into(),
+            });
+        }
+        // The block's record names its root; its diff (the whole state)
+        // is not kept twice.
+        self.write_block(number, root, &state.to_diff(), &StateDiff::default())
     }
 
     /// The whole state, read into memory.
