@@ -50,6 +50,8 @@ pub struct Options {
     /// Also measure what tracing costs: the best configuration with the
     /// recorder on and off, alternately, and a disabled span's own cost.
     pub trace_cost: bool,
+    /// Also measure the best configuration with a redb store behind it.
+    pub store: Option<wavelane_host::store::Sync>,
 }
 
 /// What tracing costs (`--trace-cost`).
@@ -112,15 +114,19 @@ pub struct Summary {
     pub hot: Vec<HotRow>,
     /// What tracing costs, when measured.
     pub trace_cost: Option<TraceCost>,
+    /// What the store costs, when measured.
+    pub store: Option<super::block_store::StoreCost>,
 }
 
 /// Progress steps of a run.
 pub fn steps(o: &Options) -> u64 {
     let shares = o.hot.len().max(1) as u64;
-    shares * (1 + (o.backends.len() * (1 + o.modes.len())) as u64) + if o.trace_cost { 2 } else { 0 }
+    shares * (1 + (o.backends.len() * (1 + o.modes.len())) as u64)
+        + if o.trace_cost { 2 } else { 0 }
+        + if o.store.is_some() { 2 } else { 0 }
 }
 
-fn same(got: &BlockResult, want: &BlockResult, what: &str) -> anyhow::Result<()> {
+pub(crate) fn same(got: &BlockResult, want: &BlockResult, what: &str) -> anyhow::Result<()> {
     ensure!(got.receipts == want.receipts, "{what}: block {}: receipts differ from serial execution", got.number);
     ensure!(got.diff == want.diff, "{what}: block {}: the state diff differs from serial execution", got.number);
     ensure!(got.roots == want.roots, "{what}: block {}: the roots differ from serial execution", got.number);
@@ -133,6 +139,7 @@ pub fn run(rep: &mut Reporter, o: &Options) -> anyhow::Result<Summary> {
     let mut summary: Option<Summary> = None;
     let mut hot_rows = Vec::new();
     let mut trace_cost = None;
+    let mut store_cost = None;
     for &share in &shares {
         let spec = Spec { hot: share, ..o.spec };
         let name = match (spec.kind, shares.len()) {
@@ -227,6 +234,14 @@ pub fn run(rep: &mut Reporter, o: &Options) -> anyhow::Result<Summary> {
                 .expect("the best is one of them");
             trace_cost = Some(measure_trace_cost(rep, o, &name, &base, best_config, &blocks, &reference)?);
         }
+        if let (Some(sync), true) = (o.store, summary.is_none()) {
+            let best_config = configs
+                .iter()
+                .find(|c| format!("{}/{}", c.backend.name(), c.mode.name()) == what)
+                .expect("the best is one of them");
+            store_cost =
+                Some(super::block_store::measure(rep, o, &name, &base, best_config, &blocks, &reference, sync)?);
+        }
         let tx_per_sec = spec.txs as f64 / stats.seconds.total;
         let first = hot_rows.first().map_or(tx_per_sec, |r: &HotRow| r.tx_per_sec);
         hot_rows.push(HotRow { share, best: what.clone(), tx_per_sec, vs_first_share: tx_per_sec / first });
@@ -255,11 +270,13 @@ pub fn run(rep: &mut Reporter, o: &Options) -> anyhow::Result<Summary> {
                 bound_by,
                 hot: Vec::new(),
                 trace_cost: None,
+                store: None,
             });
         }
     }
     let mut summary = summary.expect("one share at least");
     summary.trace_cost = trace_cost;
+    summary.store = store_cost;
     if hot_rows.len() > 1 {
         summary.hot = hot_rows;
     }

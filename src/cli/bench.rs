@@ -77,6 +77,10 @@ struct BlockArgs {
     /// recorder on and off, alternately).
     #[arg(long, conflicts_with = "trace")]
     trace_cost: bool,
+    /// Also measure the best configuration with a redb store behind it
+    /// (`always`: durable commits, `never`: fast), against memory.
+    #[arg(long, value_name = "SYNC")]
+    store: Option<wavelane::host::store::Sync>,
 }
 
 #[derive(Args)]
@@ -424,6 +428,7 @@ fn block_options(b: BlockArgs, budget: Duration) -> anyhow::Result<block::Option
         peer_updates: b.peer_updates.max(1),
         budget,
         trace_cost: b.trace_cost,
+        store: b.store,
     })
 }
 
@@ -454,6 +459,12 @@ fn print_block_summary(s: &block::Summary, json: bool) -> anyhow::Result<()> {
         println!(
             "hot share {:.2}: best {} at {:.0} tx/s = {:.2}× the first share",
             h.share, h.best, h.tx_per_sec, h.vs_first_share
+        );
+    }
+    if let Some(c) = &s.store {
+        println!(
+            "store (sync {}): {:.0} cells per block, write p50 {:.1} ms / p99 {:.1} ms; {:.2}× the in-memory throughput; {} bytes on disk",
+            c.sync, c.cells_per_block, c.persist_ms[0], c.persist_ms[1], c.store_vs_memory, c.bytes_on_disk
         );
     }
     if let Some(t) = &s.trace_cost {

@@ -143,22 +143,43 @@ impl BlockExecutor {
         Ok(exec)
     }
 
-    /// Writes block `number` to the store, if there is one; a failure
-    /// poisons the executor.
-    fn persist(&mut self, number: u64, root: Felt, diff: &StateDiff) -> Result<f64, BlockError> {
+    /// Commits `diff` to the tries and, when there is a store, writes the
+    /// block to it on a thread of its own at the same time (the root joins
+    /// the write transaction when the tries have it). Returns the roots,
+    /// the commit's statistics and the write's seconds. A failed write
+    /// poisons the executor: its tries are then ahead of the store.
+    fn commit_and_persist(&mut self, number: u64, diff: &StateDiff) -> Result<(Roots, CommitStats, f64), BlockError> {
+        let (pool, commitment, state, config) = (&self.pool, &mut self.commitment, &self.state, &self.config);
+        let mut commit = || {
+            pool.install(|| commitment.commit(config.backend, state, diff, config.version))
+                .map_err(|source| BlockError::Commit { block: number, source })
+        };
         #[cfg(feature = "store")]
         if let Some(store) = &self.store {
-            let _span = trace::span("persist");
-            let t = Instant::now();
-            if let Err(e) = store.commit_block(number, root, diff) {
-                let message = e.to_string();
-                self.poisoned = Some(message.clone());
-                return Err(BlockError::Store { block: number, message });
-            }
-            return Ok(t.elapsed().as_secs_f64());
+            let (tx, rx) = std::sync::mpsc::channel();
+            let (result, written) = std::thread::scope(|s| {
+                let writer = s.spawn(move || {
+                    let _span = trace::span("persist");
+                    let t = Instant::now();
+                    store.commit_block_when(number, diff, diff, rx).map(|done| (done, t.elapsed().as_secs_f64()))
+                });
+                let result = commit();
+                // The root, or nothing (the writer then drops its transaction).
+                let _ = tx.send(result.as_ref().ok().map(|(roots, _)| roots.global));
+                (result, writer.join().expect("the store writer does not panic"))
+            });
+            let (roots, stats) = result?;
+            return match written {
+                Ok((_, seconds)) => Ok((roots, stats, seconds)),
+                Err(e) => {
+                    let message = e.to_string();
+                    self.poisoned = Some(message.clone());
+                    Err(BlockError::Store { block: number, message })
+                }
+            };
         }
-        let _ = (number, root, diff);
-        Ok(0.0)
+        let (roots, stats) = commit()?;
+        Ok((roots, stats, 0.0))
     }
 
     fn check_poisoned(&self) -> Result<(), BlockError> {
@@ -223,11 +244,7 @@ impl BlockExecutor {
         self.check_poisoned()?;
         let mut span = trace::span("block.commit_diff");
         span.arg("number", block as f64);
-        let (pool, commitment) = (&self.pool, &mut self.commitment);
-        let (roots, stats) = pool
-            .install(|| commitment.commit(self.config.backend, &self.state, diff, self.config.version))
-            .map_err(|source| BlockError::Commit { block, source })?;
-        self.persist(block, roots.global, diff)?;
+        let (roots, stats, _) = self.commit_and_persist(block, diff)?;
         self.state.apply_diff(diff).expect("memory writes never fail");
         self.root = roots.global;
         self.next_block += 1;
@@ -313,12 +330,9 @@ impl BlockExecutor {
         };
         seconds.diff = t.elapsed().as_secs_f64();
 
-        let (pool, commitment) = (&self.pool, &mut self.commitment);
-        let (roots, commit) = pool
-            .install(|| commitment.commit(self.config.backend, &self.state, &diff, self.config.version))
-            .map_err(|source| BlockError::Commit { block: number, source })?;
+        let (roots, commit, persist) = self.commit_and_persist(number, &diff)?;
         [seconds.storage, seconds.leaves, seconds.contracts, seconds.classes] = commit.seconds;
-        seconds.persist = self.persist(number, roots.global, &diff)?;
+        seconds.persist = persist;
 
         let t = Instant::now();
         {

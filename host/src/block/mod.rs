@@ -104,7 +104,9 @@ pub struct StageSeconds {
     pub contracts: f64,
     /// The class trie.
     pub classes: f64,
-    /// Writing the block to the store (when there is one).
+    /// Writing the block to the store (when there is one), on a thread of
+    /// its own while the tries commit: it adds to the block's time only
+    /// where it outlasts the commit.
     pub persist: f64,
     /// Applying the diff to the state.
     pub apply: f64,

@@ -123,6 +123,38 @@ fn felt(b: &[u8]) -> Felt {
     Felt::from_bytes_be_slice(b)
 }
 
+/// `diff` into the state tables of `txn`.
+fn write_diff(txn: &redb::WriteTransaction, diff: &StateDiff) -> Result<(), redb::Error> {
+    let mut storage = txn.open_table(STORAGE)?;
+    for (a, cells) in &diff.storage {
+        for (k, v) in cells {
+            if *v == Felt::ZERO {
+                storage.remove(cell_key(*a, *k))?;
+            } else {
+                storage.insert(cell_key(*a, *k), v.to_bytes_be())?;
+            }
+        }
+    }
+    let mut contracts = txn.open_table(CONTRACTS)?;
+    let touched = diff.nonces.keys().chain(diff.deployed.keys()).chain(diff.replaced.keys());
+    for a in touched {
+        let key = a.felt().to_bytes_be();
+        let mut rec = contracts.get(key)?.map_or([0u8; 64], |v| v.value());
+        if let Some(n) = diff.nonces.get(a) {
+            rec[32..].copy_from_slice(&n.to_bytes_be());
+        }
+        if let Some(c) = diff.class_hash_of(a) {
+            rec[..32].copy_from_slice(&c.to_bytes_be());
+        }
+        contracts.insert(key, rec)?;
+    }
+    let mut classes = txn.open_table(CLASSES)?;
+    for (c, cc) in diff.declared.iter().chain(&diff.migrated) {
+        classes.insert(c.to_bytes_be(), cc.to_bytes_be())?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Opens the store in `dir` (made if missing), creating the database
     /// on first use.
@@ -200,55 +232,51 @@ impl Store {
     /// Writes block `number`: its diff into the state tables, its record
     /// (root and diff) and the new last block, in one transaction.
     pub fn commit_block(&self, number: u64, root: Felt, diff: &StateDiff) -> Result<(), StoreError> {
-        self.write_block(number, root, diff, diff)
+        let (tx, rx) = std::sync::mpsc::channel();
+        tx.send(Some(root)).expect("the receiver is alive");
+        self.commit_block_when(number, diff, diff, rx).map(|_| ())
     }
 
-    /// `diff` into the state tables, and block `number` recorded with
-    /// `recorded` as its diff, in one transaction.
-    fn write_block(&self, number: u64, root: Felt, diff: &StateDiff, recorded: &StateDiff) -> Result<(), StoreError> {
-        let update = StateUpdate {
-            block_number: Some(number),
-            new_root: Some(root),
-            diff: recorded.clone(),
-            ..StateUpdate::default()
+    /// [`Store::commit_block`] with the root still being computed: the
+    /// diff goes into the tables first, then the root is awaited on `root`
+    /// and the transaction committed with it, or dropped (nothing written)
+    /// when `None` arrives or the sender goes away. Run on a thread of its
+    /// own, the write overlaps the commit of the tries. Returns whether the
+    /// block was committed. `recorded` is the diff kept in the block's
+    /// record.
+    pub fn commit_block_when(
+        &self,
+        number: u64,
+        diff: &StateDiff,
+        recorded: &StateDiff,
+        root: std::sync::mpsc::Receiver<Option<Felt>>,
+    ) -> Result<bool, StoreError> {
+        let update = StateUpdate { block_number: Some(number), diff: recorded.clone(), ..StateUpdate::default() };
+        let json = serde_json::to_vec(&to_json(&update, JsonForm::Rpc)).expect("JSON of a state update");
+        let mut txn = self.db.begin_write().map_err(|e| self.err(e))?;
+        let durability = match self.sync {
+            Sync::Always => Durability::Immediate,
+            Sync::Never => Durability::None,
         };
-        let record = serde_json::to_vec(&to_json(&update, JsonForm::Rpc)).expect("JSON of a state update");
-        self.write(|txn| {
-            let mut storage = txn.open_table(STORAGE)?;
-            for (a, cells) in &diff.storage {
-                for (k, v) in cells {
-                    if *v == Felt::ZERO {
-                        storage.remove(cell_key(*a, *k))?;
-                    } else {
-                        storage.insert(cell_key(*a, *k), v.to_bytes_be())?;
-                    }
-                }
-            }
-            let mut contracts = txn.open_table(CONTRACTS)?;
-            let touched = diff.nonces.keys().chain(diff.deployed.keys()).chain(diff.replaced.keys());
-            for a in touched {
-                let key = a.felt().to_bytes_be();
-                let mut rec = contracts.get(key)?.map_or([0u8; 64], |v| v.value());
-                if let Some(n) = diff.nonces.get(a) {
-                    rec[32..].copy_from_slice(&n.to_bytes_be());
-                }
-                if let Some(c) = diff.class_hash_of(a) {
-                    rec[..32].copy_from_slice(&c.to_bytes_be());
-                }
-                contracts.insert(key, rec)?;
-            }
-            let mut classes = txn.open_table(CLASSES)?;
-            for (c, cc) in diff.declared.iter().chain(&diff.migrated) {
-                classes.insert(c.to_bytes_be(), cc.to_bytes_be())?;
-            }
+        txn.set_durability(durability).map_err(|e| self.err(e))?;
+        write_diff(&txn, diff).map_err(|e| self.err(e))?;
+        let Ok(Some(root)) = root.recv() else {
+            return Ok(false); // the transaction is dropped: nothing of it lands
+        };
+        let mut record = Vec::with_capacity(32 + json.len());
+        record.extend_from_slice(&root.to_bytes_be());
+        record.extend_from_slice(&json);
+        let meta = |txn: &redb::WriteTransaction| -> Result<(), redb::Error> {
             txn.open_table(BLOCKS)?.insert(number, record.as_slice())?;
-            let mut meta = txn.open_table(META)?;
             let mut last = [0u8; 40];
             last[..8].copy_from_slice(&number.to_be_bytes());
             last[8..].copy_from_slice(&root.to_bytes_be());
-            meta.insert("last_block", last.as_slice())?;
+            txn.open_table(META)?.insert("last_block", last.as_slice())?;
             Ok(())
-        })
+        };
+        meta(&txn).map_err(|e| self.err(e))?;
+        txn.commit().map_err(|e| self.err(e))?;
+        Ok(true)
     }
 
     /// Writes a whole `state` as block `number` with global root `root` (a
@@ -262,7 +290,9 @@ impl Store {
         }
         // The block's record names its root; its diff (the whole state)
         // is not kept twice.
-        self.write_block(number, root, &state.to_diff(), &StateDiff::default())
+        let (tx, rx) = std::sync::mpsc::channel();
+        tx.send(Some(root)).expect("the receiver is alive");
+        self.commit_block_when(number, &state.to_diff(), &StateDiff::default(), rx).map(|_| ())
     }
 
     /// The whole state, read into memory.
@@ -301,11 +331,15 @@ impl Store {
         let txn = self.db.begin_read().map_err(|e| self.err(e))?;
         let blocks = txn.open_table(BLOCKS).map_err(|e| self.err(e))?;
         let Some(v) = blocks.get(number).map_err(|e| self.err(e))? else { return Ok(None) };
-        let text = std::str::from_utf8(v.value())
-            .map_err(|_| StoreError::Corrupt { path: self.path.clone(), what: format!("block {number}") })?;
-        parse_state_update(text)
-            .map(Some)
-            .map_err(|e| StoreError::Corrupt { path: self.path.clone(), what: format!("block {number}: {e}") })
+        let corrupt = |what: String| StoreError::Corrupt { path: self.path.clone(), what };
+        let v = v.value();
+        if v.len() < 32 {
+            return Err(corrupt(format!("block {number}: a record of {} bytes", v.len())));
+        }
+        let text = std::str::from_utf8(&v[32..]).map_err(|_| corrupt(format!("block {number}")))?;
+        let mut update = parse_state_update(text).map_err(|e| corrupt(format!("block {number}: {e}")))?;
+        update.new_root = Some(felt(&v[..32]));
+        Ok(Some(update))
     }
 
     /// Counts and bytes.

@@ -1,0 +1,102 @@
+//! `bench block --store always|never`: the best configuration's blocks
+//! with the redb store behind the executor (each block written in one
+//! transaction before it is applied) against the same blocks in memory, in
+//! alternating rounds; the per-block write latency (p50, p99).
+
+use super::block::{same, Options};
+use super::{Measurement, Reporter};
+use serde::Serialize;
+use std::time::Instant;
+use wavelane_host::block::{BlockExecutor, BlockResult, ExecutorConfig};
+use wavelane_host::exec::NativeTx;
+use wavelane_host::store::{Store, Sync};
+
+/// What the store costs.
+#[derive(Clone, Debug, Serialize)]
+pub struct StoreCost {
+    /// `always` or `never`.
+    pub sync: String,
+    /// Storage cells changed per block (mean).
+    pub cells_per_block: f64,
+    /// Per-block write latency, milliseconds: median and 99th percentile.
+    pub persist_ms: [f64; 2],
+    /// Best block in memory, seconds.
+    pub memory_seconds: f64,
+    /// Best block with the store, seconds.
+    pub store_seconds: f64,
+    /// Throughput with the store over throughput in memory.
+    pub store_vs_memory: f64,
+    /// Bytes of the database after a round.
+    pub bytes_on_disk: u64,
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+/// Measures `config` on `blocks` with and without a store (`sync`).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn measure(
+    rep: &mut Reporter,
+    o: &Options,
+    name: &str,
+    base: &BlockExecutor,
+    config: &ExecutorConfig,
+    blocks: &[Vec<NativeTx>],
+    reference: &[BlockResult],
+    sync: Sync,
+) -> anyhow::Result<StoreCost> {
+    let what = format!("{}/{}", config.backend.name(), config.mode.name());
+    let sync_name = if sync == Sync::Always { "always" } else { "never" };
+    let dir = std::env::temp_dir().join(format!("wavelane-bench-store-{}", std::process::id()));
+    let (mut memory, mut stored) = (f64::INFINITY, f64::INFINITY);
+    let mut persist = Vec::new();
+    let mut cells = 0usize;
+    let mut bytes_on_disk = 0;
+    let start = Instant::now();
+    let mut rounds = 0;
+    while rounds < 1 || start.elapsed() < o.budget {
+        rep.step(&format!("{name}: {what} in memory, round {}", rounds + 1));
+        let mut exec = base.fork(config.clone())?;
+        for (b, want) in blocks.iter().zip(reference) {
+            let got = exec.execute_native(b)?;
+            same(&got, want, &what)?;
+            memory = memory.min(got.stats.seconds.total);
+        }
+        rep.step(&format!("{name}: {what} with the store (sync {sync_name}), round {}", rounds + 1));
+        let _ = std::fs::remove_dir_all(&dir);
+        let store = Store::open(&dir, sync)?;
+        store.import_state(base.next_block() - 1, base.root(), base.state())?;
+        let mut exec = BlockExecutor::open(config.clone(), store)?;
+        for (b, want) in blocks.iter().zip(reference) {
+            let got = exec.execute_native(b)?;
+            same(&got, want, &format!("{what} with the store"))?;
+            stored = stored.min(got.stats.seconds.total);
+            persist.push(got.stats.seconds.persist * 1e3);
+            cells += got.stats.storage_updates;
+        }
+        drop(exec);
+        bytes_on_disk = std::fs::metadata(dir.join(wavelane_host::store::FILE)).map_or(0, |m| m.len());
+        rounds += 1;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    persist.sort_by(f64::total_cmp);
+    let txs = blocks[0].len() as u64;
+    let mem_row = Measurement::new(name, &format!("{what} in memory"), txs, config.threads, memory);
+    rep.push(mem_row.clone());
+    let row = Measurement::new(name, &format!("{what} + redb (sync {sync_name})"), txs, config.threads, stored);
+    rep.push(row.against(&mem_row));
+    Ok(StoreCost {
+        sync: sync_name.into(),
+        cells_per_block: cells as f64 / persist.len().max(1) as f64,
+        persist_ms: [percentile(&persist, 0.5), percentile(&persist, 0.99)],
+        memory_seconds: memory,
+        store_seconds: stored,
+        store_vs_memory: memory / stored,
+        bytes_on_disk,
+    })
+}
