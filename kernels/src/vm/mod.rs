@@ -23,11 +23,14 @@
 //! # Ok::<(), wavelane_kernels::vm::VmError>(())
 //! ```
 
+pub mod batch;
 pub mod builtins;
 pub mod decode;
 pub mod entry;
 pub mod error;
 mod fast;
+#[cfg(feature = "gpu")]
+pub mod gpu;
 pub mod hash_glue;
 pub mod hints;
 pub mod layout;
@@ -36,11 +39,12 @@ pub mod program;
 pub mod relocate;
 pub mod run;
 
+pub use batch::{run_batch, Batch, BatchConfig, Job, LaneConfig, LaneReport, Stop};
 pub use builtins::Builtin;
-pub use entry::{run_entry, Arg};
+pub use entry::{run_entry, start_entry, Arg};
 pub use error::{At, VmError};
 pub use layout::Layout;
 pub use memory::{Memory, Relocatable, Value};
 pub use program::{Function, Program};
 pub use relocate::RelocatedEntry;
-pub use run::{run, Run, RunConfig, TraceEntry};
+pub use run::{resume, run, start_main, Paused, Run, RunConfig, TraceEntry};

@@ -158,25 +158,65 @@ impl Setup {
 
 /// Runs `main` of `program` to its end.
 pub fn run(program: &Program, cfg: &RunConfig) -> Result<Run, VmError> {
+    resume(program, start_main(program)?, cfg)
+}
+
+/// The state of `main`'s run before its first step.
+pub fn start_main(program: &Program) -> Result<Paused, VmError> {
     let mut setup = Setup::new(program);
     let mut stack: Vec<Value> = setup.bases.iter().map(|&b| Value::Rel(b)).collect();
     let return_fp = setup.add_segment();
     let end = setup.add_segment();
     stack.push(Value::Rel(return_fp));
     stack.push(Value::Rel(end));
-    execute(program, setup, stack, program.main, end, cfg)
+    start(program, setup, stack, program.main, end)
 }
 
-/// Loads the program and the initial stack, then runs from `entry` until
-/// pc reaches `end`.
-pub(super) fn execute(
+/// A run stopped between two steps: its memory and registers, where it
+/// ends, and its builtins. [`start_main`] and
+/// [`start_entry`](super::entry::start_entry) make one before the first
+/// step; the GPU lanes hand one back where they stop; [`resume`] runs one
+/// to its end. No hint has run in it (so a hint's own state starts empty).
+#[derive(Clone, Debug)]
+pub struct Paused {
+    /// The memory so far (the program segment included).
+    pub memory: Memory,
+    /// pc.
+    pub pc: Relocatable,
+    /// ap (offset in the execution segment).
+    pub ap: u64,
+    /// fp (offset in the execution segment).
+    pub fp: u64,
+    /// Steps executed so far.
+    pub steps: u64,
+    /// The end pointer: the run stops when pc reaches it.
+    pub end: Relocatable,
+    /// The builtins, with their segment indices.
+    pub builtin_segments: Vec<(Builtin, u32)>,
+}
+
+impl Paused {
+    /// The builtin owning each segment, if any.
+    pub fn segment_kinds(&self) -> Vec<Option<Builtin>> {
+        let mut kinds = vec![None; self.memory.num_segments()];
+        for &(b, s) in &self.builtin_segments {
+            if let Some(k) = kinds.get_mut(s as usize) {
+                *k = Some(b);
+            }
+        }
+        kinds
+    }
+}
+
+/// Loads the program and the initial stack: the state before the first
+/// step from `entry`, ending when pc reaches `end`.
+pub(super) fn start(
     program: &Program,
     setup: Setup,
     stack: Vec<Value>,
     entry: usize,
     end: Relocatable,
-    cfg: &RunConfig,
-) -> Result<Run, VmError> {
+) -> Result<Paused, VmError> {
     let Setup { mem, kinds, builtin_segments, .. } = setup;
     let start = At { pc: Relocatable::new(PROG, entry as u64), step: 0 };
     let mut m = Mem { mem, kinds };
@@ -186,13 +226,22 @@ pub(super) fn execute(
     for (i, v) in stack.iter().enumerate() {
         m.write(Relocatable::new(EXEC, i as u64), *v, start)?;
     }
+    let ap = stack.len() as u64;
+    Ok(Paused { memory: m.mem, pc: start.pc, ap, fp: ap, steps: 0, end, builtin_segments })
+}
+
+/// Runs a paused run until pc reaches its end (the trace, if asked for,
+/// holds the steps from here on).
+pub fn resume(program: &Program, paused: Paused, cfg: &RunConfig) -> Result<Run, VmError> {
+    let kinds = paused.segment_kinds();
+    let Paused { memory, pc, ap, fp, steps, end, builtin_segments } = paused;
     let mut st = State {
         program,
-        m,
-        pc: start.pc,
-        ap: stack.len() as u64,
-        fp: stack.len() as u64,
-        steps: 0,
+        m: Mem { mem: memory, kinds },
+        pc,
+        ap,
+        fp,
+        steps,
         hints: HintState::default(),
         cache: vec![None; program.data.len()],
         fast: vec![Fast::NO; program.data.len()],

@@ -1,0 +1,243 @@
+//! Cairo VM batches on every backend against the CPU VM run job by job
+//! (itself checked against cairo-vm in `tests/vm.rs`): the same step count,
+//! final registers and relocated memory, or the same error, for every lane.
+//! On the GPU (lavapipe in CI, under `WAVELANE_REQUIRE_GPU=1`) every
+//! program under `tests/cairo` runs as a batch with different arguments
+//! per lane; lanes fall back at hints, at the lanes' step budget, at a full
+//! segment and at builtins they lack, and the batch still ends as on the
+//! CPU. Batches stay small: lavapipe runs the shader on the CPU.
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use wavelane::kernels::gpu;
+use wavelane::kernels::vm::{
+    run_batch, Arg, Batch, BatchConfig, Job, LaneConfig, LaneReport, Program, Run, RunConfig, Stop,
+};
+use wavelane::kernels::Backend;
+use wavelane::Felt;
+
+fn load(name: &str) -> Program {
+    Program::from_file(format!("{}/tests/cairo/{name}.json", env!("CARGO_MANIFEST_DIR")).as_ref()).unwrap()
+}
+
+fn felts(v: &[i64]) -> Vec<Arg> {
+    v.iter().map(|&x| Arg::Felt(if x < 0 { -Felt::from(-x) } else { Felt::from(x) })).collect()
+}
+
+/// What a run left, relocated, or its error.
+fn outcome(
+    r: &Result<Run, wavelane::kernels::vm::VmError>,
+) -> Result<(u64, (u64, u64, u64), Vec<Option<Felt>>), String> {
+    match r {
+        Ok(r) => {
+            let g = r.relocated_registers();
+            Ok((r.steps, (g.pc, g.ap, g.fp), r.relocated_memory()))
+        }
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Runs `jobs` on `backend` and checks every lane against the CPU VM run
+/// alone; returns the batch.
+fn check(backend: Backend, name: &str, program: &Program, jobs: &[Job], cfg: &BatchConfig) -> Batch {
+    let batch = run_batch(backend, program, jobs, cfg).unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert_eq!(batch.runs.len(), jobs.len(), "{name}: one result per job");
+    let run_cfg = RunConfig { steps_limit: cfg.steps_limit, trace: false };
+    for (i, (job, got)) in jobs.iter().zip(&batch.runs).enumerate() {
+        let want = outcome(&job.run(program, &run_cfg));
+        let got = outcome(got);
+        match (&got, &want) {
+            (Ok(g), Ok(w)) => {
+                assert_eq!(g.0, w.0, "{name} lane {i} ({job:?}) on {backend:?}: steps");
+                assert_eq!(g.1, w.1, "{name} lane {i} ({job:?}) on {backend:?}: final pc, ap, fp");
+                assert!(g.2 == w.2, "{name} lane {i} ({job:?}) on {backend:?}: relocated memory differs");
+            }
+            _ => assert_eq!(got, want, "{name} lane {i} ({job:?}) on {backend:?}"),
+        }
+    }
+    if backend == Backend::Gpu {
+        let lanes = batch.lanes.as_ref().expect("the gpu backend reports its lanes");
+        assert_eq!(lanes.stops.iter().sum::<usize>(), jobs.iter().filter(|j| j.start(program).is_ok()).count());
+    }
+    batch
+}
+
+fn lanes(batch: &Batch) -> &LaneReport {
+    batch.lanes.as_ref().expect("a gpu batch")
+}
+
+/// Each program with jobs whose arguments differ per lane (`main` where the
+/// program has no other entry point with felt arguments), and whether the
+/// lanes can finish it on the GPU alone (no hint, no builtin they lack).
+fn batches() -> Vec<(&'static str, Vec<Job>, bool)> {
+    let per_lane = |n: i64, f: &dyn Fn(i64) -> Job| (0..n).map(f).collect::<Vec<Job>>();
+    let uint = |lo: i64, hi: i64| [lo, hi];
+    vec![
+        ("fib_loop", per_lane(5, &|i| Job::entry("fib", felts(&[1, 1 + i, 3 * i]))), true),
+        ("field_mul", per_lane(4, &|i| Job::entry("powchain", felts(&[i + 2, 1, 5 + i]))), true),
+        ("jumps", per_lane(4, &|i| Job::entry("count_down", felts(&[i * 2]))), true),
+        ("recursion", per_lane(4, &|i| Job::entry(if i % 2 == 0 { "rfib" } else { "rfib_t" }, felts(&[i + 3]))), true),
+        ("long_loop", per_lane(3, &|i| Job::entry("run", felts(&[10 + i, 1, 2]))), true),
+        (
+            "entry",
+            per_lane(6, &|i| match i % 3 {
+                0 => Job::entry("add_mul", felts(&[i, -i, 7])),
+                1 => Job::entry("sum_array", vec![Arg::Array(felts_raw(&[i, 2, 3])), Arg::Felt(Felt::from(3))]),
+                _ => Job::entry("divide", felts(&[100 + i, 0, 7, 0])),
+            }),
+            false,
+        ),
+        (
+            "math_variants",
+            per_lane(4, &|i| match i % 2 {
+                0 => Job::entry("le_v08", felts(&[i, 10])),
+                _ => Job::entry("lsb", felts(&[i, 3])),
+            }),
+            false,
+        ),
+        ("uint256_variants", per_lane(3, &|i| Job::entry("add_low", felts(&[uint(i, 0), uint(5, i)].concat()))), false),
+        ("builtins", vec![Job::main(); 2], false),
+        ("hints", vec![Job::main(); 2], false),
+        ("math", vec![Job::main(); 2], false),
+        ("dict", vec![Job::main(); 2], false),
+        ("search", vec![Job::main(); 2], false),
+        ("uint256", vec![Job::main(); 2], false),
+        ("secp", vec![Job::main(); 1], false),
+        ("signature", vec![Job::main(); 1], false),
+        ("blake2s", vec![Job::main(); 1], false),
+        ("keccak", vec![Job::main(); 1], false),
+        ("ec_keccak", vec![Job::main(); 1], false),
+        ("long_fib", vec![Job::main(); 2], false),
+    ]
+}
+
+fn felts_raw(v: &[i64]) -> Vec<Felt> {
+    v.iter().map(|&x| Felt::from(x)).collect()
+}
+
+/// Small lanes, and few GPU steps for the long programs: lavapipe is slow.
+fn small_lanes() -> BatchConfig {
+    BatchConfig {
+        steps_limit: None,
+        lanes: LaneConfig { exec_cells: 1 << 12, max_steps: 2_000, dispatch_steps: 4096, ..LaneConfig::default() },
+    }
+}
+
+#[test]
+fn every_program_on_the_gpu_matches_the_cpu_vm() {
+    let Some(_) = gpu::context_or_skip("every_program_on_the_gpu_matches_the_cpu_vm") else {
+        return;
+    };
+    let mut all = LaneReport::default();
+    for (name, jobs, gpu_only) in batches() {
+        let program = load(name);
+        let batch = check(Backend::Gpu, name, &program, &jobs, &small_lanes());
+        let l = lanes(&batch);
+        if gpu_only {
+            assert_eq!(l.count(Stop::Finished), jobs.len(), "{name}: every lane finishes on the GPU: {l:?}");
+        }
+        assert!(l.gpu_steps > 0, "{name}: the lanes ran steps: {l:?}");
+        for (i, s) in l.stops.iter().enumerate() {
+            all.stops[i] += s;
+        }
+    }
+    // The programs above cover every way a lane stops but a full segment.
+    for why in [Stop::Finished, Stop::Hint, Stop::StepLimit, Stop::Builtin] {
+        assert!(all.count(why) > 0, "no lane stopped with {why:?}: {all:?}");
+    }
+}
+
+#[test]
+fn cpu_backends_match_the_cpu_vm() {
+    for (name, jobs, _) in batches().into_iter().filter(|(n, _, _)| *n != "long_fib") {
+        let program = load(name);
+        for backend in [Backend::Scalar, Backend::Simd] {
+            let batch = check(backend, name, &program, &jobs, &BatchConfig::default());
+            assert!(batch.lanes.is_none());
+        }
+    }
+}
+
+#[test]
+fn lanes_fall_back_at_the_step_budget_and_a_full_segment() {
+    let Some(_) = gpu::context_or_skip("lanes_fall_back_at_the_step_budget_and_a_full_segment") else {
+        return;
+    };
+    let program = load("fib_loop");
+    let jobs: Vec<Job> = (0..5).map(|i| Job::entry("fib", felts(&[1, 2, 40 + i]))).collect();
+    // fib(.., n) takes about 7n steps: a budget of 100 stops every lane.
+    let budget = BatchConfig {
+        lanes: LaneConfig { max_steps: 100, dispatch_steps: 30, ..small_lanes().lanes },
+        ..small_lanes()
+    };
+    let b = check(Backend::Gpu, "fib_loop, step budget", &program, &jobs, &budget);
+    assert_eq!(lanes(&b).count(Stop::StepLimit), 5, "{:?}", b.lanes);
+    assert_eq!(lanes(&b).gpu_steps, 500);
+    assert!(lanes(&b).dispatches >= 4, "{:?}", b.lanes);
+    // Room for about 30 cells of execution segment: every lane fills it.
+    let full = BatchConfig { lanes: LaneConfig { exec_cells: 30, ..small_lanes().lanes }, ..small_lanes() };
+    let b = check(Backend::Gpu, "fib_loop, full segment", &program, &jobs, &full);
+    assert_eq!(lanes(&b).count(Stop::Memory), 5, "{:?}", b.lanes);
+    // The job's own step limit: the same error on the GPU as on the CPU.
+    let limited = BatchConfig { steps_limit: Some(150), ..small_lanes() };
+    let b = check(Backend::Gpu, "fib_loop, step limit", &program, &jobs, &limited);
+    assert!(b.runs.iter().all(|r| r.is_err()), "every job exceeds 150 steps");
+}
+
+#[test]
+fn lanes_fall_back_at_hints_and_errors() {
+    let Some(_) = gpu::context_or_skip("lanes_fall_back_at_hints_and_errors") else {
+        return;
+    };
+    // sum_array calls assert_nn (a hint) on each element; a negative one fails it.
+    let program = load("entry");
+    let jobs: Vec<Job> = (0..4)
+        .map(|i| {
+            Job::entry(
+                "sum_array",
+                vec![
+                    Arg::Array(felts_raw(&[3, i, 5]).into_iter().chain([-Felt::from(i)]).collect()),
+                    Arg::Felt(Felt::from(4)),
+                ],
+            )
+        })
+        .chain([Job::entry("add_mul", felts(&[1, 2])), Job::entry("nope", vec![])])
+        .collect();
+    let b = check(Backend::Gpu, "entry, hints", &program, &jobs, &small_lanes());
+    assert_eq!(lanes(&b).count(Stop::Hint), 4, "{:?}", b.lanes);
+    assert!(b.runs[0].is_ok() && b.runs[1].is_err(), "-0 passes assert_nn, -1 fails it");
+    assert!(b.runs[4].is_err() && b.runs[5].is_err(), "bad arguments and entry points fail before the lanes");
+}
+
+#[test]
+fn random_batches_match_the_cpu_vm() {
+    let Some(_) = gpu::context_or_skip("random_batches_match_the_cpu_vm") else {
+        return;
+    };
+    let mut rng = StdRng::seed_from_u64(16);
+    let programs = [load("fib_loop"), load("jumps"), load("recursion"), load("field_mul")];
+    let entries = ["fib", "count_down", "rfib", "powchain"];
+    // Lane counts around the workgroup (64) and the warp (32).
+    for n in [0usize, 1, 31, 33, 65] {
+        let p = rng.random_range(0..programs.len());
+        let jobs: Vec<Job> = (0..n)
+            .map(|_| {
+                let x = rng.random_range(-3i64..30);
+                let args = match p {
+                    0 => felts(&[rng.random_range(0..1000), x, rng.random_range(0..25)]),
+                    1 => felts(&[x]),
+                    2 => felts(&[rng.random_range(0..12)]),
+                    _ => felts(&[x, rng.random_range(1..1 << 40), rng.random_range(0..20)]),
+                };
+                Job::entry(entries[p], args)
+            })
+            .collect();
+        let cfg = BatchConfig {
+            steps_limit: Some(rng.random_range(200..5000)),
+            lanes: LaneConfig { dispatch_steps: rng.random_range(16..2000), ..small_lanes().lanes },
+        };
+        let b = check(Backend::Gpu, entries[p], &programs[p], &jobs, &cfg);
+        let l = lanes(&b);
+        assert!(l.efficiency() > 0.0 && l.efficiency() <= 1.0, "{l:?}");
+    }
+}
