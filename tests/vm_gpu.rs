@@ -241,3 +241,61 @@ fn random_batches_match_the_cpu_vm() {
         assert!(l.efficiency() > 0.0 && l.efficiency() <= 1.0, "{l:?}");
     }
 }
+
+/// One instruction word: offsets and the 15 flag bits (see `vm::decode`).
+fn ins(off0: i64, off1: i64, off2: i64, flags: u64) -> String {
+    let b = |o: i64| (o + (1 << 15)) as u64;
+    format!("{:#x}", b(off0) | b(off1) << 16 | b(off2) << 32 | flags << 48)
+}
+
+/// A hand-made `main{bitwise_ptr, poseidon_ptr}`: writes `x, y` into a
+/// bitwise instance and `a, b, c` into a poseidon one, then reads every
+/// output cell, so the lanes deduce them.
+fn builtin_program(x: &Felt, y: &Felt, abc: [u64; 3]) -> String {
+    const PUSH_IMM: u64 = 0x4806; // [ap] = imm; ap++ (op0 = [fp - 1])
+    const STORE: u64 = 0x4002; // [ap - 1] = [[fp + off1] + off2]
+    const LOAD: u64 = 0x4802; // [ap] = [[fp + off1] + off2]; ap++
+    let mut data = Vec::new();
+    let mut instance = |ptr: i64, inputs: Vec<String>, outputs: i64| {
+        let n = inputs.len() as i64;
+        for (i, v) in inputs.into_iter().enumerate() {
+            data.extend([ins(0, -1, 1, PUSH_IMM), v, ins(-1, ptr, i as i64, STORE)]);
+        }
+        for i in 0..outputs {
+            data.push(ins(0, ptr, n + i, LOAD));
+        }
+    };
+    instance(-4, vec![format!("{x:#x}"), format!("{y:#x}")], 3);
+    instance(-3, abc.iter().map(|v| format!("{v:#x}")).collect(), 3);
+    data.push("0x208b7fff7fff7ffe".into()); // ret
+    let data: Vec<String> = data.iter().map(|d| format!("\"{d}\"")).collect();
+    format!(
+        r#"{{"prime":"0x800000000000011000000000000000000000000000000000000000000000001","data":[{}],"builtins":["bitwise","poseidon"],"hints":{{}},"identifiers":{{"__main__.main":{{"pc":0,"type":"function"}}}},"reference_manager":{{"references":[]}}}}"#,
+        data.join(",")
+    )
+}
+
+#[test]
+fn bitwise_and_poseidon_run_in_the_lanes() {
+    let Some(_) = gpu::context_or_skip("bitwise_and_poseidon_run_in_the_lanes") else {
+        return;
+    };
+    let mut rng = StdRng::seed_from_u64(7);
+    let two_251 = Felt::from(2u64).pow(251u128);
+    for case in 0..4 {
+        let limb = |rng: &mut StdRng| Felt::from(rng.random::<u128>()) * Felt::from(rng.random::<u64>() >> 2);
+        let (x, y) = match case {
+            0 => (Felt::from(0xff00ffu64), Felt::from(0x0ff0f0u64)),
+            3 => (two_251 + Felt::from(5u64), Felt::from(1u64)), // x exceeds 251 bits: an error
+            _ => (limb(&mut rng), limb(&mut rng)),
+        };
+        let program = Program::from_json(&builtin_program(&x, &y, [rng.random(), 7, case])).unwrap();
+        let b = check(Backend::Gpu, "bitwise and poseidon", &program, &[Job::main(), Job::main()], &small_lanes());
+        let l = lanes(&b);
+        if case == 3 {
+            assert!(b.runs.iter().all(|r| r.is_err()) && l.count(Stop::General) == 2, "{l:?}");
+        } else {
+            assert_eq!(l.count(Stop::Finished), 2, "the lanes deduce bitwise and poseidon cells: {l:?}");
+        }
+    }
+}

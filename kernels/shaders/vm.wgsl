@@ -10,6 +10,10 @@
 // with bit 31 of word 7 flipped, so that an all-zero cell is a hole and a
 // cleared buffer is empty memory: word 7 >> 30 is 0 for a hole, 2 for a
 // felt, 3 for a pointer.
+//
+// Two entry shaders include this one: vm_plain.wgsl, and vm_poseidon.wgsl,
+// which adds the poseidon builtin (`VM_POSEIDON`, `vm_permute`) for the
+// programs that declare it; the other one compiles much faster.
 //! include field
 
 struct Cell { w: array<u32, 8> }
@@ -52,9 +56,11 @@ struct Params {
 // at bit 48) | VALID | HINTED, then off0, off1, off2 as i32.
 @group(0) @binding(0) var<storage, read> code: array<vec4<u32>>;
 @group(0) @binding(1) var<storage, read> prog: array<Cell>;
-@group(0) @binding(2) var<storage, read_write> mem: array<Cell>;
-@group(0) @binding(3) var<storage, read_write> lanes: array<Lane>;
-@group(0) @binding(4) var<uniform> params: Params;
+// Poseidon's folded round constants (poseidon_core.wgsl).
+@group(0) @binding(2) var<storage, read> rc: array<Fe>;
+@group(0) @binding(3) var<storage, read_write> mem: array<Cell>;
+@group(0) @binding(4) var<storage, read_write> lanes: array<Lane>;
+@group(0) @binding(5) var<uniform> params: Params;
 
 // Lane status (the host's `Stop`).
 const RUNNING: u32 = 0u;
@@ -75,8 +81,9 @@ const EXEC: u32 = 1u;
 const K_PLAIN: u32 = 0u;
 const K_RANGE_CHECK: u32 = 1u;
 const K_BITWISE: u32 = 2u;
-// Output cells deduced on the CPU (pedersen, poseidon, ec_op, keccak).
+// Output cells deduced on the CPU (pedersen, ec_op, keccak).
 const K_CPU: u32 = 3u;
+const K_POSEIDON: u32 = 4u;
 
 // Opcodes, res logic and pc updates as decode.rs numbers them.
 const OP_CALL: u32 = 1u;
@@ -96,12 +103,13 @@ var<private> nw: u32;
 var<private> wseg: array<u32, 3>;
 var<private> woff: array<u32, 3>;
 var<private> wval: array<Cell, 3>;
-// Whether this step may invert a felt, and whether it did.
-var<private> may_invert: bool;
-var<private> inverted: bool;
+// Whether this step may run a long computation (an inversion, a Poseidon
+// permutation), and whether it did.
+var<private> may_heavy: bool;
+var<private> heavy: bool;
 
 fn inverse(x: Fe) -> Fe {
-    inverted = true;
+    heavy = true;
     return fe_inv(x);
 }
 
@@ -261,19 +269,28 @@ fn deduce_builtin(seg: u32, off: u32) -> Deduced {
     let kind = k & 0xffu;
     let cells = (k >> 8u) & 0xffu;
     let inputs = k >> 16u;
-    if ((kind != K_BITWISE && kind != K_CPU) || cells == 0u) { return Deduced(RUNNING, false, hole()); }
+    if (kind == K_PLAIN || kind == K_RANGE_CHECK || cells == 0u) { return Deduced(RUNNING, false, hole()); }
     let idx = off % cells;
     if (idx < inputs) { return Deduced(RUNNING, false, hole()); }
     if (kind == K_CPU) { return Deduced(BUILTIN, false, hole()); }
-    // bitwise: (x, y, x & y, x ^ y, x | y), inputs checked in order.
-    var xs: array<Fe, 2>;
-    for (var i = 0u; i < 2u; i++) {
+    // The instance's inputs, in order (builtins.rs, `deduce`).
+    var xs: array<Fe, 3>;
+    for (var i = 0u; i < inputs; i++) {
         let c = load_cell(seg, off - idx + i);
         if (is_hole(c)) { return Deduced(RUNNING, false, hole()); }
         if (!is_int(c)) { return Deduced(GENERAL, false, hole()); }
-        xs[i] = fe_canon(cell_fe(c));
+        xs[i] = cell_fe(c);
     }
+    if (kind == K_POSEIDON) {
+        // (s0, s1, s2, hades(s)0, hades(s)1, hades(s)2)
+        if (!VM_POSEIDON) { return Deduced(BUILTIN, false, hole()); }
+        if (!may_heavy) { return Deduced(DEFER, false, hole()); }
+        heavy = true;
+        return Deduced(RUNNING, true, fe_cell(vm_permute(xs, idx - 3u)));
+    }
+    // bitwise: (x, y, x & y, x ^ y, x | y) on the canonical integers.
     for (var i = 0u; i < 2u; i++) {
+        xs[i] = fe_canon(xs[i]);
         if (xs[i].l[7] >= 0x08000000u) { return Deduced(GENERAL, false, hole()); } // ≥ 2^251
     }
     var r: Fe;
@@ -335,7 +352,7 @@ fn step() -> u32 {
             res = dst_m;
         } else if (opc == OP_ASSERT && res_l == RES_MUL && is_int(dst_m) && is_int(op1_m)
                    && !fe_is_zero(cell_fe(op1_m))) {
-            if (!may_invert) { return DEFER; }
+            if (!may_heavy) { return DEFER; }
             res = dst_m;
             op0 = fe_cell(fe_mul(cell_fe(dst_m), inverse(cell_fe(op1_m))));
         } else {
@@ -366,7 +383,7 @@ fn step() -> u32 {
                 }
                 case RES_MUL: {
                     if (!is_int(dst_m) || !is_int(op0) || fe_is_zero(cell_fe(op0))) { return GENERAL; }
-                    if (!may_invert) { return DEFER; }
+                    if (!may_heavy) { return DEFER; }
                     if (is_hole(res)) { res = dst_m; }
                     op1 = fe_cell(fe_mul(cell_fe(dst_m), inverse(cell_fe(op0))));
                 }
@@ -492,12 +509,12 @@ fn vm(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw
             status = HINT;
             break;
         }
-        may_invert = params.soft == 0u || i == 0u;
-        inverted = false;
+        may_heavy = params.soft == 0u || i == 0u;
+        heavy = false;
         let s = step();
         if (s == DEFER) { break; }
         status = s;
-        if (status != RUNNING || (inverted && params.soft != 0u)) { break; }
+        if (status != RUNNING || (heavy && params.soft != 0u)) { break; }
     }
     if (status == RUNNING && at_end()) { status = DONE; }
     L.status = status;
