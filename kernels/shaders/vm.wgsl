@@ -10,10 +10,6 @@
 // with bit 31 of word 7 flipped, so that an all-zero cell is a hole and a
 // cleared buffer is empty memory: word 7 >> 30 is 0 for a hole, 2 for a
 // felt, 3 for a pointer.
-//
-// Two entry shaders include this one: vm_plain.wgsl, and vm_poseidon.wgsl,
-// which adds the poseidon builtin (`VM_POSEIDON`, `vm_permute`) for the
-// programs that declare it; the other one compiles much faster.
 //! include field
 
 struct Cell { w: array<u32, 8> }
@@ -56,11 +52,9 @@ struct Params {
 // at bit 48) | VALID | HINTED, then off0, off1, off2 as i32.
 @group(0) @binding(0) var<storage, read> code: array<vec4<u32>>;
 @group(0) @binding(1) var<storage, read> prog: array<Cell>;
-// Poseidon's folded round constants (poseidon_core.wgsl).
-@group(0) @binding(2) var<storage, read> rc: array<Fe>;
-@group(0) @binding(3) var<storage, read_write> mem: array<Cell>;
-@group(0) @binding(4) var<storage, read_write> lanes: array<Lane>;
-@group(0) @binding(5) var<uniform> params: Params;
+@group(0) @binding(2) var<storage, read_write> mem: array<Cell>;
+@group(0) @binding(3) var<storage, read_write> lanes: array<Lane>;
+@group(0) @binding(4) var<uniform> params: Params;
 
 // Lane status (the host's `Stop`).
 const RUNNING: u32 = 0u;
@@ -81,9 +75,10 @@ const EXEC: u32 = 1u;
 const K_PLAIN: u32 = 0u;
 const K_RANGE_CHECK: u32 = 1u;
 const K_BITWISE: u32 = 2u;
-// Output cells deduced on the CPU (pedersen, ec_op, keccak).
+// Output cells deduced on the CPU (pedersen, poseidon, ec_op, keccak): the
+// hash permutations would more than double the shader's compile time on
+// lavapipe, where CI runs it.
 const K_CPU: u32 = 3u;
-const K_POSEIDON: u32 = 4u;
 
 // Opcodes, res logic and pc updates as decode.rs numbers them.
 const OP_CALL: u32 = 1u;
@@ -103,8 +98,7 @@ var<private> nw: u32;
 var<private> wseg: array<u32, 3>;
 var<private> woff: array<u32, 3>;
 var<private> wval: array<Cell, 3>;
-// Whether this step may run a long computation (an inversion, a Poseidon
-// permutation), and whether it did.
+// Whether this step may invert a felt, and whether it did.
 var<private> may_heavy: bool;
 var<private> heavy: bool;
 
@@ -274,19 +268,12 @@ fn deduce_builtin(seg: u32, off: u32) -> Deduced {
     if (idx < inputs) { return Deduced(RUNNING, false, hole()); }
     if (kind == K_CPU) { return Deduced(BUILTIN, false, hole()); }
     // The instance's inputs, in order (builtins.rs, `deduce`).
-    var xs: array<Fe, 3>;
+    var xs: array<Fe, 2>;
     for (var i = 0u; i < inputs; i++) {
         let c = load_cell(seg, off - idx + i);
         if (is_hole(c)) { return Deduced(RUNNING, false, hole()); }
         if (!is_int(c)) { return Deduced(GENERAL, false, hole()); }
         xs[i] = cell_fe(c);
-    }
-    if (kind == K_POSEIDON) {
-        // (s0, s1, s2, hades(s)0, hades(s)1, hades(s)2)
-        if (!VM_POSEIDON) { return Deduced(BUILTIN, false, hole()); }
-        if (!may_heavy) { return Deduced(DEFER, false, hole()); }
-        heavy = true;
-        return Deduced(RUNNING, true, fe_cell(vm_permute(xs, idx - 3u)));
     }
     // bitwise: (x, y, x & y, x ^ y, x | y) on the canonical integers.
     for (var i = 0u; i < 2u; i++) {
@@ -339,9 +326,13 @@ fn step() -> u32 {
     let op1_m = load_cell(op1_seg, op1_a);
     let ret_pc = ptr_cell(L.pc_seg, L.pc_off + size);
 
-    // op0 (in the execution segment, which no builtin owns).
+    // op0 (in the execution segment, which no builtin owns), then op1: a
+    // builtin's deduction first, then the instruction's. At most one of
+    // them is a quotient (dst / the other), computed once below.
     var res = hole();
     var op0 = op0_m;
+    var quotient_of = 0u; // 1: op0, 2: op1
+    var divisor: Fe;
     if (is_hole(op0)) {
         if (opc == OP_CALL) {
             op0 = ret_pc;
@@ -352,16 +343,13 @@ fn step() -> u32 {
             res = dst_m;
         } else if (opc == OP_ASSERT && res_l == RES_MUL && is_int(dst_m) && is_int(op1_m)
                    && !fe_is_zero(cell_fe(op1_m))) {
-            if (!may_heavy) { return DEFER; }
             res = dst_m;
-            op0 = fe_cell(fe_mul(cell_fe(dst_m), inverse(cell_fe(op1_m))));
+            quotient_of = 1u;
+            divisor = cell_fe(op1_m);
         } else {
             return GENERAL;
         }
-        push_write(EXEC, u32(op0_a), op0);
     }
-
-    // op1: a builtin's deduction first, then the instruction's.
     var op1 = op1_m;
     if (is_hole(op1)) {
         let b = deduce_builtin(op1_seg, op1_a);
@@ -383,15 +371,21 @@ fn step() -> u32 {
                 }
                 case RES_MUL: {
                     if (!is_int(dst_m) || !is_int(op0) || fe_is_zero(cell_fe(op0))) { return GENERAL; }
-                    if (!may_heavy) { return DEFER; }
                     if (is_hole(res)) { res = dst_m; }
-                    op1 = fe_cell(fe_mul(cell_fe(dst_m), inverse(cell_fe(op0))));
+                    quotient_of = 2u;
+                    divisor = cell_fe(op0);
                 }
                 default: { return GENERAL; }
             }
         }
-        push_write(op1_seg, op1_a, op1);
     }
+    if (quotient_of != 0u) {
+        if (!may_heavy) { return DEFER; }
+        let q = fe_cell(fe_mul(cell_fe(dst_m), inverse(divisor)));
+        if (quotient_of == 1u) { op0 = q; } else { op1 = q; }
+    }
+    if (is_hole(op0_m)) { push_write(EXEC, u32(op0_a), op0); }
+    if (is_hole(op1_m)) { push_write(op1_seg, op1_a, op1); }
 
     if (is_hole(res)) {
         switch res_l {

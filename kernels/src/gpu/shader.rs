@@ -16,8 +16,6 @@ const SOURCES: &[(&str, &str)] = &[
     ("trie_pedersen", include_str!("../../shaders/trie_pedersen.wgsl")),
     ("trie_poseidon", include_str!("../../shaders/trie_poseidon.wgsl")),
     ("vm", include_str!("../../shaders/vm.wgsl")),
-    ("vm_plain", include_str!("../../shaders/vm_plain.wgsl")),
-    ("vm_poseidon", include_str!("../../shaders/vm_poseidon.wgsl")),
 ];
 
 /// The raw source of `shaders/<name>.wgsl`.

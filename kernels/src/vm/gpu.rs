@@ -38,7 +38,6 @@ use super::memory::{Cell, Memory, Relocatable};
 use super::program::Program;
 use super::run::{Paused, PROG};
 use crate::gpu::{GpuContext, GpuError, Kernel};
-use crate::hash::poseidon::gpu::PoseidonConstants;
 use std::sync::{Arc, Mutex};
 
 use super::batch::{MAX_SEGMENTS, WARP};
@@ -119,7 +118,7 @@ fn kind_word(b: Builtin) -> u32 {
         Builtin::Pedersen => (3, 3, 2),
         Builtin::EcOp => (3, 7, 5),
         Builtin::Keccak => (3, 16, 8),
-        Builtin::Poseidon => (4, 6, 3),
+        Builtin::Poseidon => (3, 6, 3),
     };
     kind | cells << 8 | inputs << 16
 }
@@ -172,28 +171,21 @@ impl ResidentProgram {
 }
 
 /// The lanes' pipeline, and the program last run (kept resident).
-/// `POSEIDON`: with the poseidon builtin (`shaders/vm_poseidon.wgsl`, for
-/// programs that declare it), or without (`shaders/vm_plain.wgsl`, much
-/// faster to compile).
-pub struct LanesGpu<const POSEIDON: bool> {
+pub struct LanesGpu {
     layout: wgpu::BindGroupLayout,
     pipeline: wgpu::ComputePipeline,
-    /// Poseidon's round constants, for the poseidon builtin.
-    poseidon: wgpu::Buffer,
     program: Mutex<Option<Arc<ResidentProgram>>>,
 }
 
-impl<const POSEIDON: bool> Kernel for LanesGpu<POSEIDON> {
+impl Kernel for LanesGpu {
     fn build(ctx: &GpuContext) -> Result<Self, GpuError> {
-        let layout = ctx.storage_layout("vm layout", 3, 5, true);
-        let shader = if POSEIDON { "vm_poseidon" } else { "vm_plain" };
-        let pipeline = ctx.compute_pipeline(shader, "vm", &layout)?;
-        let poseidon = ctx.kernel::<PoseidonConstants>()?.0.clone();
-        Ok(LanesGpu { layout, pipeline, poseidon, program: Mutex::new(None) })
+        let layout = ctx.storage_layout("vm layout", 2, 4, true);
+        let pipeline = ctx.compute_pipeline("vm", "vm", &layout)?;
+        Ok(LanesGpu { layout, pipeline, program: Mutex::new(None) })
     }
 }
 
-impl<const POSEIDON: bool> LanesGpu<POSEIDON> {
+impl LanesGpu {
     fn resident(&self, ctx: &GpuContext, program: &Program) -> Arc<ResidentProgram> {
         let mut slot = self.program.lock().unwrap_or_else(|e| e.into_inner());
         let key = ResidentProgram::key(program);
@@ -246,21 +238,7 @@ pub fn run_lanes(
     runs: Vec<Paused>,
     cfg: &LaneConfig,
 ) -> Result<(Vec<(Paused, Stop)>, LaneReport), GpuError> {
-    if program.builtins.contains(&Builtin::Poseidon) {
-        lanes_on(&*ctx.kernel::<LanesGpu<true>>()?, ctx, program, runs, cfg)
-    } else {
-        lanes_on(&*ctx.kernel::<LanesGpu<false>>()?, ctx, program, runs, cfg)
-    }
-}
-
-/// [`run_lanes`] on one of the two pipelines.
-fn lanes_on<const P: bool>(
-    k: &LanesGpu<P>,
-    ctx: &GpuContext,
-    program: &Program,
-    runs: Vec<Paused>,
-    cfg: &LaneConfig,
-) -> Result<(Vec<(Paused, Stop)>, LaneReport), GpuError> {
+    let k = ctx.kernel::<LanesGpu>()?;
     let resident = k.resident(ctx, program);
     let limit = cfg.max_bytes.min(ctx.limits.max_storage_buffer_binding_size).min(ctx.limits.max_buffer_size);
     let mut report = LaneReport::default();
@@ -270,7 +248,7 @@ fn lanes_on<const P: bool>(
     for p in runs {
         let mut placed = place(&p, cfg, cells).filter(|(_, n)| (cells + n) * CELL_BYTES <= limit);
         if placed.is_none() && !group.is_empty() {
-            out.extend(run_group(ctx, k, &resident, std::mem::take(&mut group), cells, cfg, &mut report)?);
+            out.extend(run_group(ctx, &k, &resident, std::mem::take(&mut group), cells, cfg, &mut report)?);
             cells = 0;
             placed = place(&p, cfg, 0).filter(|(_, n)| n * CELL_BYTES <= limit);
         }
@@ -286,15 +264,15 @@ fn lanes_on<const P: bool>(
         }
     }
     if !group.is_empty() {
-        out.extend(run_group(ctx, k, &resident, group, cells, cfg, &mut report)?);
+        out.extend(run_group(ctx, &k, &resident, group, cells, cfg, &mut report)?);
     }
     Ok((out, report))
 }
 
 /// Runs one group of placed lanes (`cells` cells of memory in all).
-fn run_group<const P: bool>(
+fn run_group(
     ctx: &GpuContext,
-    k: &LanesGpu<P>,
+    k: &LanesGpu,
     resident: &ResidentProgram,
     lanes: Vec<(Paused, LaneState)>,
     cells: u64,
@@ -344,10 +322,9 @@ fn run_group<const P: bool>(
         entries: &[
             wgpu::BindGroupEntry { binding: 0, resource: resident.code.as_entire_binding() },
             wgpu::BindGroupEntry { binding: 1, resource: resident.prog.as_entire_binding() },
-            wgpu::BindGroupEntry { binding: 2, resource: k.poseidon.as_entire_binding() },
-            wgpu::BindGroupEntry { binding: 3, resource: mem.as_entire_binding() },
-            wgpu::BindGroupEntry { binding: 4, resource: state_buf.as_entire_binding() },
-            wgpu::BindGroupEntry { binding: 5, resource: params_buf.as_entire_binding() },
+            wgpu::BindGroupEntry { binding: 2, resource: mem.as_entire_binding() },
+            wgpu::BindGroupEntry { binding: 3, resource: state_buf.as_entire_binding() },
+            wgpu::BindGroupEntry { binding: 4, resource: params_buf.as_entire_binding() },
         ],
     });
     let state_bytes = (n * std::mem::size_of::<LaneState>()) as u64;
