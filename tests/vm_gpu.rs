@@ -24,10 +24,11 @@ fn felts(v: &[i64]) -> Vec<Arg> {
     v.iter().map(|&x| Arg::Felt(if x < 0 { -Felt::from(-x) } else { Felt::from(x) })).collect()
 }
 
+/// Steps, final (pc, ap, fp) and memory, relocated.
+type Outcome = (u64, (u64, u64, u64), Vec<Option<Felt>>);
+
 /// What a run left, relocated, or its error.
-fn outcome(
-    r: &Result<Run, wavelane::kernels::vm::VmError>,
-) -> Result<(u64, (u64, u64, u64), Vec<Option<Felt>>), String> {
+fn outcome(r: &Result<Run, wavelane::kernels::vm::VmError>) -> Result<Outcome, String> {
     match r {
         Ok(r) => {
             let g = r.relocated_registers();

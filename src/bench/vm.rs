@@ -105,9 +105,18 @@ pub struct BatchBench {
     pub budget: Duration,
 }
 
+/// The backends measured: those asked for, with `simd` (the CPU VM on all
+/// cores) always among them, first.
+fn batch_backends(o: &BatchBench) -> Vec<Backend> {
+    let mut b = o.backends.clone();
+    b.retain(|&x| x != Backend::Simd);
+    b.insert(0, Backend::Simd);
+    b
+}
+
 /// The progress steps [`bench_batch`] reports.
 pub fn batch_steps(o: &BatchBench) -> u64 {
-    1 + o.backends.len() as u64
+    1 + batch_backends(o).len() as u64
 }
 
 /// The lanes' jobs.
@@ -138,10 +147,11 @@ fn cairo_vm_entry(program: &OracleProgram, pc: usize, job: &Job) -> anyhow::Resu
     Ok(runner.vm.get_current_step() as u64)
 }
 
-/// Aggregate steps per second of a batch on each backend, against cairo-vm
-/// running a sample of the same jobs one after another on one core. Every
-/// backend's lanes must end with the CPU VM's steps and registers; the GPU's
-/// figure also names its lane efficiency and how many lanes fell back.
+/// Aggregate steps per second of a batch on each backend (and always on
+/// `simd`, the CPU VM on all cores), against cairo-vm running a sample of
+/// the same jobs one after another on one core. Every backend's lanes must
+/// end with the CPU VM's steps and registers; the GPU's figure also names
+/// its lane efficiency, how many lanes fell back and its ratio to `simd`.
 pub fn bench_batch(o: &BatchBench, rep: &mut Reporter) -> anyhow::Result<()> {
     let json = include_str!("../../tests/cairo/fib_loop.json");
     let program = Program::from_json(json).context("loading fib_loop")?;
@@ -173,7 +183,8 @@ pub fn bench_batch(o: &BatchBench, rep: &mut Reporter) -> anyhow::Result<()> {
     });
     let peer = Measurement::new(&bench, "cairo-vm", sample_steps, 1, peer_s).scope("end-to-end");
     rep.push(peer.clone());
-    for &backend in &o.backends {
+    let mut simd_rate = None;
+    for backend in batch_backends(o) {
         rep.step(&format!("{bench} {}", backend.name()));
         let got = run_batch(backend, &program, &jobs, &cfg)?;
         for (i, (r, w)) in got.runs.iter().zip(&want).enumerate() {
@@ -189,10 +200,19 @@ pub fn bench_batch(o: &BatchBench, rep: &mut Reporter) -> anyhow::Result<()> {
             std::hint::black_box(b.runs.len());
         });
         let threads = if got.backend == Backend::Simd { rayon::current_num_threads() } else { 1 };
-        let scope = match &got.lanes {
-            Some(l) => format!("end-to-end, lane efficiency {:.2}, {} fell back", l.efficiency(), l.fell_back()),
-            None => "end-to-end".into(),
+        let rate = steps as f64 / secs;
+        let scope = match (&got.lanes, simd_rate) {
+            (Some(l), Some(simd)) => format!(
+                "end-to-end, lane efficiency {:.2}, {} fell back, {:.2}x simd",
+                l.efficiency(),
+                l.fell_back(),
+                rate / simd
+            ),
+            _ => "end-to-end".into(),
         };
+        if got.backend == Backend::Simd {
+            simd_rate = Some(rate);
+        }
         rep.push(Measurement::new(&bench, got.backend.name(), steps, threads, secs).scope(&scope).against(&peer));
         if let Some(k) = kernel_s {
             rep.push(

@@ -125,7 +125,8 @@ struct VmArgs {
     #[arg(long, conflicts_with = "backend")]
     program: Option<std::path::PathBuf>,
     /// Measure a batch of runs instead, on these backends (comma-separated:
-    /// scalar, simd, gpu), against cairo-vm on one core: `--lanes` runs of
+    /// scalar, simd, gpu; simd, the CPU VM on all cores, is always
+    /// measured), against cairo-vm on one core: `--lanes` runs of
     /// `fib(1, 1, n)` from tests/cairo/fib_loop.json with n from `--n` to
     /// `--n` + `--spread`.
     #[arg(long, value_delimiter = ',')]

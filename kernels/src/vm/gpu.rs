@@ -38,6 +38,7 @@ use super::memory::{Cell, Memory, Relocatable};
 use super::program::Program;
 use super::run::{Paused, PROG};
 use crate::gpu::{GpuContext, GpuError, Kernel};
+use crate::hash::gpu_batch::{dispatch, Dispatch};
 use std::sync::{Arc, Mutex};
 
 use super::batch::{MAX_SEGMENTS, WARP};
@@ -316,26 +317,23 @@ fn run_group(
         mapped_at_creation: false,
     });
     ctx.upload(&params_buf, bytemuck::bytes_of(&params));
-    let bind = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
-        label: Some("vm bind group"),
+    let buffers = [&resident.code, &resident.prog, &mem, &state_buf, &params_buf];
+    let pass = Dispatch {
+        label: "vm lanes",
+        pipeline: &k.pipeline,
         layout: &k.layout,
-        entries: &[
-            wgpu::BindGroupEntry { binding: 0, resource: resident.code.as_entire_binding() },
-            wgpu::BindGroupEntry { binding: 1, resource: resident.prog.as_entire_binding() },
-            wgpu::BindGroupEntry { binding: 2, resource: mem.as_entire_binding() },
-            wgpu::BindGroupEntry { binding: 3, resource: state_buf.as_entire_binding() },
-            wgpu::BindGroupEntry { binding: 4, resource: params_buf.as_entire_binding() },
-        ],
-    });
+        buffers: &buffers,
+        threads: n as u32,
+        wg: WG,
+    };
     let state_bytes = (n * std::mem::size_of::<LaneState>()) as u64;
     while states.iter().any(|s| s.status == 0) {
         let before: Vec<u32> = states.iter().map(|s| s.steps).collect();
-        let timer = crate::hash::gpu_batch::submit_pass(ctx, "vm lanes", &k.pipeline, &bind, n as u32, WG);
+        if let Some(t) = dispatch(ctx, &pass)? {
+            *report.kernel_s.get_or_insert(0.0) += t;
+        }
         states = bytemuck::pod_collect_to_vec(&ctx.read_back(&state_buf, state_bytes)?);
         report.dispatches += 1;
-        if let Some(t) = timer {
-            *report.kernel_s.get_or_insert(0.0) += t.seconds(ctx)?;
-        }
         for (group, was) in states.chunks(WARP).zip(before.chunks(WARP)) {
             let ran = group.iter().zip(was).map(|(s, w)| u64::from(s.steps - w));
             report.gpu_steps += ran.clone().sum::<u64>();
