@@ -3,13 +3,16 @@
 //! final registers and relocated memory, or the same error, for every lane.
 //! On the GPU (lavapipe in CI, under `WAVELANE_REQUIRE_GPU=1`) every
 //! program under `tests/cairo` runs as a batch with different arguments
-//! per lane; lanes fall back at hints, at the lanes' step budget, at a full
+//! per lane; random single steps from random states match the CPU VM's; lanes fall back at hints, at the lanes' step budget, at a full
 //! segment and at builtins they lack, and the batch still ends as on the
 //! CPU. Batches stay small: lavapipe runs the shader on the CPU.
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use wavelane::kernels::field::Fe;
 use wavelane::kernels::gpu;
+use wavelane::kernels::vm::gpu as vm_gpu;
+use wavelane::kernels::vm::{advance, decode, Builtin, Memory, Paused, Relocatable, Value};
 use wavelane::kernels::vm::{
     run_batch, Arg, Batch, BatchConfig, Job, LaneConfig, LaneReport, Program, Run, RunConfig, Stop,
 };
@@ -179,6 +182,16 @@ fn lanes_fall_back_at_the_step_budget_and_a_full_segment() {
     let full = BatchConfig { lanes: LaneConfig { exec_cells: 30, ..small_lanes().lanes }, ..small_lanes() };
     let b = check(Backend::Gpu, "fib_loop, full segment", &program, &jobs, &full);
     assert_eq!(lanes(&b).count(Stop::Memory), 5, "{:?}", b.lanes);
+    // Lane memory for two lanes at a time (4357 cells each): three groups.
+    let groups = BatchConfig { lanes: LaneConfig { max_bytes: 2 * 4357 * 32, ..small_lanes().lanes }, ..small_lanes() };
+    let b = check(Backend::Gpu, "fib_loop, groups", &program, &jobs, &groups);
+    assert_eq!(lanes(&b).count(Stop::Finished), 5, "{:?}", b.lanes);
+    let one_group = check(Backend::Gpu, "fib_loop, one group", &program, &jobs, &small_lanes());
+    assert!(lanes(&b).dispatches > lanes(&one_group).dispatches, "{:?}", b.lanes);
+    // No room for a lane: every job runs on the CPU.
+    let none = BatchConfig { lanes: LaneConfig { max_bytes: 4356 * 32, ..small_lanes().lanes }, ..small_lanes() };
+    let b = check(Backend::Gpu, "fib_loop, no room", &program, &jobs, &none);
+    assert_eq!((lanes(&b).count(Stop::NotPlaced), lanes(&b).gpu_steps), (5, 0), "{:?}", b.lanes);
     // The job's own step limit: the same error on the GPU as on the CPU.
     let limited = BatchConfig { steps_limit: Some(150), ..small_lanes() };
     let b = check(Backend::Gpu, "fib_loop, step limit", &program, &jobs, &limited);
@@ -302,4 +315,115 @@ fn bitwise_runs_in_the_lanes_and_poseidon_falls_back() {
             assert_eq!((l.count(Stop::Builtin), l.gpu_steps), (2, 2 * 13), "{l:?}");
         }
     }
+}
+
+/// A random cell value near the registers: small, negative and large felts
+/// and pointers (into segments that exist and one that does not).
+fn random_value(rng: &mut StdRng) -> Value {
+    match rng.random_range(0..8) {
+        0 => Value::Int(Fe::ZERO),
+        1 | 2 => Value::Int(Fe::from_u64(rng.random_range(1..40))),
+        3 => Value::Int(Fe::from_u64(rng.random_range(1..40)).neg()),
+        4 => Value::Int(Fe::from_u64(rng.random()).mul(Fe::from_u64(rng.random()))),
+        _ => Value::Rel(Relocatable::new(rng.random_range(0..5), rng.random_range(0..40))),
+    }
+}
+
+/// A random valid Cairo 0 instruction word, offsets near the registers.
+fn random_instruction(rng: &mut StdRng) -> u64 {
+    loop {
+        let word = match rng.random_range(0..10) {
+            0 => 0x208b7fff7fff7ffe, // ret
+            1 => 0x1104800180018000, // call rel
+            _ => {
+                let mut off = || (rng.random_range(-6i64..=6) + (1 << 15)) as u64;
+                let (o0, o1, o2) = (off(), off(), off());
+                let o2 = if rng.random_range(0..3) == 0 { 0x8001 } else { o2 }; // off2 = 1 for immediates
+                o0 | o1 << 16 | o2 << 32 | rng.random_range(0u64..1 << 15) << 48
+            }
+        };
+        if decode::decode(word).is_ok() {
+            return word;
+        }
+    }
+}
+
+/// One random step per lane, on the GPU and on the CPU VM from the same
+/// state: a lane that runs the step ends where the CPU VM does (registers
+/// and every cell); a lane that declines it has changed nothing.
+#[test]
+fn random_single_steps_match_the_cpu_vm() {
+    let Some(ctx) = gpu::context_or_skip("random_single_steps_match_the_cpu_vm") else {
+        return;
+    };
+    let mut rng = StdRng::seed_from_u64(1616);
+    let (mut ran, mut declined, mut needless) = (0, 0, Vec::new());
+    for builtin in [None, Some(Builtin::RangeCheck), Some(Builtin::Bitwise)] {
+        let lanes = 300;
+        let mut data = Vec::new();
+        for _ in 0..lanes {
+            data.push(Fe::from_u64(random_instruction(&mut rng)));
+            data.push(random_value(&mut rng).as_int().unwrap_or(Fe::ONE));
+        }
+        let program = Program { data, builtins: vec![], main: 0, hints: vec![], functions: Default::default() };
+        let starts: Vec<Paused> = (0..lanes)
+            .map(|i| {
+                let mut memory = Memory::new();
+                for s in 0..4u32 {
+                    memory.add_segment();
+                    let n = if s == 0 { program.data.len() as u64 } else { rng.random_range(0..40) };
+                    for off in 0..n {
+                        let v = match s {
+                            0 => Some(Value::Int(program.data[off as usize])),
+                            3 => None, // the end segment
+                            _ => (rng.random_range(0..4) != 0).then(|| random_value(&mut rng)),
+                        };
+                        if let Some(v) = v {
+                            memory.insert(Relocatable::new(s, off), v).unwrap();
+                        }
+                    }
+                }
+                Paused {
+                    memory,
+                    pc: Relocatable::new(0, 2 * i),
+                    ap: rng.random_range(0..44),
+                    fp: rng.random_range(0..44),
+                    steps: 0,
+                    end: Relocatable::new(3, 0),
+                    builtin_segments: builtin.map(|b| (b, 2)).into_iter().collect(),
+                }
+            })
+            .collect();
+        let cfg = LaneConfig { max_steps: 1, ..LaneConfig::default() };
+        let (out, report) = vm_gpu::run_lanes(ctx, &program, starts.clone(), &cfg).unwrap();
+        assert_eq!(out.len(), starts.len());
+        for (i, ((gpu, stop), start)) in out.iter().zip(&starts).enumerate() {
+            let want = match stop {
+                Stop::StepLimit | Stop::Finished => {
+                    ran += 1;
+                    advance(&program, start.clone(), 1).unwrap_or_else(|e| {
+                        panic!("lane {i} ({builtin:?}): the GPU ran a step the CPU VM rejects: {e}")
+                    })
+                }
+                _ => {
+                    declined += 1;
+                    if advance(&program, start.clone(), 1).is_ok() {
+                        needless.push(format!("{:#x} {stop:?}", program.data[2 * i].to_canonical()[0]));
+                    }
+                    start.clone()
+                }
+            };
+            let at = format!("lane {i} ({builtin:?}, {:#x}, {stop:?})", program.data[2 * i].to_canonical()[0]);
+            assert_eq!((gpu.pc, gpu.ap, gpu.fp, gpu.steps), (want.pc, want.ap, want.fp, want.steps), "{at}");
+            assert_eq!(gpu.memory.num_segments(), want.memory.num_segments(), "{at}");
+            for s in 0..want.memory.num_segments() {
+                assert_eq!(gpu.memory.segment_cells(s), want.memory.segment_cells(s), "{at}: segment {s}");
+            }
+        }
+        assert!(report.gpu_steps > 0, "{report:?}");
+    }
+    // Most random states make the CPU VM fail too (unknown operands, pointer
+    // arithmetic it refuses); the lanes decline those, and almost nothing else.
+    assert!(ran >= 200 && declined > 0, "ran {ran}, declined {declined}");
+    assert!(needless.len() * 50 <= declined, "declined although the CPU VM runs them: {needless:?}");
 }

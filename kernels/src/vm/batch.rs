@@ -18,8 +18,9 @@
 
 use super::entry::{start_entry, Arg};
 use super::error::VmError;
+use super::pause::{resume, start_main, Paused};
 use super::program::Program;
-use super::run::{resume, start_main, Paused, Run, RunConfig};
+use super::run::{Run, RunConfig};
 use crate::backend::Backend;
 use crate::gpu::GpuError;
 use rayon::prelude::*;

@@ -5,8 +5,9 @@
 use super::builtins::Builtin;
 use super::error::{At, VmError};
 use super::memory::{Relocatable, Value};
+use super::pause::{resume, start, Paused};
 use super::program::{parse_felt, Program};
-use super::run::{resume, start, write_checked, Paused, Run, RunConfig, Setup, PROG};
+use super::run::{write_checked, Run, RunConfig, Setup, PROG};
 use starknet_types_core::felt::Felt;
 
 /// An argument passed to an entry point: a felt, or an array that is

@@ -31,6 +31,7 @@ use super::error::{At, VmError};
 use super::fast::Fast;
 use super::hints::{self, HintCtx, HintState};
 use super::memory::{Cell, Memory, Relocatable, Value, WriteError};
+use super::pause::{resume, start_main};
 use super::program::Program;
 use crate::field::Fe;
 
@@ -82,7 +83,7 @@ pub struct Run {
 pub(super) struct Mem {
     pub(super) mem: Memory,
     /// The builtin owning each segment, if any.
-    kinds: Vec<Option<Builtin>>,
+    pub(super) kinds: Vec<Option<Builtin>>,
 }
 
 pub(super) fn write_checked(
@@ -106,7 +107,7 @@ pub(super) fn write_checked(
 
 impl Mem {
     #[inline(always)]
-    fn write(&mut self, a: Relocatable, v: Value, at: At) -> Result<(), VmError> {
+    pub(super) fn write(&mut self, a: Relocatable, v: Value, at: At) -> Result<(), VmError> {
         if a.segment == EXEC {
             // Fast path: the execution segment has no validation rule.
             if self.mem.insert(a, v).is_ok() {
@@ -130,7 +131,7 @@ impl Mem {
 pub(super) struct Setup {
     pub(super) mem: Memory,
     pub(super) kinds: Vec<Option<Builtin>>,
-    builtin_segments: Vec<(Builtin, u32)>,
+    pub(super) builtin_segments: Vec<(Builtin, u32)>,
     /// Each builtin's base, in the program's order.
     pub(super) bases: Vec<Relocatable>,
 }
@@ -161,128 +162,15 @@ pub fn run(program: &Program, cfg: &RunConfig) -> Result<Run, VmError> {
     resume(program, start_main(program)?, cfg)
 }
 
-/// The state of `main`'s run before its first step.
-pub fn start_main(program: &Program) -> Result<Paused, VmError> {
-    let mut setup = Setup::new(program);
-    let mut stack: Vec<Value> = setup.bases.iter().map(|&b| Value::Rel(b)).collect();
-    let return_fp = setup.add_segment();
-    let end = setup.add_segment();
-    stack.push(Value::Rel(return_fp));
-    stack.push(Value::Rel(end));
-    start(program, setup, stack, program.main, end)
-}
-
-/// A run stopped between two steps: its memory and registers, where it
-/// ends, and its builtins. [`start_main`] and
-/// [`start_entry`](super::entry::start_entry) make one before the first
-/// step; the GPU lanes hand one back where they stop; [`resume`] runs one
-/// to its end. No hint has run in it (so a hint's own state starts empty).
-#[derive(Clone, Debug)]
-pub struct Paused {
-    /// The memory so far (the program segment included).
-    pub memory: Memory,
-    /// pc.
-    pub pc: Relocatable,
-    /// ap (offset in the execution segment).
-    pub ap: u64,
-    /// fp (offset in the execution segment).
-    pub fp: u64,
-    /// Steps executed so far.
-    pub steps: u64,
-    /// The end pointer: the run stops when pc reaches it.
-    pub end: Relocatable,
-    /// The builtins, with their segment indices.
-    pub builtin_segments: Vec<(Builtin, u32)>,
-}
-
-impl Paused {
-    /// The builtin owning each segment, if any.
-    pub fn segment_kinds(&self) -> Vec<Option<Builtin>> {
-        let mut kinds = vec![None; self.memory.num_segments()];
-        for &(b, s) in &self.builtin_segments {
-            if let Some(k) = kinds.get_mut(s as usize) {
-                *k = Some(b);
-            }
-        }
-        kinds
-    }
-}
-
-/// Loads the program and the initial stack: the state before the first
-/// step from `entry`, ending when pc reaches `end`.
-pub(super) fn start(
-    program: &Program,
-    setup: Setup,
-    stack: Vec<Value>,
-    entry: usize,
-    end: Relocatable,
-) -> Result<Paused, VmError> {
-    let Setup { mem, kinds, builtin_segments, .. } = setup;
-    let start = At { pc: Relocatable::new(PROG, entry as u64), step: 0 };
-    let mut m = Mem { mem, kinds };
-    for (i, w) in program.data.iter().enumerate() {
-        m.write(Relocatable::new(PROG, i as u64), Value::Int(*w), start)?;
-    }
-    for (i, v) in stack.iter().enumerate() {
-        m.write(Relocatable::new(EXEC, i as u64), *v, start)?;
-    }
-    let ap = stack.len() as u64;
-    Ok(Paused { memory: m.mem, pc: start.pc, ap, fp: ap, steps: 0, end, builtin_segments })
-}
-
-/// Runs a paused run until pc reaches its end (the trace, if asked for,
-/// holds the steps from here on).
-pub fn resume(program: &Program, paused: Paused, cfg: &RunConfig) -> Result<Run, VmError> {
-    let kinds = paused.segment_kinds();
-    let Paused { memory, pc, ap, fp, steps, end, builtin_segments } = paused;
-    let mut st = State {
-        program,
-        m: Mem { mem: memory, kinds },
-        pc,
-        ap,
-        fp,
-        steps,
-        hints: HintState::default(),
-        cache: vec![None; program.data.len()],
-        fast: vec![Fast::NO; program.data.len()],
-    };
-    let mut trace = Vec::new();
-    let limit = cfg.steps_limit.unwrap_or(u64::MAX);
-    loop {
-        if !cfg.trace {
-            st.run_fast(limit);
-        }
-        if st.pc == end {
-            break;
-        }
-        if st.steps >= limit {
-            return Err(VmError::StepLimit { at: st.at(), limit });
-        }
-        if st.pc.segment == PROG {
-            if let Some(hs) = program.hints.get(st.pc.offset as usize) {
-                if !hs.is_empty() {
-                    st.run_hints(hs)?;
-                }
-            }
-        }
-        if cfg.trace {
-            trace.push(TraceEntry { pc: st.pc, ap: st.ap, fp: st.fp });
-        }
-        st.step()?;
-    }
-    st.check_signatures(&builtin_segments)?;
-    Ok(Run { memory: st.m.mem, pc: st.pc, ap: st.ap, fp: st.fp, steps: st.steps, trace, builtin_segments })
-}
-
 pub(super) struct State<'p> {
-    program: &'p Program,
+    pub(super) program: &'p Program,
     pub(super) m: Mem,
     pub(super) pc: Relocatable,
     pub(super) ap: u64,
     pub(super) fp: u64,
     pub(super) steps: u64,
-    hints: HintState,
-    cache: Vec<Option<Cached>>,
+    pub(super) hints: HintState,
+    pub(super) cache: Vec<Option<Cached>>,
     /// What `run_fast` runs at each pc of the program segment:
     /// [`Fast::NO`] until decoded, and always where hints run first.
     pub(super) fast: Vec<Fast>,
@@ -300,7 +188,7 @@ pub(super) struct Cached {
 
 impl State<'_> {
     #[inline(always)]
-    fn at(&self) -> At {
+    pub(super) fn at(&self) -> At {
         At { pc: self.pc, step: self.steps }
     }
 
@@ -311,7 +199,7 @@ impl State<'_> {
     /// Every complete ecdsa instance (public key and message both written)
     /// must carry a registered signature that verifies.
     #[cold]
-    fn check_signatures(&self, builtin_segments: &[(Builtin, u32)]) -> Result<(), VmError> {
+    pub(super) fn check_signatures(&self, builtin_segments: &[(Builtin, u32)]) -> Result<(), VmError> {
         for &(_, seg) in builtin_segments.iter().filter(|(b, _)| *b == Builtin::Ecdsa) {
             let fail = |what: String| VmError::Run { at: self.at(), what };
             for off in (0..self.m.mem.segment_len(seg as usize) as u64).step_by(2) {
@@ -337,7 +225,7 @@ impl State<'_> {
     }
 
     #[cold]
-    fn run_hints(&mut self, hs: &[hints::Hint]) -> Result<(), VmError> {
+    pub(super) fn run_hints(&mut self, hs: &[hints::Hint]) -> Result<(), VmError> {
         let at = self.at();
         let kinds = &self.m.kinds;
         let write = |mem: &mut Memory, a: Relocatable, v: Value, at: At| write_checked(kinds, mem, a, v, at);
@@ -409,7 +297,7 @@ impl State<'_> {
     }
 
     #[inline(always)]
-    fn step(&mut self) -> Result<(), VmError> {
+    pub(super) fn step(&mut self) -> Result<(), VmError> {
         let cached = match self.cache.get(self.pc.offset as usize) {
             Some(Some(c)) if self.pc.segment == PROG => *c,
             _ => self.decode_at()?,
