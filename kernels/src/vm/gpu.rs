@@ -24,14 +24,22 @@
 //!   ends exactly as it would on the CPU.
 //! * **Dispatches** run at most [`LaneConfig::dispatch_steps`] steps per
 //!   lane; only the lanes' small state blocks are read back between them,
-//!   and memory once at the end (each segment up to its length).
+//!   and memory once at the end (each segment up to its length). On a
+//!   software rasterizer (lavapipe) a dispatch runs at most
+//!   `SOFTWARE_DISPATCH_STEPS` steps per lane and a step that inverts a
+//!   felt runs alone in its dispatch (see `vm.wgsl`).
+//! * **Builtins in the lanes**: output and ecdsa cells are plain memory,
+//!   range-check writes are validated, bitwise cells are deduced. Pedersen,
+//!   poseidon, ec_op and keccak cells are deduced on the CPU (the lane stops
+//!   with [`Stop::Builtin`]): a Poseidon permutation in the shader more
+//!   than doubled its compile time on lavapipe, where CI runs it.
 //!
 //! [`LaneReport`] counts the lanes by how they stopped, the steps run on
 //! the GPU and the lane efficiency: steps executed ÷ lane-steps issued,
 //! where a group of [`WARP`] consecutive lanes issues, per dispatch, its
 //! longest lane's steps for each of its lanes.
 
-use super::batch::{LaneConfig, LaneReport, Stop};
+use super::batch::{LaneConfig, LaneReport, Stop, MAX_SEGMENTS, WARP};
 use super::builtins::Builtin;
 use super::decode;
 use super::memory::{Cell, Memory, Relocatable};
@@ -42,7 +50,6 @@ use crate::gpu::{GpuContext, GpuError, Kernel};
 use crate::hash::gpu_batch::{dispatch, Dispatch};
 use std::sync::{Arc, Mutex};
 
-use super::batch::{MAX_SEGMENTS, WARP};
 const WG: u32 = 64;
 const CELL_BYTES: u64 = 32;
 const VALID: u32 = 0x10000;
