@@ -1,4 +1,5 @@
-//! `wavelane cairo run`: the default step limit and `--steps-limit 0`.
+//! `wavelane cairo run`: the default step limit and `--steps-limit 0`;
+//! batches (`--batch`, `--args-file`, `--backend`).
 
 mod common;
 
@@ -46,4 +47,44 @@ fn the_limit_can_be_raised_or_removed() {
     let out = wavelane(&["cairo", "run", &program("long_fib"), "--steps-limit", "1950003"], "");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("step limit 1950003 exceeded at pc 0:"));
+}
+
+fn json(out: &std::process::Output) -> serde_json::Value {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("one JSON object")
+}
+
+#[test]
+fn a_batch_adds_the_lane_to_the_last_felt_argument() {
+    let fib = program("fib_loop");
+    let batch = json(&wavelane(
+        &["cairo", "run", &fib, "--entry", "fib", "--args", "1,1,5", "--batch", "3", "--backend", "simd", "--json"],
+        "",
+    ));
+    assert_eq!(batch["backend"], "simd");
+    let lanes = batch["lanes"].as_array().expect("lanes");
+    assert_eq!(lanes.len(), 3);
+    for (i, lane) in lanes.iter().enumerate() {
+        let args = format!("1,1,{}", 5 + i);
+        let alone = json(&wavelane(&["cairo", "run", &fib, "--entry", "fib", "--args", &args, "--json"], ""));
+        assert_eq!(lane, &alone, "lane {i} is fib(1, 1, {})", 5 + i);
+    }
+    assert_ne!(lanes[0]["steps"], lanes[1]["steps"]);
+}
+
+#[test]
+fn an_args_file_gives_one_lane_per_line_and_failed_lanes_exit_2() {
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("lanes.txt");
+    std::fs::write(&path, "1,2,3\n\n4,5,6\n1,2\n").expect("write the argument lines");
+    let entry = program("entry");
+    let out = wavelane(
+        &["cairo", "run", &entry, "--entry", "add_mul", "--args-file", path.to_str().unwrap(), "--backend", "scalar"],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("lanes: 3 (backend scalar)"), "{text}");
+    assert!(text.contains("lane 0: steps ") && text.contains("lane 1: steps "), "{text}");
+    assert!(text.contains("lane 2: error: ") && text.contains("takes 3 argument cells"), "{text}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1 of 3 lanes failed"));
 }

@@ -1,6 +1,9 @@
 //! Cairo VM benchmark: steps per second of wavelane's VM and of cairo-vm on
 //! the same compiled program, in the same run.
 //!
+//! [`bench_batch`] measures batches of runs (the CPU VM on one thread and
+//! on all cores, the GPU lanes) against cairo-vm on one core.
+//!
 //! Both start from an already parsed program and time a whole run of `main`
 //! (initial state, execution, end): cairo-vm with its fastest settings (no
 //! trace, no memory relocation, no proof mode, `all_cairo` layout), ours
@@ -13,8 +16,12 @@ use cairo_vm::cairo_run::{cairo_run_program, CairoRunConfig};
 use cairo_vm::hint_processor::builtin_hint_processor::builtin_hint_processor_definition::BuiltinHintProcessor;
 use cairo_vm::types::layout_name::LayoutName;
 use cairo_vm::types::program::Program as OracleProgram;
+use cairo_vm::types::relocatable::MaybeRelocatable;
+use cairo_vm::vm::runners::cairo_runner::{CairoArg, CairoRunner};
+use starknet_types_core::felt::Felt;
 use std::time::Duration;
-use wavelane_kernels::vm::{memory, run, Program, RunConfig};
+use wavelane_kernels::vm::{memory, run, run_batch, Arg, BatchConfig, Job, Program, RelocatedEntry, RunConfig};
+use wavelane_kernels::Backend;
 
 /// The long-running programs measured by default: (name, compiled JSON).
 pub const DEFAULT_PROGRAMS: &[(&str, &str)] = &[
@@ -78,5 +85,140 @@ pub fn bench_program(name: &str, json: &str, budget: Duration, reporter: &mut Re
     reporter.push(peer);
     reporter.push(fresh);
     reporter.push(reused);
+    Ok(())
+}
+
+/// The batch benchmark: `lanes` runs of `fib(1, 1, n_i)` (`fib_loop.json`)
+/// with `n_i` spread over `n .. n + spread`, so lanes branch on their data
+/// and end at different steps.
+#[derive(Clone, Debug)]
+pub struct BatchBench {
+    /// Runs in the batch.
+    pub lanes: usize,
+    /// The smallest `n`.
+    pub n: u64,
+    /// How far the lanes' `n` spread above `n`.
+    pub spread: u64,
+    /// Backends to measure (each against cairo-vm on one core).
+    pub backends: Vec<Backend>,
+    /// Seconds per measurement.
+    pub budget: Duration,
+}
+
+/// The backends measured: those asked for, with `simd` (the CPU VM on all
+/// cores) always among them, first.
+fn batch_backends(o: &BatchBench) -> Vec<Backend> {
+    let mut b = o.backends.clone();
+    b.retain(|&x| x != Backend::Simd);
+    b.insert(0, Backend::Simd);
+    b
+}
+
+/// The progress steps [`bench_batch`] reports.
+pub fn batch_steps(o: &BatchBench) -> u64 {
+    1 + batch_backends(o).len() as u64
+}
+
+/// The lanes' jobs.
+fn batch_jobs(o: &BatchBench) -> Vec<Job> {
+    let spread = o.spread.max(1);
+    (0..o.lanes as u64)
+        .map(|i| Job::entry("fib", [1, 1, o.n + i * 7919 % spread].map(|v| Arg::Felt(Felt::from(v))).to_vec()))
+        .collect()
+}
+
+/// cairo-vm's `run_from_entrypoint` on one job of [`batch_jobs`]; its steps.
+fn cairo_vm_entry(program: &OracleProgram, pc: usize, job: &Job) -> anyhow::Result<u64> {
+    let mut runner = CairoRunner::new(program, LayoutName::all_cairo, None, false, false, false)
+        .map_err(|e| anyhow!("cairo-vm: {e}"))?;
+    runner.initialize_builtins(false).map_err(|e| anyhow!("cairo-vm: {e}"))?;
+    runner.initialize_segments(None);
+    let args: Vec<CairoArg> = job
+        .args
+        .iter()
+        .filter_map(|a| match a {
+            Arg::Felt(v) => Some(CairoArg::Single(MaybeRelocatable::from(*v))),
+            Arg::Array(_) => None,
+        })
+        .collect();
+    let refs: Vec<&CairoArg> = args.iter().collect();
+    let mut hp = BuiltinHintProcessor::new_empty();
+    runner.run_from_entrypoint(pc, &refs, false, None, &mut hp).map_err(|e| anyhow!("cairo-vm: {e}"))?;
+    Ok(runner.vm.get_current_step() as u64)
+}
+
+/// Aggregate steps per second of a batch on each backend (and always on
+/// `simd`, the CPU VM on all cores), against cairo-vm running a sample of
+/// the same jobs one after another on one core. Every backend's lanes must
+/// end with the CPU VM's steps and registers; the GPU's figure also names
+/// its lane efficiency, how many lanes fell back and its ratio to `simd`.
+pub fn bench_batch(o: &BatchBench, rep: &mut Reporter) -> anyhow::Result<()> {
+    let json = include_str!("../../tests/cairo/fib_loop.json");
+    let program = Program::from_json(json).context("loading fib_loop")?;
+    let theirs = OracleProgram::from_bytes(json.as_bytes(), None).map_err(|e| anyhow!("cairo-vm: {e}"))?;
+    let pc = theirs.get_identifier("__main__.fib").and_then(|f| f.pc).context("cairo-vm: no fib")?;
+    let jobs = batch_jobs(o);
+    let cfg = BatchConfig::default();
+    let want = run_batch(Backend::Scalar, &program, &jobs, &cfg)?;
+    let want: Vec<(u64, RelocatedEntry)> = want
+        .runs
+        .iter()
+        .map(|r| r.as_ref().map(|r| (r.steps, r.relocated_registers())).map_err(|e| anyhow!("{e}")))
+        .collect::<anyhow::Result<_>>()?;
+    let steps: u64 = want.iter().map(|w| w.0).sum();
+    let bench = format!("vm.batch.fib{}x{}", o.n, o.lanes);
+    rep.step(&format!("{bench} cairo-vm"));
+    let sample = &jobs[..jobs.len().min(64)];
+    let sample_steps: u64 = want[..sample.len()].iter().map(|w| w.0).sum();
+    for (job, w) in sample.iter().zip(&want) {
+        let s = cairo_vm_entry(&theirs, pc, job)?;
+        if s != w.0 {
+            bail!("{bench}: cairo-vm ran {s} steps for {job:?}, wavelane {}", w.0);
+        }
+    }
+    let peer_s = best_of(o.budget, 3, || {
+        for job in sample {
+            std::hint::black_box(cairo_vm_entry(&theirs, pc, job).expect("ran once already"));
+        }
+    });
+    let peer = Measurement::new(&bench, "cairo-vm", sample_steps, 1, peer_s).scope("end-to-end");
+    rep.push(peer.clone());
+    let mut simd_rate = None;
+    for backend in batch_backends(o) {
+        rep.step(&format!("{bench} {}", backend.name()));
+        let got = run_batch(backend, &program, &jobs, &cfg)?;
+        for (i, (r, w)) in got.runs.iter().zip(&want).enumerate() {
+            match r {
+                Ok(r) if (r.steps, r.relocated_registers()) == *w => {}
+                _ => bail!("{bench}: lane {i} on {} differs from the CPU VM", got.backend.name()),
+            }
+        }
+        let mut kernel_s = None;
+        let secs = best_of(o.budget, 3, || {
+            let b = run_batch(backend, &program, &jobs, &cfg).expect("ran once already");
+            kernel_s = b.lanes.and_then(|l| l.kernel_s);
+            std::hint::black_box(b.runs.len());
+        });
+        let threads = if got.backend == Backend::Simd { rayon::current_num_threads() } else { 1 };
+        let rate = steps as f64 / secs;
+        let scope = match (&got.lanes, simd_rate) {
+            (Some(l), Some(simd)) => format!(
+                "end-to-end, lane efficiency {:.2}, {} fell back, {:.2}x simd",
+                l.efficiency(),
+                l.fell_back(),
+                rate / simd
+            ),
+            _ => "end-to-end".into(),
+        };
+        if got.backend == Backend::Simd {
+            simd_rate = Some(rate);
+        }
+        rep.push(Measurement::new(&bench, got.backend.name(), steps, threads, secs).scope(&scope).against(&peer));
+        if let Some(k) = kernel_s {
+            rep.push(
+                Measurement::new(&bench, got.backend.name(), steps, threads, k).scope("kernel-only").against(&peer),
+            );
+        }
+    }
     Ok(())
 }

@@ -161,8 +161,24 @@ struct ScheduleArgs {
 #[derive(Args)]
 struct VmArgs {
     /// A compiled Cairo 0 program (default: the bundled long-running ones).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "backend")]
     program: Option<std::path::PathBuf>,
+    /// Measure a batch of runs instead, on these backends (comma-separated:
+    /// scalar, simd, gpu; simd, the CPU VM on all cores, is always
+    /// measured), against cairo-vm on one core: `--lanes` runs of
+    /// `fib(1, 1, n)` from tests/cairo/fib_loop.json with n from `--n` to
+    /// `--n` + `--spread`.
+    #[arg(long, value_delimiter = ',')]
+    backend: Vec<Backend>,
+    /// Runs in the batch.
+    #[arg(long, default_value_t = 1024)]
+    lanes: usize,
+    /// The smallest fib length of a lane (about 7 steps each).
+    #[arg(long, default_value_t = 200)]
+    n: u64,
+    /// How far the lanes' fib lengths spread above `--n`.
+    #[arg(long, default_value_t = 100)]
+    spread: u64,
 }
 
 #[derive(Args)]
@@ -206,6 +222,7 @@ enum Part {
     Field(FieldBench),
     Hash(hash::Options),
     Vm(Option<std::path::PathBuf>, Duration),
+    VmBatch(vm::BatchBench),
     Schedule(ScheduleParams),
     Trie(trie::Options),
     Commit(commit::Options),
@@ -227,6 +244,7 @@ impl Part {
             Part::Hash(o) => hash::steps(o),
             Part::Vm(Some(_), _) => 3,
             Part::Vm(None, _) => 3 * vm::DEFAULT_PROGRAMS.len() as u64,
+            Part::VmBatch(o) => vm::batch_steps(o),
             Part::Schedule(p) => 2 + 4 * p.threads.len() as u64,
             Part::Trie(o) => trie::steps(o),
             Part::Block(o) => block::steps(o),
@@ -250,6 +268,7 @@ impl Part {
             Part::Schedule(_) | Part::Trie(_) | Part::Commit(_) | Part::Block(_) => unreachable!("handled in run"),
             Part::Field(f) => f.run(rep),
             Part::Hash(o) => hash::run(rep, o),
+            Part::VmBatch(o) => vm::bench_batch(o, rep),
             Part::Vm(Some(path), budget) => {
                 let text = std::fs::read_to_string(path)
                     .map_err(|e| anyhow::anyhow!("cannot read program {}: {e}", path.display()))?;
@@ -299,6 +318,13 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
             let backends = if h.backend.is_empty() { default_backends() } else { h.backend };
             vec![Part::Hash(hash::Options { algos, sizes: h.sizes, budget, backends })]
         }
+        Some(Kernel::Vm(v)) if !v.backend.is_empty() => vec![Part::VmBatch(vm::BatchBench {
+            lanes: v.lanes,
+            n: v.n,
+            spread: v.spread,
+            backends: v.backend,
+            budget,
+        })],
         Some(Kernel::Vm(v)) => vec![Part::Vm(v.program, budget)],
         Some(Kernel::Schedule(s)) => vec![Part::Schedule(schedule_params(s, budget)?)],
         Some(Kernel::Trie(t)) => vec![Part::Trie(trie::Options {

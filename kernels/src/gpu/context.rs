@@ -239,6 +239,42 @@ impl GpuContext {
         Ok(bytes)
     }
 
+    /// Writes `data` into `buffer` at byte `offset`, counting the bytes.
+    pub fn upload_at(&self, buffer: &wgpu::Buffer, offset: u64, data: &[u8]) {
+        if data.is_empty() {
+            return;
+        }
+        self.queue.write_buffer(buffer, offset, data);
+        self.uploaded.fetch_add(data.len() as u64, Ordering::Relaxed);
+    }
+
+    /// Copies the byte ranges `(offset, size)` of `buffer` back to the host
+    /// in one submission (after all submitted work), concatenated in the
+    /// order given, counting the bytes. Offsets and sizes are multiples of 4.
+    pub fn read_back_ranges(&self, buffer: &wgpu::Buffer, ranges: &[(u64, u64)]) -> Result<Vec<u8>, GpuError> {
+        let total: u64 = ranges.iter().map(|r| r.1).sum();
+        if total == 0 {
+            return Ok(Vec::new());
+        }
+        let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("readback staging (ranges)"),
+            size: total,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let mut enc =
+            self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("readback (ranges)") });
+        let mut at = 0;
+        for &(offset, size) in ranges.iter().filter(|r| r.1 > 0) {
+            enc.copy_buffer_to_buffer(buffer, offset, &staging, at, size);
+            at += size;
+        }
+        self.queue.submit([enc.finish()]);
+        let bytes = self.map_read(&staging, total)?;
+        self.downloaded.fetch_add(total, Ordering::Relaxed);
+        Ok(bytes)
+    }
+
     fn map_read(&self, staging: &wgpu::Buffer, size: u64) -> Result<Vec<u8>, GpuError> {
         let slice = staging.slice(..size);
         let (tx, rx) = std::sync::mpsc::channel();

@@ -15,6 +15,7 @@ const SOURCES: &[(&str, &str)] = &[
     ("trie_node", include_str!("../../shaders/trie_node.wgsl")),
     ("trie_pedersen", include_str!("../../shaders/trie_pedersen.wgsl")),
     ("trie_poseidon", include_str!("../../shaders/trie_poseidon.wgsl")),
+    ("vm", include_str!("../../shaders/vm.wgsl")),
 ];
 
 /// The raw source of `shaders/<name>.wgsl`.

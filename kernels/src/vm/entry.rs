@@ -5,8 +5,9 @@
 use super::builtins::Builtin;
 use super::error::{At, VmError};
 use super::memory::{Relocatable, Value};
+use super::pause::{resume, start, Paused};
 use super::program::{parse_felt, Program};
-use super::run::{execute, write_checked, Run, RunConfig, Setup, PROG};
+use super::run::{write_checked, Run, RunConfig, Setup, PROG};
 use starknet_types_core::felt::Felt;
 
 /// An argument passed to an entry point: a felt, or an array that is
@@ -57,6 +58,11 @@ impl Arg {
 /// the program's builtins, then come `args` (each array in a new segment,
 /// in order), the return fp 0 and the end pc, in a segment of its own.
 pub fn run_entry(program: &Program, name: &str, args: &[Arg], cfg: &RunConfig) -> Result<Run, VmError> {
+    resume(program, start_entry(program, name, args)?, cfg)
+}
+
+/// The state of [`run_entry`]'s run before its first step.
+pub fn start_entry(program: &Program, name: &str, args: &[Arg]) -> Result<Paused, VmError> {
     let bad = |what: String| VmError::Program(format!("entry point `{name}`: {what}"));
     let f = program.functions.get(name).ok_or_else(|| bad("no such function in `__main__`".into()))?;
     if args.len() != f.args_size {
@@ -91,7 +97,7 @@ pub fn run_entry(program: &Program, name: &str, args: &[Arg], cfg: &RunConfig) -
     let end = setup.add_segment();
     stack.push(Value::from(Felt::ZERO));
     stack.push(Value::Rel(end));
-    execute(program, setup, stack, f.pc, end, cfg)
+    start(program, setup, stack, f.pc, end)
 }
 
 #[cfg(test)]

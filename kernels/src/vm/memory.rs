@@ -195,6 +195,25 @@ impl Cell {
         }
     }
 
+    /// The four little-endian words of the packed cell (the layout the GPU
+    /// lanes keep, see `vm/gpu.rs`).
+    #[inline(always)]
+    pub fn words(self) -> [u64; 4] {
+        self.0
+    }
+
+    /// A cell from its four words, if they are a valid packed cell: a hole,
+    /// a pointer, or a field element below p.
+    pub fn from_words(w: [u64; 4]) -> Option<Cell> {
+        let c = Cell(w);
+        let valid = match w[3] {
+            HOLE_TAG => w[..3] == [0, 0, 0],
+            REL_TAG => w[0] <= u64::from(u32::MAX) && w[2] == 0,
+            _ => c.is_int() && crate::field::fe::lt_p(&w),
+        };
+        valid.then_some(c)
+    }
+
     /// Unpacks (`None` for a hole).
     #[inline(always)]
     pub fn unpack(self) -> Option<Value> {
@@ -319,6 +338,24 @@ impl Memory {
     pub fn add_segment(&mut self) -> Relocatable {
         self.segments.push(Vec::new());
         Relocatable::new(self.segments.len() as u32 - 1, 0)
+    }
+
+    /// Memory made of these segments, cells in offset order (a trailing
+    /// hole is dropped, so each segment's length is its last written
+    /// offset + 1, as writes leave it).
+    pub fn from_segments(segments: Vec<Vec<Cell>>) -> Memory {
+        let mut m = Memory { segments };
+        for seg in &mut m.segments {
+            while seg.last().is_some_and(|c| c.is_hole()) {
+                seg.pop();
+            }
+        }
+        m
+    }
+
+    /// The packed cells of segment `i` (empty if there is no such segment).
+    pub fn segment_cells(&self, i: usize) -> &[Cell] {
+        self.segments.get(i).map_or(&[], Vec::as_slice)
     }
 
     /// Number of segments.

@@ -15,6 +15,12 @@
 //! cells (`fast.rs`). After the run, [`relocate`] flattens memory and the
 //! trace. Every failure is a [`VmError`] naming pc and step ([`error`]).
 //!
+//! [`batch`] runs many runs of one program on a backend: the CPU VM on one
+//! thread or across rayon's, or one GPU lane per run (`gpu.rs`,
+//! `shaders/vm.wgsl`), each lane that stops early (a hint, a full segment,
+//! its step budget, a builtin the lanes lack) finished on the CPU VM from
+//! the state it stopped in ([`Paused`], [`resume`]).
+//!
 //! ```no_run
 //! use wavelane_kernels::vm::{Program, RunConfig, run};
 //! let program = Program::from_file("tests/cairo/fib_loop.json".as_ref())?;
@@ -23,24 +29,30 @@
 //! # Ok::<(), wavelane_kernels::vm::VmError>(())
 //! ```
 
+pub mod batch;
 pub mod builtins;
 pub mod decode;
 pub mod entry;
 pub mod error;
 mod fast;
+#[cfg(feature = "gpu")]
+pub mod gpu;
 pub mod hash_glue;
 pub mod hints;
 pub mod layout;
 pub mod memory;
+pub mod pause;
 pub mod program;
 pub mod relocate;
 pub mod run;
 
+pub use batch::{run_batch, Batch, BatchConfig, Job, LaneConfig, LaneReport, Stop};
 pub use builtins::Builtin;
-pub use entry::{run_entry, Arg};
+pub use entry::{run_entry, start_entry, Arg};
 pub use error::{At, VmError};
 pub use layout::Layout;
 pub use memory::{Memory, Relocatable, Value};
+pub use pause::{advance, resume, start_main, Paused};
 pub use program::{Function, Program};
 pub use relocate::RelocatedEntry;
 pub use run::{run, Run, RunConfig, TraceEntry};

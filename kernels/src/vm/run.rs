@@ -31,6 +31,7 @@ use super::error::{At, VmError};
 use super::fast::Fast;
 use super::hints::{self, HintCtx, HintState};
 use super::memory::{Cell, Memory, Relocatable, Value, WriteError};
+use super::pause::{resume, start_main};
 use super::program::Program;
 use crate::field::Fe;
 
@@ -82,7 +83,7 @@ pub struct Run {
 pub(super) struct Mem {
     pub(super) mem: Memory,
     /// The builtin owning each segment, if any.
-    kinds: Vec<Option<Builtin>>,
+    pub(super) kinds: Vec<Option<Builtin>>,
 }
 
 pub(super) fn write_checked(
@@ -106,7 +107,7 @@ pub(super) fn write_checked(
 
 impl Mem {
     #[inline(always)]
-    fn write(&mut self, a: Relocatable, v: Value, at: At) -> Result<(), VmError> {
+    pub(super) fn write(&mut self, a: Relocatable, v: Value, at: At) -> Result<(), VmError> {
         if a.segment == EXEC {
             // Fast path: the execution segment has no validation rule.
             if self.mem.insert(a, v).is_ok() {
@@ -130,7 +131,7 @@ impl Mem {
 pub(super) struct Setup {
     pub(super) mem: Memory,
     pub(super) kinds: Vec<Option<Builtin>>,
-    builtin_segments: Vec<(Builtin, u32)>,
+    pub(super) builtin_segments: Vec<(Builtin, u32)>,
     /// Each builtin's base, in the program's order.
     pub(super) bases: Vec<Relocatable>,
 }
@@ -158,82 +159,18 @@ impl Setup {
 
 /// Runs `main` of `program` to its end.
 pub fn run(program: &Program, cfg: &RunConfig) -> Result<Run, VmError> {
-    let mut setup = Setup::new(program);
-    let mut stack: Vec<Value> = setup.bases.iter().map(|&b| Value::Rel(b)).collect();
-    let return_fp = setup.add_segment();
-    let end = setup.add_segment();
-    stack.push(Value::Rel(return_fp));
-    stack.push(Value::Rel(end));
-    execute(program, setup, stack, program.main, end, cfg)
-}
-
-/// Loads the program and the initial stack, then runs from `entry` until
-/// pc reaches `end`.
-pub(super) fn execute(
-    program: &Program,
-    setup: Setup,
-    stack: Vec<Value>,
-    entry: usize,
-    end: Relocatable,
-    cfg: &RunConfig,
-) -> Result<Run, VmError> {
-    let Setup { mem, kinds, builtin_segments, .. } = setup;
-    let start = At { pc: Relocatable::new(PROG, entry as u64), step: 0 };
-    let mut m = Mem { mem, kinds };
-    for (i, w) in program.data.iter().enumerate() {
-        m.write(Relocatable::new(PROG, i as u64), Value::Int(*w), start)?;
-    }
-    for (i, v) in stack.iter().enumerate() {
-        m.write(Relocatable::new(EXEC, i as u64), *v, start)?;
-    }
-    let mut st = State {
-        program,
-        m,
-        pc: start.pc,
-        ap: stack.len() as u64,
-        fp: stack.len() as u64,
-        steps: 0,
-        hints: HintState::default(),
-        cache: vec![None; program.data.len()],
-        fast: vec![Fast::NO; program.data.len()],
-    };
-    let mut trace = Vec::new();
-    let limit = cfg.steps_limit.unwrap_or(u64::MAX);
-    loop {
-        if !cfg.trace {
-            st.run_fast(limit);
-        }
-        if st.pc == end {
-            break;
-        }
-        if st.steps >= limit {
-            return Err(VmError::StepLimit { at: st.at(), limit });
-        }
-        if st.pc.segment == PROG {
-            if let Some(hs) = program.hints.get(st.pc.offset as usize) {
-                if !hs.is_empty() {
-                    st.run_hints(hs)?;
-                }
-            }
-        }
-        if cfg.trace {
-            trace.push(TraceEntry { pc: st.pc, ap: st.ap, fp: st.fp });
-        }
-        st.step()?;
-    }
-    st.check_signatures(&builtin_segments)?;
-    Ok(Run { memory: st.m.mem, pc: st.pc, ap: st.ap, fp: st.fp, steps: st.steps, trace, builtin_segments })
+    resume(program, start_main(program)?, cfg)
 }
 
 pub(super) struct State<'p> {
-    program: &'p Program,
+    pub(super) program: &'p Program,
     pub(super) m: Mem,
     pub(super) pc: Relocatable,
     pub(super) ap: u64,
     pub(super) fp: u64,
     pub(super) steps: u64,
-    hints: HintState,
-    cache: Vec<Option<Cached>>,
+    pub(super) hints: HintState,
+    pub(super) cache: Vec<Option<Cached>>,
     /// What `run_fast` runs at each pc of the program segment:
     /// [`Fast::NO`] until decoded, and always where hints run first.
     pub(super) fast: Vec<Fast>,
@@ -251,7 +188,7 @@ pub(super) struct Cached {
 
 impl State<'_> {
     #[inline(always)]
-    fn at(&self) -> At {
+    pub(super) fn at(&self) -> At {
         At { pc: self.pc, step: self.steps }
     }
 
@@ -262,7 +199,7 @@ impl State<'_> {
     /// Every complete ecdsa instance (public key and message both written)
     /// must carry a registered signature that verifies.
     #[cold]
-    fn check_signatures(&self, builtin_segments: &[(Builtin, u32)]) -> Result<(), VmError> {
+    pub(super) fn check_signatures(&self, builtin_segments: &[(Builtin, u32)]) -> Result<(), VmError> {
         for &(_, seg) in builtin_segments.iter().filter(|(b, _)| *b == Builtin::Ecdsa) {
             let fail = |what: String| VmError::Run { at: self.at(), what };
             for off in (0..self.m.mem.segment_len(seg as usize) as u64).step_by(2) {
@@ -288,7 +225,7 @@ impl State<'_> {
     }
 
     #[cold]
-    fn run_hints(&mut self, hs: &[hints::Hint]) -> Result<(), VmError> {
+    pub(super) fn run_hints(&mut self, hs: &[hints::Hint]) -> Result<(), VmError> {
         let at = self.at();
         let kinds = &self.m.kinds;
         let write = |mem: &mut Memory, a: Relocatable, v: Value, at: At| write_checked(kinds, mem, a, v, at);
@@ -360,7 +297,7 @@ impl State<'_> {
     }
 
     #[inline(always)]
-    fn step(&mut self) -> Result<(), VmError> {
+    pub(super) fn step(&mut self) -> Result<(), VmError> {
         let cached = match self.cache.get(self.pc.offset as usize) {
             Some(Some(c)) if self.pc.segment == PROG => *c,
             _ => self.decode_at()?,
