@@ -21,7 +21,7 @@ enum Command {
     /// Hash lines of felts from stdin with Poseidon or Pedersen.
     #[command(after_help = cli::hash::FELT_SYNTAX)]
     Hash(cli::hash::HashArgs),
-    /// Run compiled Cairo 0 programs on the CPU VM.
+    /// Run compiled Cairo 0 programs: the CPU VM, or batches on CPU threads and GPU lanes.
     Cairo(cli::cairo::CairoArgs),
     /// Merkle-Patricia trie roots and proofs of KEY VALUE lines from stdin.
     #[command(after_help = cli::hash::FELT_SYNTAX)]
