@@ -18,6 +18,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use wavelane::host::state::json::parse_state_update;
 use wavelane::host::state::{MemState, StarknetVersion, StateCommitment, StateWriter};
+use wavelane::host::store::{Store, Sync};
 use wavelane::kernels::Backend;
 use wavelane::Felt;
 
@@ -46,6 +47,10 @@ pub(crate) struct CommitArgs {
     /// Write a Chrome trace / Perfetto JSON of the run to FILE.
     #[arg(long, value_name = "FILE")]
     trace: Option<PathBuf>,
+    /// Persist the blocks in DIR (a redb store) and resume from its last
+    /// block: files of blocks already stored are skipped.
+    #[arg(long, value_name = "DIR")]
+    state: Option<PathBuf>,
 }
 
 /// Runs `wavelane commit`.
@@ -58,11 +63,35 @@ fn commit_files(args: CommitArgs) -> anyhow::Result<()> {
     let mut state = MemState::new();
     let mut commitment = StateCommitment::new();
     let mut prev = Felt::ZERO;
+    let store = match &args.state {
+        Some(dir) => Some(Store::open(dir, Sync::Always)?),
+        None => None,
+    };
+    let mut next = 0;
+    if let Some((last, root)) = store.as_ref().map(Store::last_block).transpose()?.flatten() {
+        // Resume: the stored state and its tries, rebuilt and checked.
+        state = store.as_ref().expect("open").load()?;
+        let version = args.starknet_version.unwrap_or(StarknetVersion::BEFORE_0_14);
+        let (roots, _) = commitment.commit(args.backend, &MemState::new(), &state.to_diff(), version)?;
+        let other =
+            wavelane::host::state::commit::global_root(roots.contracts, roots.classes, StarknetVersion::V0_14_0);
+        if roots.global != root && other != root {
+            bail!("the state in the store rebuilds to root {:#x}, but block {last} recorded {root:#x}", roots.global);
+        }
+        eprintln!("resumed at block {last} (root {root:#x})");
+        prev = root;
+        next = last + 1;
+    }
     let out = std::io::stdout();
     for (i, file) in args.files.iter().enumerate() {
         let name = file.display().to_string();
         let text = std::fs::read_to_string(file).map_err(|e| InputError(format!("{name}: cannot read: {e}")))?;
         let update = parse_state_update(&text).map_err(|e| InputError(format!("{name}: {e}")))?;
+        let number = update.block_number.unwrap_or(next);
+        if store.is_some() && number < next {
+            eprintln!("{name}: block {number} is in the store already; skipped");
+            continue;
+        }
         let block = update.block_number.map_or_else(|| format!("#{i} ({name})"), |n| n.to_string());
         if args.check {
             if update.new_root.is_none() {
@@ -122,6 +151,10 @@ fn commit_files(args: CommitArgs) -> anyhow::Result<()> {
             let want = update.new_root.expect("checked above");
             bail!("block {block}: computed root {:#x} differs from new_root {want:#x} in {name}", roots.global);
         }
+        if let Some(store) = &store {
+            store.commit_block(number, roots.global, &update.diff)?;
+        }
+        next = number + 1;
         prev = roots.global;
     }
     Ok(())
