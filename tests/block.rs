@@ -112,27 +112,6 @@ fn the_gpu_gives_the_serial_result() {
     assert!(stats.bytes_up > 0 && stats.commit_backend == Some(Backend::Gpu), "the GPU ran: {stats:?}");
 }
 
-/// Adds `d` to the from-scratch model.
-fn apply_to_model(model: &mut RefState, d: &StateDiff) {
-    for (a, cells) in &d.storage {
-        let c = model.contracts.entry(a.felt()).or_default();
-        for (k, v) in cells {
-            if *v == Felt::ZERO {
-                c.2.remove(&k.felt());
-            } else {
-                c.2.insert(k.felt(), *v);
-            }
-        }
-    }
-    for (a, n) in &d.nonces {
-        model.contracts.entry(a.felt()).or_default().1 = *n;
-    }
-    for (a, class) in d.deployed.iter().chain(&d.replaced) {
-        model.contracts.entry(a.felt()).or_default().0 = *class;
-    }
-    model.classes.extend(d.declared.iter().chain(&d.migrated).map(|(k, v)| (*k, *v)));
-}
-
 #[test]
 fn roots_equal_a_from_scratch_recomputation_of_the_whole_state() {
     for (kind, backend, mode) in
@@ -142,12 +121,12 @@ fn roots_equal_a_from_scratch_recomputation_of_the_whole_state() {
         let mut ex = executor(backend, mode, 2);
         let mut model = RefState::default();
         let (roots, _) = ex.commit_diff(&chain.genesis).unwrap();
-        apply_to_model(&mut model, &chain.genesis);
+        model.apply(&chain.genesis);
         assert_eq!((roots.contracts, roots.classes, roots.global), model.root(true), "{kind:?} genesis");
         for b in &chain.blocks {
             let r = ex.execute_native(b).unwrap();
             assert!(r.diff.storage_updates() > 0);
-            apply_to_model(&mut model, &r.diff);
+            model.apply(&r.diff);
             assert_eq!(outcome(&r).4, model.root(true), "{kind:?} block {}", r.number);
             assert_eq!(ex.root(), r.new_root());
         }

@@ -157,26 +157,6 @@ fn random_diff(rng: &mut StdRng, model: &RefState, block: usize) -> StateDiff {
     d
 }
 
-fn apply_to_model(model: &mut RefState, d: &StateDiff) {
-    for (a, cells) in &d.storage {
-        let c = model.contracts.entry(a.felt()).or_default();
-        for (k, v) in cells {
-            if *v == Felt::ZERO {
-                c.2.remove(&k.felt());
-            } else {
-                c.2.insert(k.felt(), *v);
-            }
-        }
-    }
-    for (a, n) in &d.nonces {
-        model.contracts.entry(a.felt()).or_default().1 = *n;
-    }
-    for (a, class) in d.deployed.iter().chain(&d.replaced) {
-        model.contracts.entry(a.felt()).or_default().0 = *class;
-    }
-    model.classes.extend(d.declared.iter().chain(&d.migrated).map(|(k, v)| (*k, *v)));
-}
-
 #[test]
 fn random_blocks_equal_a_from_scratch_recomputation_on_every_backend() {
     for backend in backends("commitment random blocks") {
@@ -191,7 +171,7 @@ fn random_blocks_equal_a_from_scratch_recomputation_on_every_backend() {
                 let d = random_diff(&mut rng, &model, block);
                 let (roots, _) = commitment.commit(backend, &state, &d, version).unwrap();
                 state.apply_diff(&d).unwrap();
-                apply_to_model(&mut model, &d);
+                model.apply(&d);
                 let (contracts, classes, global) = model.root(v014);
                 assert_eq!(
                     (roots.contracts, roots.classes, roots.global),

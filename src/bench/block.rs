@@ -126,11 +126,48 @@ pub fn steps(o: &Options) -> u64 {
         + if o.store.is_some() { 2 } else { 0 }
 }
 
-pub(crate) fn same(got: &BlockResult, want: &BlockResult, what: &str) -> anyhow::Result<()> {
+fn same(got: &BlockResult, want: &BlockResult, what: &str) -> anyhow::Result<()> {
     ensure!(got.receipts == want.receipts, "{what}: block {}: receipts differ from serial execution", got.number);
     ensure!(got.diff == want.diff, "{what}: block {}: the state diff differs from serial execution", got.number);
     ensure!(got.roots == want.roots, "{what}: block {}: the roots differ from serial execution", got.number);
     Ok(())
+}
+
+/// `backend/mode`, how a configuration is named in the table.
+pub(crate) fn label(config: &ExecutorConfig) -> String {
+    format!("{}/{}", config.backend.name(), config.mode.name())
+}
+
+/// What every measurement of one workload shares: the state after the
+/// genesis, the blocks, and the serial results they must give.
+pub(crate) struct Chain<'a> {
+    /// The bench's name (`block.p2p`).
+    pub(crate) name: &'a str,
+    /// The executor after the genesis; every run forks it.
+    pub(crate) base: &'a BlockExecutor,
+    /// The blocks each run executes.
+    pub(crate) blocks: &'a [Vec<NativeTx>],
+    /// Their serial results.
+    pub(crate) reference: &'a [BlockResult],
+}
+
+impl Chain<'_> {
+    /// Runs the blocks on `exec`, each checked against serial execution
+    /// (`what` names the run in an error), and hands each block's costs to
+    /// `each`.
+    pub(crate) fn check_blocks(
+        &self,
+        exec: &mut BlockExecutor,
+        what: &str,
+        mut each: impl FnMut(BlockStats),
+    ) -> anyhow::Result<()> {
+        for (b, want) in self.blocks.iter().zip(self.reference) {
+            let got = exec.execute_native(b)?;
+            same(&got, want, what)?;
+            each(got.stats);
+        }
+        Ok(())
+    }
 }
 
 /// Measures every configuration and the peer; see the module documentation.
@@ -196,51 +233,40 @@ pub fn run(rep: &mut Reporter, o: &Options) -> anyhow::Result<Summary> {
                 configs.push(ExecutorConfig { backend, mode, threads: o.threads, ..ExecutorConfig::default() });
             }
         }
+        let chain = Chain { name: &name, base: &base, blocks: &blocks, reference: &reference };
         let mut best: Vec<Option<BlockStats>> = vec![None; configs.len()];
         let start = Instant::now();
         let mut rounds = 0;
         while rounds == 0 || start.elapsed() < o.budget {
-            for (c, config) in configs.iter().enumerate() {
-                let what = format!("{}/{}", config.backend.name(), config.mode.name());
+            for (config, best) in configs.iter().zip(best.iter_mut()) {
+                let what = label(config);
                 rep.step(&format!("{name}: {what}, round {}", rounds + 1));
-                let mut exec = base.fork(config.clone())?;
-                for (b, want) in blocks.iter().zip(&reference) {
-                    let got = exec.execute_native(b)?;
-                    same(&got, want, &what)?;
-                    if best[c].as_ref().is_none_or(|s| got.stats.seconds.total < s.seconds.total) {
-                        best[c] = Some(got.stats);
+                chain.check_blocks(&mut base.fork(config.clone())?, &what, |stats| {
+                    if best.as_ref().is_none_or(|s| stats.seconds.total < s.seconds.total) {
+                        *best = Some(stats);
                     }
-                }
+                })?;
             }
             rounds += 1;
         }
-        let mut top: Option<(String, BlockStats)> = None;
+        let mut top: Option<(&ExecutorConfig, BlockStats)> = None;
         for (config, stats) in configs.iter().zip(best) {
             let stats = stats.expect("every configuration ran a round");
-            let what = format!("{}/{}", config.backend.name(), config.mode.name());
-            let m = Measurement::new(&name, &what, spec.txs as u64, config.threads, stats.seconds.total)
+            let m = Measurement::new(&name, &label(config), spec.txs as u64, config.threads, stats.seconds.total)
                 .against(&peer)
                 .scope("root included");
             rep.push(m);
             if top.as_ref().is_none_or(|t| stats.seconds.total < t.1.seconds.total) {
-                top = Some((what, stats));
+                top = Some((config, stats));
             }
         }
-        let (what, stats) = top.expect("one configuration at least");
+        let (best_config, stats) = top.expect("one configuration at least");
+        let what = label(best_config);
         if o.trace_cost && summary.is_none() {
-            let best_config = configs
-                .iter()
-                .find(|c| format!("{}/{}", c.backend.name(), c.mode.name()) == what)
-                .expect("the best is one of them");
-            trace_cost = Some(measure_trace_cost(rep, o, &name, &base, best_config, &blocks, &reference)?);
+            trace_cost = Some(measure_trace_cost(rep, o, &chain, best_config)?);
         }
         if let (Some(sync), true) = (o.store, summary.is_none()) {
-            let best_config = configs
-                .iter()
-                .find(|c| format!("{}/{}", c.backend.name(), c.mode.name()) == what)
-                .expect("the best is one of them");
-            store_cost =
-                Some(super::block_store::measure(rep, o, &name, &base, best_config, &blocks, &reference, sync)?);
+            store_cost = Some(super::block_store::measure(rep, o, &chain, best_config, sync)?);
         }
         let tx_per_sec = spec.txs as f64 / stats.seconds.total;
         let first = hot_rows.first().map_or(tx_per_sec, |r: &HotRow| r.tx_per_sec);
@@ -288,14 +314,11 @@ pub fn run(rep: &mut Reporter, o: &Options) -> anyhow::Result<Summary> {
 fn measure_trace_cost(
     rep: &mut Reporter,
     o: &Options,
-    name: &str,
-    base: &BlockExecutor,
+    chain: &Chain<'_>,
     config: &ExecutorConfig,
-    blocks: &[Vec<NativeTx>],
-    reference: &[BlockResult],
 ) -> anyhow::Result<TraceCost> {
     use wavelane_kernels::trace;
-    let what = format!("{}/{}", config.backend.name(), config.mode.name());
+    let (name, what) = (chain.name, label(config));
     let (mut off, mut on) = (f64::INFINITY, f64::INFINITY);
     let mut events = 0usize;
     let start = Instant::now();
@@ -303,24 +326,16 @@ fn measure_trace_cost(
     while rounds < 2 || start.elapsed() < o.budget {
         for traced in [false, true] {
             rep.step(&format!("{name}: {what}, tracing {}", if traced { "on" } else { "off" }));
-            let mut exec = base.fork(config.clone())?;
-            for (b, want) in blocks.iter().zip(reference) {
-                if traced {
-                    trace::start();
-                }
-                let got = exec.execute_native(b);
-                if traced {
-                    events = trace::finish().events.len();
-                }
-                let got = got?;
-                same(&got, want, &what)?;
-                let t = got.stats.seconds.total;
-                if traced {
-                    on = on.min(t);
-                } else {
-                    off = off.min(t);
-                }
+            let mut exec = chain.base.fork(config.clone())?;
+            if traced {
+                trace::start();
             }
+            let best = if traced { &mut on } else { &mut off };
+            let ran = chain.check_blocks(&mut exec, &what, |stats| *best = best.min(stats.seconds.total));
+            if traced {
+                events = trace::finish().events.len() / chain.blocks.len().max(1);
+            }
+            ran?;
         }
         rounds += 1;
     }
@@ -331,7 +346,7 @@ fn measure_trace_cost(
         drop(std::hint::black_box(span));
     }
     let off_ns_per_span = t.elapsed().as_secs_f64() * 1e9 / f64::from(n);
-    let txs = blocks[0].len() as u64;
+    let txs = chain.blocks[0].len() as u64;
     let off_row = Measurement::new(name, &format!("{what} tracing off"), txs, config.threads, off);
     rep.push(off_row.clone());
     rep.push(Measurement::new(name, &format!("{what} tracing on"), txs, config.threads, on).against(&off_row));

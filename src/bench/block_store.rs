@@ -3,12 +3,11 @@
 //! transaction before it is applied) against the same blocks in memory, in
 //! alternating rounds; the per-block write latency (p50, p99).
 
-use super::block::{same, Options};
+use super::block::{label, Chain, Options};
 use super::{Measurement, Reporter};
 use serde::Serialize;
 use std::time::Instant;
-use wavelane_host::block::{BlockExecutor, BlockResult, ExecutorConfig};
-use wavelane_host::exec::NativeTx;
+use wavelane_host::block::{BlockExecutor, ExecutorConfig};
 use wavelane_host::store::{Store, Sync};
 
 /// What the store costs.
@@ -38,19 +37,15 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[i.min(sorted.len() - 1)]
 }
 
-/// Measures `config` on `blocks` with and without a store (`sync`).
-#[allow(clippy::too_many_arguments)]
+/// Measures `config` on the chain's blocks with and without a store (`sync`).
 pub(crate) fn measure(
     rep: &mut Reporter,
     o: &Options,
-    name: &str,
-    base: &BlockExecutor,
+    chain: &Chain<'_>,
     config: &ExecutorConfig,
-    blocks: &[Vec<NativeTx>],
-    reference: &[BlockResult],
     sync: Sync,
 ) -> anyhow::Result<StoreCost> {
-    let what = format!("{}/{}", config.backend.name(), config.mode.name());
+    let (name, what, base) = (chain.name, label(config), chain.base);
     let sync_name = if sync == Sync::Always { "always" } else { "never" };
     let dir = std::env::temp_dir().join(format!("wavelane-bench-store-{}", std::process::id()));
     let (mut memory, mut stored) = (f64::INFINITY, f64::INFINITY);
@@ -61,31 +56,24 @@ pub(crate) fn measure(
     let mut rounds = 0;
     while rounds < 1 || start.elapsed() < o.budget {
         rep.step(&format!("{name}: {what} in memory, round {}", rounds + 1));
-        let mut exec = base.fork(config.clone())?;
-        for (b, want) in blocks.iter().zip(reference) {
-            let got = exec.execute_native(b)?;
-            same(&got, want, &what)?;
-            memory = memory.min(got.stats.seconds.total);
-        }
+        chain.check_blocks(&mut base.fork(config.clone())?, &what, |s| memory = memory.min(s.seconds.total))?;
         rep.step(&format!("{name}: {what} with the store (sync {sync_name}), round {}", rounds + 1));
         let _ = std::fs::remove_dir_all(&dir);
         let store = Store::open(&dir, sync)?;
         store.import_state(base.next_block() - 1, base.root(), base.state())?;
         let mut exec = BlockExecutor::open(config.clone(), store)?;
-        for (b, want) in blocks.iter().zip(reference) {
-            let got = exec.execute_native(b)?;
-            same(&got, want, &format!("{what} with the store"))?;
-            stored = stored.min(got.stats.seconds.total);
-            persist.push(got.stats.seconds.persist * 1e3);
-            cells += got.stats.storage_updates;
-        }
+        chain.check_blocks(&mut exec, &format!("{what} with the store"), |s| {
+            stored = stored.min(s.seconds.total);
+            persist.push(s.seconds.persist * 1e3);
+            cells += s.storage_updates;
+        })?;
         drop(exec);
         bytes_on_disk = std::fs::metadata(dir.join(wavelane_host::store::FILE)).map_or(0, |m| m.len());
         rounds += 1;
     }
     let _ = std::fs::remove_dir_all(&dir);
     persist.sort_by(f64::total_cmp);
-    let txs = blocks[0].len() as u64;
+    let txs = chain.blocks[0].len() as u64;
     let mem_row = Measurement::new(name, &format!("{what} in memory"), txs, config.threads, memory);
     rep.push(mem_row.clone());
     let row = Measurement::new(name, &format!("{what} + redb (sync {sync_name})"), txs, config.threads, stored);

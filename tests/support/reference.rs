@@ -72,6 +72,27 @@ fn short_string(s: &str) -> Felt {
 }
 
 impl RefState {
+    /// Applies `d` (a storage value of 0 deletes the cell).
+    pub(crate) fn apply(&mut self, d: &wavelane::host::state::StateDiff) {
+        for (a, cells) in &d.storage {
+            let c = self.contracts.entry(a.felt()).or_default();
+            for (k, v) in cells {
+                if *v == Felt::ZERO {
+                    c.2.remove(&k.felt());
+                } else {
+                    c.2.insert(k.felt(), *v);
+                }
+            }
+        }
+        for (a, n) in &d.nonces {
+            self.contracts.entry(a.felt()).or_default().1 = *n;
+        }
+        for (a, class) in d.deployed.iter().chain(&d.replaced) {
+            self.contracts.entry(a.felt()).or_default().0 = *class;
+        }
+        self.classes.extend(d.declared.iter().chain(&d.migrated).map(|(k, v)| (*k, *v)));
+    }
+
     /// The global root, recomputed from scratch on starknet-crypto.
     pub(crate) fn root(&self, v014: bool) -> (Felt, Felt, Felt) {
         use starknet_crypto::{pedersen_hash as ped, poseidon_hash, poseidon_hash_many};
