@@ -70,9 +70,8 @@ struct BlockArgs {
     /// Storage writes the per-key peer commits (scaled to the block).
     #[arg(long, default_value_t = 1_000)]
     peer_updates: usize,
-    /// Write a Chrome trace / Perfetto JSON of the measured blocks to FILE.
-    #[arg(long, value_name = "FILE")]
-    trace: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    trace: crate::cli::trace::TraceArg,
     /// Also measure what tracing costs (the best configuration with the
     /// recorder on and off, alternately).
     #[arg(long, conflicts_with = "trace")]
@@ -300,7 +299,7 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
     };
     let trace = match &args.kernel {
         Some(Kernel::Block(b)) => b.trace.clone(),
-        _ => None,
+        _ => crate::cli::trace::TraceArg::default(),
     };
     let parts = match args.kernel {
         Some(Kernel::Field(f)) => vec![Part::Field(FieldBench {
@@ -381,7 +380,7 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
         }
     }
     let mut rep = Reporter::new(args.json, parts.iter().map(Part::steps).sum());
-    let summaries = crate::cli::trace::traced(trace.as_deref(), || {
+    let summaries = trace.around(|| {
         let mut summaries = Vec::new();
         for p in &parts {
             summaries.extend(p.run(&mut rep)?);

@@ -44,9 +44,8 @@ pub(crate) struct CommitArgs {
     /// One JSON object per block instead of text.
     #[arg(long)]
     json: bool,
-    /// Write a Chrome trace / Perfetto JSON of the run to FILE.
-    #[arg(long, value_name = "FILE")]
-    trace: Option<PathBuf>,
+    #[command(flatten)]
+    trace: crate::cli::trace::TraceArg,
     /// Persist the blocks in DIR (a redb store) and resume from its last
     /// block: files of blocks already stored are skipped.
     #[arg(long, value_name = "DIR")]
@@ -55,8 +54,7 @@ pub(crate) struct CommitArgs {
 
 /// Runs `wavelane commit`.
 pub(crate) fn run(args: CommitArgs) -> anyhow::Result<()> {
-    let trace = args.trace.clone();
-    super::trace::traced(trace.as_deref(), || commit_files(args))
+    args.trace.clone().around(|| commit_files(args))
 }
 
 fn commit_files(args: CommitArgs) -> anyhow::Result<()> {

@@ -108,9 +108,8 @@ pub(crate) struct RunArgs {
     /// One JSON object per block instead of text.
     #[arg(long)]
     json: bool,
-    /// Write a Chrome trace / Perfetto JSON of the run to FILE.
-    #[arg(long, value_name = "FILE")]
-    trace: Option<PathBuf>,
+    #[command(flatten)]
+    trace: crate::cli::trace::TraceArg,
     /// Persist the chain in DIR (a redb store) and resume from its last
     /// block: --blocks more blocks, the same ones an uninterrupted run
     /// would have made.
@@ -136,8 +135,7 @@ pub(crate) fn config(backend: Backend, mode: Mode, threads: Option<usize>) -> Re
 
 /// Runs `wavelane run`.
 pub(crate) fn run(args: RunArgs) -> anyhow::Result<()> {
-    let trace = args.trace.clone();
-    super::trace::traced(trace.as_deref(), || run_blocks(args))
+    args.trace.clone().around(|| run_blocks(args))
 }
 
 fn run_blocks(args: RunArgs) -> anyhow::Result<()> {

@@ -12,10 +12,25 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use wavelane::kernels::trace;
 
+/// `--trace FILE`, shared by `run`, `bench block` and `commit`.
+#[derive(Args, Clone, Debug, Default)]
+pub(crate) struct TraceArg {
+    /// Write a Chrome trace / Perfetto JSON of the run to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) trace: Option<PathBuf>,
+}
+
+impl TraceArg {
+    /// Runs `f`, traced into the file when one was named (see [`traced`]).
+    pub(crate) fn around<R>(&self, f: impl FnOnce() -> anyhow::Result<R>) -> anyhow::Result<R> {
+        traced(self.trace.as_deref(), f)
+    }
+}
+
 /// Runs `f` with tracing on when `path` is given, then writes the trace
 /// there (whole: to a temporary name, then renamed), whether `f` succeeded
 /// or not.
-pub(crate) fn traced<R>(path: Option<&Path>, f: impl FnOnce() -> anyhow::Result<R>) -> anyhow::Result<R> {
+fn traced<R>(path: Option<&Path>, f: impl FnOnce() -> anyhow::Result<R>) -> anyhow::Result<R> {
     let Some(path) = path else { return f() };
     trace::start();
     let result = f();

@@ -161,7 +161,9 @@ impl BlockExecutor {
                 let writer = s.spawn(move || {
                     let _span = trace::span("persist");
                     let t = Instant::now();
-                    store.commit_block_when(number, diff, diff, rx).map(|done| (done, t.elapsed().as_secs_f64()))
+                    store
+                        .commit_block_when(number, diff, diff, || rx.recv().ok().flatten())
+                        .map(|done| (done, t.elapsed().as_secs_f64()))
                 });
                 let result = commit();
                 // The root, or nothing (the writer then drops its transaction).

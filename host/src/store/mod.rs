@@ -232,15 +232,13 @@ impl Store {
     /// Writes block `number`: its diff into the state tables, its record
     /// (root and diff) and the new last block, in one transaction.
     pub fn commit_block(&self, number: u64, root: Felt, diff: &StateDiff) -> Result<(), StoreError> {
-        let (tx, rx) = std::sync::mpsc::channel();
-        tx.send(Some(root)).expect("the receiver is alive");
-        self.commit_block_when(number, diff, diff, rx).map(|_| ())
+        self.commit_block_when(number, diff, diff, || Some(root)).map(|_| ())
     }
 
     /// [`Store::commit_block`] with the root still being computed: the
-    /// diff goes into the tables first, then the root is awaited on `root`
-    /// and the transaction committed with it, or dropped (nothing written)
-    /// when `None` arrives or the sender goes away. Run on a thread of its
+    /// diff goes into the tables first, then `root()` gives the root (it may
+    /// wait for it) and the transaction is committed with it, or dropped
+    /// (nothing written) when it gives `None`. Run on a thread of its
     /// own, the write overlaps the commit of the tries. Returns whether the
     /// block was committed. `recorded` is the diff kept in the block's
     /// record.
@@ -249,7 +247,7 @@ impl Store {
         number: u64,
         diff: &StateDiff,
         recorded: &StateDiff,
-        root: std::sync::mpsc::Receiver<Option<Felt>>,
+        root: impl FnOnce() -> Option<Felt>,
     ) -> Result<bool, StoreError> {
         let update = StateUpdate { block_number: Some(number), diff: recorded.clone(), ..StateUpdate::default() };
         let json = serde_json::to_vec(&to_json(&update, JsonForm::Rpc)).expect("JSON of a state update");
@@ -260,7 +258,7 @@ impl Store {
         };
         txn.set_durability(durability).map_err(|e| self.err(e))?;
         write_diff(&txn, diff).map_err(|e| self.err(e))?;
-        let Ok(Some(root)) = root.recv() else {
+        let Some(root) = root() else {
             return Ok(false); // the transaction is dropped: nothing of it lands
         };
         let mut record = Vec::with_capacity(32 + json.len());
@@ -290,9 +288,7 @@ impl Store {
         }
         // The block's record names its root; its diff (the whole state)
         // is not kept twice.
-        let (tx, rx) = std::sync::mpsc::channel();
-        tx.send(Some(root)).expect("the receiver is alive");
-        self.commit_block_when(number, &state.to_diff(), &StateDiff::default(), rx).map(|_| ())
+        self.commit_block_when(number, &state.to_diff(), &StateDiff::default(), || Some(root)).map(|_| ())
     }
 
     /// The whole state, read into memory.
