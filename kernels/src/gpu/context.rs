@@ -35,12 +35,21 @@ impl std::fmt::Debug for GpuContext {
     }
 }
 
+/// The process-wide context (or why there is none), made on first use.
+static CTX: OnceLock<Result<GpuContext, GpuError>> = OnceLock::new();
+
 impl GpuContext {
     /// The process-wide context, created on first call; later calls return
     /// the same context or the same error.
     pub fn get() -> Result<&'static GpuContext, GpuError> {
-        static CTX: OnceLock<Result<GpuContext, GpuError>> = OnceLock::new();
         CTX.get_or_init(GpuContext::new).as_ref().map_err(Clone::clone)
+    }
+
+    /// The process-wide context if something has started it, without
+    /// starting it (reading the byte counts must not start the graphics
+    /// API).
+    pub fn started() -> Option<&'static GpuContext> {
+        CTX.get().and_then(|c| c.as_ref().ok())
     }
 
     /// Creates a fresh context on the adapter [`super::selection`] chose

@@ -67,12 +67,12 @@ pub struct Traffic {
     pub downloaded: u64,
 }
 
-/// Bytes moved so far by the process's context (zero when there is none,
-/// or in a build without the `gpu` feature).
+/// Bytes moved so far by the process's context (zero when none has been
+/// started, or in a build without the `gpu` feature); never starts one.
 pub fn traffic() -> Traffic {
     #[cfg(feature = "gpu")]
     {
-        GpuContext::get().map(|c| c.traffic()).unwrap_or_default()
+        GpuContext::started().map(|c| c.traffic()).unwrap_or_default()
     }
     #[cfg(not(feature = "gpu"))]
     {
@@ -132,9 +132,11 @@ pub fn capture() -> Capture {
     #[cfg(feature = "gpu")]
     {
         use std::sync::atomic::Ordering;
-        let wanted = std::env::var(CAPTURE_ENV).is_ok_and(|v| v == "1");
+        if !std::env::var(CAPTURE_ENV).is_ok_and(|v| v == "1") {
+            return Capture { ctx: None };
+        }
         let ctx = match GpuContext::get() {
-            Ok(ctx) if wanted && !CAPTURING.swap(true, Ordering::AcqRel) => ctx,
+            Ok(ctx) if !CAPTURING.swap(true, Ordering::AcqRel) => ctx,
             _ => return Capture { ctx: None },
         };
         // SAFETY: wgpu asks that no other capture be active (the flag just
