@@ -382,10 +382,11 @@ impl BlockExecutor {
         }
         let after = traffic();
         trace::counter("storage_updates", diff.storage_updates() as f64);
-        trace::counter("failed", output.receipts.iter().filter(|r| r.status.is_err()).count() as f64);
+        let failed = output.receipts.iter().filter(|r| r.status.is_err()).count();
+        trace::counter("failed", failed as f64);
         let stats = BlockStats {
             transactions: block.len(),
-            failed: output.receipts.iter().filter(|r| r.status.is_err()).count(),
+            failed,
             seconds,
             executions: counters.executions,
             validations: counters.validations,
