@@ -12,6 +12,8 @@
 //! * [`trie`]: Starknet's binary Merkle-Patricia trie (batch updates, proofs).
 //! * [`vm`]: the Cairo 0 VM (loader, decoder, runner, builtins, hints), on
 //!   the CPU.
+//! * [`native`]: native programs (transfers, swaps) as data: the job
+//!   records, and on the GPU the resident state table and their kernel.
 //! * [`testing`]: visible skips for tests that need a GPU or a SIMD level.
 //! * [`trace`]: the process-wide trace recorder (spans, GPU passes,
 //!   counters; Chrome trace JSON), off by default.
@@ -20,6 +22,7 @@ pub mod backend;
 pub mod field;
 pub mod gpu;
 pub mod hash;
+pub mod native;
 pub mod testing;
 pub mod trace;
 pub mod trie;
