@@ -68,6 +68,10 @@ impl<T: Transaction> Transaction for Watched<'_, T> {
     fn declared(&self) -> Option<crate::exec::AccessSet> {
         self.tx.declared()
     }
+
+    fn program(&self) -> Option<crate::exec::Program> {
+        self.tx.program()
+    }
 }
 
 /// What running one block cost, beyond its output.

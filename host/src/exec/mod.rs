@@ -20,6 +20,8 @@
 //! * `native.rs`: the fee-token transfer and the swap ([`NativeTx`]), and
 //!   their preparation in batches ([`prepare`]).
 //! * `erc20.rs`: the storage layout of Starknet's ERC-20 tokens.
+//! * `program.rs`: a native transaction as data ([`Program`]), what a batch
+//!   backend (the GPU) executes.
 //! * `u256.rs`: [`U256`] amounts, two cells each.
 //! * `fees.rs`: [`FeeSink`], the sequencer's balance and the fee credit.
 //! * `txhash.rs`: the Poseidon transaction hash.
@@ -28,6 +30,7 @@
 mod erc20;
 mod fees;
 mod native;
+mod program;
 mod serial;
 #[cfg(test)]
 mod tests;
@@ -39,6 +42,7 @@ pub use erc20::{
 };
 pub use fees::FeeSink;
 pub use native::{prepare, Direction, NativeTx, Prepared, Swap, Transfer, RESERVE0, RESERVE1, SWAP_CU, TRANSFER_CU};
+pub use program::Program;
 pub use serial::{execute_serial, execute_serial_with_fees, BlockOutput};
 pub use txhash::tx_hash;
 pub use u256::U256;
@@ -161,6 +165,12 @@ pub trait Transaction: Sync {
     fn declared(&self) -> Option<AccessSet> {
         None
     }
+
+    /// This transaction as data, when it is a program a batch backend can
+    /// run ([`Program`]); the others run on the CPU.
+    fn program(&self) -> Option<Program> {
+        None
+    }
 }
 
 impl<T: Transaction + ?Sized> Transaction for &T {
@@ -170,5 +180,9 @@ impl<T: Transaction + ?Sized> Transaction for &T {
 
     fn declared(&self) -> Option<AccessSet> {
         (**self).declared()
+    }
+
+    fn program(&self) -> Option<Program> {
+        (**self).program()
     }
 }

@@ -232,6 +232,16 @@ pub fn prepare(backend: Backend, block: &[NativeTx]) -> Result<Vec<Prepared>, Ha
 }
 
 impl Prepared {
+    /// The sender's balance key.
+    pub(crate) fn sender_key(&self) -> StorageKey {
+        self.sender_key
+    }
+
+    /// The recipient's balance key (transfers; 0 for swaps).
+    pub(crate) fn other_key(&self) -> StorageKey {
+        self.other_key
+    }
+
     /// The state keys it may touch (all written).
     pub fn access(&self) -> AccessSet {
         let mut writes = Vec::with_capacity(9);
@@ -267,6 +277,10 @@ impl Transaction for Prepared {
 
     fn declared(&self) -> Option<AccessSet> {
         Some(self.access())
+    }
+
+    fn program(&self) -> Option<super::Program> {
+        Some(Prepared::program(self))
     }
 }
 

@@ -24,6 +24,31 @@ impl ColdLru {
         ColdLru { cache_size, ..ColdLru::default() }
     }
 
+    /// The bytes kept hot.
+    pub fn cache_size(&self) -> u64 {
+        self.cache_size
+    }
+
+    /// The running total of bytes loaded.
+    pub fn loaded_bytes(&self) -> u64 {
+        self.loaded_bytes
+    }
+
+    /// The load counter of `key` (0 when never used).
+    pub fn counter(&self, key: &StateKey) -> u64 {
+        self.keys.get(key).map_or(0, |a| a.0)
+    }
+
+    /// Whether a key with load counter `counter` is cold now.
+    pub fn is_cold_at(&self, counter: u64) -> bool {
+        counter == 0 || self.loaded_bytes - counter > self.cache_size
+    }
+
+    /// The keys that are hot now, in no particular order.
+    pub fn hot_keys(&self) -> impl Iterator<Item = StateKey> + '_ {
+        self.keys.iter().filter(|(_, a)| !self.is_cold_at(a.0)).map(|(k, _)| *k)
+    }
+
     /// Declares the size of a state key (bytes loaded when it is cold).
     pub fn set_size(&mut self, key: StateKey, size: u64) {
         self.keys.entry(key).or_insert((0, 0)).1 = size;
@@ -36,8 +61,7 @@ impl ColdLru {
 
     /// Whether using `key` now would load it from a colder tier.
     pub fn is_cold(&self, key: &StateKey) -> bool {
-        let counter = self.keys.get(key).map_or(0, |a| a.0);
-        counter == 0 || self.loaded_bytes - counter > self.cache_size
+        self.is_cold_at(self.counter(key))
     }
 
     /// Bytes a use of `key` would load now (0 when hot).

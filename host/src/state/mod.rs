@@ -11,6 +11,8 @@
 //! * [`commit`]: [`StateCommitment`], the storage forest, contract trie,
 //!   class trie and the global root.
 //! * `cold.rs`: [`ColdLru`], the deterministic LRU of *Cold*, by state key.
+//! * `resident.rs`: [`Residency`], which keys the GPU keeps (the LRU's hot
+//!   set) and at which slot of the device table.
 //! * `mod.rs`: [`StateRead`], the infallible reads the schedulers make.
 
 mod cold;
@@ -19,12 +21,14 @@ mod diff;
 pub mod json;
 mod keys;
 mod mem;
+mod resident;
 
 pub use cold::ColdLru;
 pub use commit::{CommitError, CommitStats, Roots, StateCommitment};
 pub use diff::{BadVersion, StarknetVersion, StateDiff, StateUpdate};
 pub use keys::{ClassHash, ContractAddress, StateError, StateKey, StateReader, StateWriter, StorageKey};
 pub use mem::{ContractRecord, MemState};
+pub use resident::{Residency, Settled, RESIDENT_ENTRY_BYTES};
 
 use ahash::AHashMap;
 use starknet_types_core::felt::Felt;
