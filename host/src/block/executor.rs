@@ -1,8 +1,8 @@
 //! [`BlockExecutor`]: the one call a sequencer or validator makes per block.
 
-use super::fees::execute_with_fees;
-use super::{BlockError, BlockResult, BlockStats, Mode, StageSeconds};
-use crate::exec::{prepare, FeeSink, NativeTx, Prepared, Transaction, STRK};
+use super::fees::{execute_with_fees, RunCounters};
+use super::{BlockError, BlockResult, BlockStats, DeviceStats, Mode, StageSeconds};
+use crate::exec::{prepare, BlockOutput, FeeSink, NativeTx, Prepared, Transaction, STRK};
 use crate::schedule::blockstm::BlockStmConfig;
 use crate::schedule::builder::{build_block, AllHot, BlockLimits, BuiltBlock};
 use crate::state::{
@@ -81,7 +81,18 @@ pub struct BlockExecutor {
     store: Option<crate::store::Store>,
     /// Set when a store write failed: the tries are ahead of the store.
     poisoned: Option<String>,
+    /// The device-resident state (the `gpu` backend in the waves and
+    /// optimistic modes), made on the first block that runs there.
+    #[cfg(feature = "gpu")]
+    device: Option<super::gpu::Device>,
+    /// Why the device could not be made, once it failed.
+    #[cfg(feature = "gpu")]
+    device_failed: Option<String>,
 }
+
+/// A block's run: its output, the counters, and the device's statistics
+/// and touched keys when it ran on the GPU.
+type Run = (BlockOutput, RunCounters, Option<(DeviceStats, Vec<StateKey>)>);
 
 impl BlockExecutor {
     /// An executor over the empty state; the first block is number 0.
@@ -94,7 +105,7 @@ impl BlockExecutor {
             .map_err(|e| BlockError::Threads { threads, message: e.to_string() })?;
         let sink = FeeSink::new(STRK, config.sequencer);
         let cold = config.cache_size.map(ColdLru::new);
-        Ok(BlockExecutor {
+        let mut exec = BlockExecutor {
             config,
             pool,
             state: MemState::new(),
@@ -106,7 +117,30 @@ impl BlockExecutor {
             #[cfg(feature = "store")]
             store: None,
             poisoned: None,
-        })
+            #[cfg(feature = "gpu")]
+            device: None,
+            #[cfg(feature = "gpu")]
+            device_failed: None,
+        };
+        exec.start_device();
+        Ok(exec)
+    }
+
+    /// Makes the device table when blocks are to run on the GPU (the `gpu`
+    /// backend in the waves and optimistic modes), so that the block
+    /// builder sees its residency from the first block.
+    fn start_device(&mut self) {
+        #[cfg(feature = "gpu")]
+        if self.config.backend == Backend::Gpu
+            && matches!(self.config.mode, Mode::Waves | Mode::Optimistic)
+            && self.device.is_none()
+            && self.device_failed.is_none()
+        {
+            match super::gpu::Device::new(self.config.cache_size.unwrap_or(u64::MAX)) {
+                Ok(d) => self.device = Some(d),
+                Err(e) => self.device_failed = Some(e.to_string()),
+            }
+        }
     }
 
     /// An executor over the state in `store`: the state is loaded into
@@ -194,6 +228,96 @@ impl BlockExecutor {
         }
     }
 
+    /// Runs the block on the device when the configuration asks for it
+    /// (the `gpu` backend, declared or optimistic waves); `None` to run it
+    /// on the CPU, with the reason in `fallback` when the device failed.
+    #[cfg(feature = "gpu")]
+    fn run_on_device<T: Transaction>(
+        &mut self,
+        block: &[T],
+        number: u64,
+        fallback: &mut Option<String>,
+    ) -> Result<Option<Run>, BlockError> {
+        use super::gpu::{run_declared, run_optimistic, DeviceError};
+        let mode = self.config.mode;
+        if self.config.backend != Backend::Gpu || !matches!(mode, Mode::Waves | Mode::Optimistic) {
+            return Ok(None);
+        }
+        self.start_device();
+        let Some(dev) = self.device.as_mut() else {
+            *fallback = self.device_failed.clone();
+            return Ok(None);
+        };
+        let (state, sink) = (&self.state, &self.sink);
+        let result = self.pool.install(|| match mode {
+            Mode::Waves => run_declared(dev, state, block, sink),
+            _ => run_optimistic(dev, state, block, sink),
+        });
+        match result {
+            Ok((out, counters, stats, touches)) => Ok(Some((out, counters, Some((stats, touches))))),
+            Err(DeviceError::Schedule(source)) => Err(BlockError::Schedule { block: number, source }),
+            Err(DeviceError::Gpu(e)) => {
+                // The table's contents are unknown now: start over cold.
+                self.device = None;
+                *fallback = Some(e.to_string());
+                Ok(None)
+            }
+            Err(DeviceError::Unsupported(why)) => {
+                self.device = None;
+                *fallback = Some(why);
+                Ok(None)
+            }
+        }
+    }
+
+    #[cfg(not(feature = "gpu"))]
+    fn run_on_device<T: Transaction>(
+        &mut self,
+        _block: &[T],
+        _number: u64,
+        fallback: &mut Option<String>,
+    ) -> Result<Option<Run>, BlockError> {
+        if self.config.backend == Backend::Gpu {
+            *fallback = Some("built without the `gpu` feature".into());
+        }
+        Ok(None)
+    }
+
+    /// After a block on the device: the LRU touched, cold keys evicted and
+    /// hot ones loaded (a failure drops the device).
+    #[cfg(feature = "gpu")]
+    fn settle_device(&mut self, touches: &[StateKey], stats: &mut DeviceStats, fallback: &mut Option<String>) {
+        if let Some(dev) = self.device.as_mut() {
+            let _s = trace::span("gpu.settle");
+            if let Err(e) = dev.settle(touches, &self.state, stats) {
+                self.device = None;
+                *fallback = Some(format!("after the block: {e}"));
+            }
+        }
+    }
+
+    #[cfg(not(feature = "gpu"))]
+    fn settle_device(&mut self, _: &[StateKey], _: &mut DeviceStats, _: &mut Option<String>) {}
+
+    /// Checks the device-resident table against the state: every resident
+    /// value equal to the state's and the resident set equal to the Cold
+    /// LRU's hot set. Returns the resident keys; `Ok(0)` without a device.
+    /// Reads the whole table back: for tests and tools, not for every block.
+    pub fn check_residency(&self) -> Result<usize, String> {
+        #[cfg(feature = "gpu")]
+        if let Some(dev) = &self.device {
+            return dev.check(&self.state);
+        }
+        Ok(0)
+    }
+
+    /// The device's residency index (keys, slots, the LRU), when blocks run
+    /// on the GPU.
+    #[cfg(feature = "gpu")]
+    pub fn residency(&self) -> Option<&crate::state::Residency> {
+        self.device.as_ref().map(|d| &d.residency)
+    }
+
     /// A new executor under `config` that starts where this one is: the
     /// same state, tries, root and next block number (the chain forks).
     pub fn fork(&self, config: ExecutorConfig) -> Result<BlockExecutor, BlockError> {
@@ -264,7 +388,14 @@ impl BlockExecutor {
     /// order, each sender's nonces in order).
     pub fn build(&self, pool: &[Prepared]) -> BuiltBlock {
         let _s = trace::span("build");
-        build_block(pool, &self.config.limits, &AllHot)
+        #[cfg(feature = "gpu")]
+        if let Some(dev) = &self.device {
+            return build_block(pool, &self.config.limits, &dev.residency);
+        }
+        match &self.cold {
+            Some(cold) => build_block(pool, &self.config.limits, cold),
+            None => build_block(pool, &self.config.limits, &AllHot),
+        }
     }
 
     /// Prepares and executes a block of native transactions.
@@ -315,12 +446,19 @@ impl BlockExecutor {
         let mut seconds = StageSeconds::default();
 
         let t = Instant::now();
-        let (config, state, sink) = (&self.config, &self.state, &self.sink);
         let run = trace::span("execute");
-        let (output, counters) = self
-            .pool
-            .install(|| execute_with_fees(config.mode, &config.block_stm, state, block, sink))
-            .map_err(|source| BlockError::Schedule { block: number, source })?;
+        let mut exec_fallback = None;
+        let (output, counters, on_device) = match self.run_on_device(block, number, &mut exec_fallback)? {
+            Some(run) => run,
+            None => {
+                let (config, state, sink) = (&self.config, &self.state, &self.sink);
+                let (output, counters) = self
+                    .pool
+                    .install(|| execute_with_fees(config.mode, &config.block_stm, state, block, sink))
+                    .map_err(|source| BlockError::Schedule { block: number, source })?;
+                (output, counters, None)
+            }
+        };
         drop(run);
         seconds.schedule = counters.schedule;
         seconds.execute = t.elapsed().as_secs_f64() - counters.schedule;
@@ -345,7 +483,17 @@ impl BlockExecutor {
         seconds.total = start.elapsed().as_secs_f64();
 
         let (mut cold_loads, mut cold_bytes, mut hot_hits) = (0, 0, 0);
-        if let Some(cold) = &mut self.cold {
+        let device = match on_device {
+            Some((mut stats, touches)) => {
+                self.settle_device(&touches, &mut stats, &mut exec_fallback);
+                (cold_loads, cold_bytes, hot_hits) = (stats.cold_loads, stats.cold_bytes, stats.hot_hits);
+                trace::counter("cold_loads", cold_loads as f64);
+                trace::counter("cold_bytes", cold_bytes as f64);
+                Some(stats)
+            }
+            None => None,
+        };
+        if let (None, Some(cold)) = (&device, &mut self.cold) {
             let _s = trace::span("cold");
             let mut seen = ahash::AHashSet::new();
             let mut touch = |key: StateKey| {
@@ -401,6 +549,8 @@ impl BlockExecutor {
             cold_loads,
             cold_bytes,
             hot_hits,
+            device,
+            exec_fallback,
         };
         let old_root = std::mem::replace(&mut self.root, roots.global);
         self.next_block += 1;

@@ -21,12 +21,14 @@
 
 mod executor;
 mod fees;
+#[cfg(feature = "gpu")]
+mod gpu;
 
 pub use executor::{BlockExecutor, ExecutorConfig, ENTRY_BYTES, MAINNET_SEQUENCER};
 
 use crate::exec::Receipt;
 use crate::schedule::ScheduleError;
-use crate::state::{CommitError, Roots, StateDiff};
+use crate::state::{CommitError, Roots, StateDiff, RESIDENT_ENTRY_BYTES};
 use starknet_types_core::felt::Felt;
 use std::fmt;
 use std::str::FromStr;
@@ -174,6 +176,48 @@ pub struct BlockStats {
     pub cold_bytes: u64,
     /// State keys the block touched that were hot.
     pub hot_hits: u64,
+    /// What the block moved and ran on the GPU, when it ran there (the
+    /// `gpu` backend in the `waves` and `optimistic` modes).
+    pub device: Option<DeviceStats>,
+    /// Set when the block was to run on the GPU but ran on the CPU: why.
+    pub exec_fallback: Option<String>,
+}
+
+/// What one block moved and ran on the device.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct DeviceStats {
+    /// Keys the block touched that were not resident: loaded.
+    pub cold_loads: u64,
+    /// Their bytes (`RESIDENT_ENTRY_BYTES` each).
+    pub cold_bytes: u64,
+    /// Keys the block touched that were resident.
+    pub hot_hits: u64,
+    /// Keys evicted after the block.
+    pub evictions: u64,
+    /// Bytes of jobs uploaded (the transactions' inputs).
+    pub input_bytes: u64,
+    /// Bytes of receipts downloaded.
+    pub receipt_bytes: u64,
+    /// Bytes of written entries downloaded (the diff's values).
+    pub written_bytes: u64,
+    /// Distinct keys the block touched: what a device without residency
+    /// uploads every block (`RESIDENT_ENTRY_BYTES` each).
+    pub touched: u64,
+    /// Transactions that ran on the CPU inside a GPU wave.
+    pub cpu_transactions: u64,
+    /// Kernel-only seconds of the block's job dispatches (timestamp
+    /// queries; 0 without them).
+    pub kernel_seconds: f64,
+    /// Resident keys after the block.
+    pub resident: u64,
+}
+
+impl DeviceStats {
+    /// Bytes a device without residency would upload for the block's
+    /// state: every touched key, every block.
+    pub fn baseline_state_bytes(&self) -> u64 {
+        self.touched * RESIDENT_ENTRY_BYTES
+    }
 }
 
 /// A block executed and committed.

@@ -74,6 +74,12 @@ pub trait ColdBytes {
     fn cold_bytes(&self, key: &StateKey) -> u64;
 }
 
+impl ColdBytes for crate::state::Residency {
+    fn cold_bytes(&self, key: &StateKey) -> u64 {
+        crate::state::Residency::cold_bytes(self, key)
+    }
+}
+
 impl ColdBytes for ColdLru {
     fn cold_bytes(&self, key: &StateKey) -> u64 {
         ColdLru::cold_bytes(self, key)

@@ -84,8 +84,9 @@ pub struct Snapshot<'a> {
 }
 
 impl Snapshot<'_> {
-    /// The value transaction `txn` reads at `key`, and its writer.
-    fn lookup(&self, key: &StateKey, txn: u32) -> (Option<u32>, Felt) {
+    /// The value transaction `txn` reads at `key`, and its writer (`None`:
+    /// the pre-block state).
+    pub fn lookup(&self, key: &StateKey, txn: u32) -> (Option<u32>, Felt) {
         match self.versions.get(key).and_then(|v| v.range(..txn).next_back()) {
             Some((&w, &value)) => (Some(w), value),
             None => (None, self.base.get(key)),

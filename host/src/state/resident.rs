@@ -102,6 +102,16 @@ impl Residency {
         loads
     }
 
+    /// Takes back loads made for a block that did not run: the keys leave
+    /// and their slots are free again.
+    pub fn unload(&mut self, loads: &[(StateKey, u32)]) {
+        for (key, slot) in loads {
+            if self.slots.remove(key).is_some() {
+                self.free.push(Reverse(*slot));
+            }
+        }
+    }
+
     /// Touches `keys` (block order, each once) in the LRU, then evicts every
     /// resident key now cold. Returns the evictions (key, slot), lowest
     /// counter first, and the loads of touched keys that are hot and were
