@@ -8,6 +8,7 @@ mod block_store;
 pub mod commit;
 pub mod field;
 pub mod hash;
+pub mod residency;
 pub mod schedule;
 pub mod trie;
 pub mod vm;
@@ -104,6 +105,11 @@ impl Reporter {
         self.rows.push(m);
     }
 
+    /// Counts one step done without a figure.
+    pub fn progress_inc(&self) {
+        self.progress.inc(1);
+    }
+
     /// Everything recorded so far.
     pub fn rows(&self) -> &[Measurement] {
         &self.rows
@@ -112,7 +118,7 @@ impl Reporter {
     /// Clears the progress bar and prints the table (text mode).
     pub fn finish(self) {
         self.progress.finish_and_clear();
-        if self.json {
+        if self.json || self.rows.is_empty() {
             return;
         }
         println!(

@@ -44,6 +44,8 @@ enum Kernel {
     Commit(CommitArgs),
     /// Whole blocks, root included, every backend and mode vs serial + per-key starknet-crypto.
     Block(BlockArgs),
+    /// Bytes per block to and from the GPU with the hot state resident, vs uploading every touched key.
+    Residency(crate::cli::residency::ResidencyArgs),
 }
 
 #[derive(Args)]
@@ -287,6 +289,10 @@ impl Part {
 /// Runs `wavelane bench`.
 pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
     let budget = Duration::from_secs_f64(args.budget.max(0.01));
+    let args = match args.kernel {
+        Some(Kernel::Residency(r)) => return crate::cli::residency::run(r, args.json),
+        kernel => BenchArgs { kernel, ..args },
+    };
     // Whether a part measures the default backends (and may leave the GPU out).
     let defaulted = match &args.kernel {
         Some(Kernel::Field(f)) => f.backend.is_none(),
@@ -294,7 +300,7 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
         Some(Kernel::Trie(t)) => t.backend.is_empty(),
         Some(Kernel::Commit(c)) => c.backend.is_empty(),
         Some(Kernel::Block(b)) => b.backend.is_empty(),
-        Some(Kernel::Vm(_) | Kernel::Schedule(_)) => false,
+        Some(Kernel::Vm(_) | Kernel::Schedule(_) | Kernel::Residency(_)) => false,
         None => true,
     };
     let trace = match &args.kernel {
@@ -355,6 +361,7 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
             })]
         }
         Some(Kernel::Block(b)) => vec![Part::Block(block_options(b, budget)?)],
+        Some(Kernel::Residency(_)) => unreachable!("run above"),
         None => vec![
             Part::Field(FieldBench { budget, ..FieldBench::default() }),
             Part::Hash(hash::Options { sizes: vec![1 << 12], budget, ..hash::Options::default() }),

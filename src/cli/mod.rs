@@ -5,6 +5,7 @@ pub(crate) mod cairo;
 pub(crate) mod commit;
 pub(crate) mod hash;
 pub(crate) mod info;
+pub(crate) mod residency;
 pub(crate) mod run;
 pub(crate) mod state;
 pub(crate) mod trace;

@@ -551,6 +551,11 @@ impl BlockExecutor {
             hot_hits,
             device,
             exec_fallback,
+            commit_kernel_seconds: [
+                commit.storage.kernel_seconds,
+                commit.contracts.kernel_seconds,
+                commit.classes.kernel_seconds,
+            ],
         };
         let old_root = std::mem::replace(&mut self.root, roots.global);
         self.next_block += 1;

@@ -181,6 +181,10 @@ pub struct BlockStats {
     pub device: Option<DeviceStats>,
     /// Set when the block was to run on the GPU but ran on the CPU: why.
     pub exec_fallback: Option<String>,
+    /// Kernel-only seconds of the commit on the GPU (timestamp queries),
+    /// per trie stage: the storage forest, the contract trie, the class
+    /// trie (`None`: not on the GPU, or no timestamps).
+    pub commit_kernel_seconds: [Option<f64>; 3],
 }
 
 /// What one block moved and ran on the device.
