@@ -26,8 +26,12 @@
 //! (Montgomery form), as the trie kernels read leaves.
 
 #[cfg(feature = "gpu")]
+mod gpu;
+#[cfg(feature = "gpu")]
 mod table;
 
+#[cfg(feature = "gpu")]
+pub use gpu::{run_jobs, JobMode, JobRun};
 #[cfg(feature = "gpu")]
 pub use table::DeviceTable;
 

@@ -15,6 +15,7 @@ pub(super) struct TableKernel {
     layout: wgpu::BindGroupLayout,
     scatter: wgpu::ComputePipeline,
     gather: wgpu::ComputePipeline,
+    copy: wgpu::ComputePipeline,
     /// Bound as `vals` where the entry point has none.
     unused: wgpu::Buffer,
 }
@@ -25,6 +26,7 @@ impl Kernel for TableKernel {
         Ok(TableKernel {
             scatter: ctx.compute_pipeline("native_table", "native_scatter", &layout)?,
             gather: ctx.compute_pipeline("native_table", "native_gather", &layout)?,
+            copy: ctx.compute_pipeline("native_table", "native_copy", &layout)?,
             unused: ctx.storage_buffer("native table (no values)", FE_BYTES),
             layout,
         })
@@ -53,6 +55,23 @@ impl TableKernel {
         });
         // Table maintenance is not timed: the pass is not waited for.
         let _ = submit_pass(ctx, label, pipeline, &bind, threads, WG);
+    }
+
+    /// `table[pairs[i].0] = history[pairs[i].1]` on the device.
+    pub(super) fn copy_pairs(
+        &self,
+        ctx: &GpuContext,
+        history: &wgpu::Buffer,
+        table: &wgpu::Buffer,
+        pairs: &[(u32, u32)],
+    ) {
+        if pairs.is_empty() {
+            return;
+        }
+        let words: Vec<u32> = pairs.iter().flat_map(|&(s, h)| [s, h]).collect();
+        let buf = ctx.storage_buffer("native copy pairs", words.len() as u64 * 4);
+        ctx.upload(&buf, bytemuck::cast_slice(&words));
+        self.pass(ctx, "native copy", &self.copy, [&buf, history, table], pairs.len() as u32);
     }
 }
 
@@ -177,5 +196,9 @@ impl DeviceTable {
     /// Bytes of device memory the table holds.
     pub fn device_bytes(&self) -> u64 {
         u64::from(self.slots) * FE_BYTES
+    }
+
+    pub(super) fn kernel(&self) -> &TableKernel {
+        &self.kernel
     }
 }
