@@ -61,6 +61,7 @@ fn words_fe(f: Fe) -> [u32; 8] {
 }
 
 /// One transaction, its roles' state keys and the values they hold.
+#[derive(Clone)]
 struct Case {
     tx: NativeTx,
     keys: [Option<StateKey>; SLOTS],
@@ -593,7 +594,7 @@ fn chosen_edges_match_the_host_programs() {
         (swap(Direction::AToB, half, U256::MAX), U256::MAX, vec![u(0, 0), u(0, 1 << 116), U256::MAX]),
         (swap(Direction::BToA, half, U256::ZERO), u(100, 0), vec![U256::MAX, u(12345, u128::MAX >> 1), u(0, 1 << 116)]),
     ];
-    let cases: Vec<Case> = list
+    let mut cases: Vec<Case> = list
         .into_iter()
         .map(|(tx, strk, rest)| {
             let mut c = Case::new(tx);
@@ -608,6 +609,24 @@ fn chosen_edges_match_the_host_programs() {
             c
         })
         .collect();
+    // Cells wider than 128 bits: the failure names the first one checked
+    // (a swap reads both reserves before checking either).
+    let wide = Felt::from(u128::MAX) + Felt::ONE;
+    let widen = [
+        (7, [role::R0_HI, role::R1_LO]),
+        (10, [role::R0_LO, role::R1_HI]),
+        (3, [role::SRC_LO, role::SRC_HI]),
+        (0, [role::STRK_HI, role::STRK_HI]),
+        (7, [role::ETH_LO, role::R0_LO]),
+        (10, [role::ETH_HI, role::R1_LO]),
+    ];
+    for (i, roles) in widen {
+        let mut c = cases[i].clone();
+        for j in roles {
+            c.values[j] = wide;
+        }
+        cases.push(c);
+    }
     let n = cases.len();
     let table = DeviceTable::new((n * SLOTS) as u32).expect("table");
     let (mut slots, mut values) = (Vec::new(), Vec::new());
@@ -629,5 +648,9 @@ fn chosen_edges_match_the_host_programs() {
     let (ok, over, slip) = (code::OK, code::OVERFLOW, code::SLIPPAGE);
     let want =
         [ok, ok, ok, ok, over, ok, ok, ok, ok, over, ok, slip, over, over, ok, over, ok, ok, ok, over, ok, slip, ok];
+    let (bad, fee_bad) = (code::BAD_CELL, code::FEE_BAD_CELL);
+    let want: Vec<u32> = want.into_iter().chain([bad, bad, bad, fee_bad, bad, bad]).collect();
     assert_eq!(codes, want, "the edges reach the paths they are meant to");
+    let which: Vec<u32> = receipts[want.len() - 6..].iter().map(|r| r.which).collect();
+    assert_eq!(which, [6, 8, 3, 2, 5, 4], "the first wide cell checked");
 }
