@@ -16,6 +16,8 @@ const SOURCES: &[(&str, &str)] = &[
     ("trie_pedersen", include_str!("../../shaders/trie_pedersen.wgsl")),
     ("trie_poseidon", include_str!("../../shaders/trie_poseidon.wgsl")),
     ("vm", include_str!("../../shaders/vm.wgsl")),
+    ("native", include_str!("../../shaders/native.wgsl")),
+    ("native_table", include_str!("../../shaders/native_table.wgsl")),
 ];
 
 /// The raw source of `shaders/<name>.wgsl`.

@@ -16,6 +16,11 @@ impl Slot {
         }
         &self.0.as_ref().expect("just filled").1
     }
+
+    /// The buffer, if one was made.
+    pub(crate) fn buffer(&self) -> Option<&wgpu::Buffer> {
+        self.0.as_ref().map(|(_, b)| b)
+    }
 }
 
 /// A 16-byte uniform buffer for a kernel's parameters.

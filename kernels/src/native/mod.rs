@@ -25,6 +25,16 @@
 //! canonical integer below 2^128; values in the table are [`crate::Fe`]s
 //! (Montgomery form), as the trie kernels read leaves.
 
+#[cfg(feature = "gpu")]
+mod gpu;
+#[cfg(feature = "gpu")]
+mod table;
+
+#[cfg(feature = "gpu")]
+pub use gpu::{run_jobs, JobMode, JobRun};
+#[cfg(feature = "gpu")]
+pub use table::DeviceTable;
+
 /// Roles per job.
 pub const SLOTS: usize = 9;
 /// A role the job does not use.
