@@ -115,6 +115,6 @@ pub(crate) fn submit_pass(
 /// Reads `n` field elements back from `buf` into `out`.
 pub(crate) fn read_fes(ctx: &GpuContext, buf: &wgpu::Buffer, out: &mut [crate::field::Fe]) -> Result<(), GpuError> {
     let bytes = ctx.read_back(buf, std::mem::size_of_val(out) as u64)?;
-    out.copy_from_slice(bytemuck::cast_slice(&bytes));
+    bytemuck::cast_slice_mut::<_, u8>(out).copy_from_slice(&bytes);
     Ok(())
 }

@@ -164,7 +164,7 @@ impl JobRun {
         let Some(buf) = self.receipts.buffer() else { unreachable!("jobs were uploaded") };
         let range = (u64::from(first) * RECEIPT_BYTES, u64::from(n) * RECEIPT_BYTES);
         let bytes = self.ctx.read_back_ranges(buf, &[range])?;
-        Ok(bytemuck::cast_slice(&bytes).to_vec())
+        Ok(bytemuck::pod_collect_to_vec(&bytes))
     }
 
     /// Entries the history buffer holds.
@@ -223,7 +223,7 @@ impl JobRun {
             })
             .collect();
         let out = self.ctx.read_back_ranges(&self.history, &bytes)?;
-        Ok(bytemuck::cast_slice(&out).to_vec())
+        Ok(bytemuck::pod_collect_to_vec(&out))
     }
 
     /// Sets `table[slot] = history[index]` for each `(slot, index)` pair on

@@ -179,7 +179,7 @@ impl DeviceTable {
         let k = &self.kernel;
         k.pass(self.ctx, "native gather", &k.gather, [&idx, &out, &self.buffer], slots.len() as u32);
         let bytes = self.ctx.read_back(&out, n * FE_BYTES)?;
-        Ok(bytemuck::cast_slice(&bytes).to_vec())
+        Ok(bytemuck::pod_collect_to_vec(&bytes))
     }
 
     fn check(&self, slots: &[u32]) {
