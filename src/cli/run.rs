@@ -98,7 +98,10 @@ pub(crate) struct RunArgs {
     #[arg(long)]
     threads: Option<usize>,
     /// Keep the Cold LRU with this many bytes hot and report each block's
-    /// cold loads and hot hits (96 bytes per state entry).
+    /// cold loads and hot hits (96 bytes per state entry). On the GPU in
+    /// the waves and optimistic modes, the device table keeps this many
+    /// bytes of entries resident (36 bytes per entry, as loaded; default:
+    /// everything touched stays).
     #[arg(long, value_name = "BYTES")]
     cache_size: Option<u64>,
     /// Write each block's state diff (the genesis as block 0) to
@@ -226,11 +229,27 @@ fn run_blocks(args: RunArgs) -> anyhow::Result<()> {
 pub(crate) fn block_line(r: &BlockResult) -> String {
     let s = &r.stats;
     let ms = |x: f64| format!("{:.1} ms", x * 1e3);
-    let cold = if s.cold_loads + s.hot_hits > 0 {
+    let mut cold = if s.cold_loads + s.hot_hits > 0 {
         format!("  cold {} ({} B) hot {}", s.cold_loads, s.cold_bytes, s.hot_hits)
     } else {
         String::new()
     };
+    if let Some(d) = &s.device {
+        cold += &format!(
+            "  gpu: up {} B (state {}, jobs {}) down {} B (receipts {}, written {}) evicted {} resident {}",
+            s.bytes_up,
+            d.cold_bytes,
+            d.input_bytes,
+            s.bytes_down,
+            d.receipt_bytes,
+            d.written_bytes,
+            d.evictions,
+            d.resident
+        );
+    }
+    if let Some(why) = &s.exec_fallback {
+        cold += &format!("  (ran on the CPU: {why})");
+    }
     format!(
         "block {}  txs {}  failed {}  root {:#x}  prepare {}  execute {}  commit {}  total {}  ({:.0} tx/s){cold}",
         r.number,
@@ -275,6 +294,22 @@ pub(crate) fn block_json(r: &BlockResult, workload: &str, mode: Mode, threads: u
         "cold_bytes": s.cold_bytes,
         "hot_hits": s.hot_hits,
         "commit_fallback": s.commit_fallback,
+        "exec_fallback": s.exec_fallback,
+        "device": s.device.map(|d| json!({
+            "cold_loads": d.cold_loads,
+            "state_bytes_up": d.cold_bytes,
+            "hot_hits": d.hot_hits,
+            "evictions": d.evictions,
+            "input_bytes_up": d.input_bytes,
+            "receipt_bytes_down": d.receipt_bytes,
+            "written_bytes_down": d.written_bytes,
+            "touched": d.touched,
+            "baseline_state_bytes_up": d.baseline_state_bytes(),
+            "cpu_transactions": d.cpu_transactions,
+            "kernel_seconds": d.kernel_seconds,
+            "resident": d.resident,
+        })),
+        "commit_kernel_seconds": s.commit_kernel_seconds,
     })
 }
 
