@@ -52,6 +52,40 @@ pub struct Options {
     pub trace_cost: bool,
     /// Also measure the best configuration with a redb store behind it.
     pub store: Option<wavelane_host::store::Sync>,
+    /// The Cold LRU's (and on the GPU the resident table's) bytes, for
+    /// every configuration.
+    pub cache_size: Option<u64>,
+}
+
+/// One block of a configuration that ran on the GPU over the resident
+/// table (the last round's blocks).
+#[derive(Clone, Debug, Serialize)]
+pub struct DeviceRow {
+    /// `backend/mode`.
+    pub config: String,
+    /// The block's place in the run (0: the first after the fork, all cold).
+    pub block: usize,
+    /// Every byte sent to the GPU (the commit's and the hashing's included).
+    pub bytes_up: u64,
+    /// Every byte read back.
+    pub bytes_down: u64,
+    /// Cold entries uploaded.
+    pub cold_loads: u64,
+    /// Their bytes.
+    pub state_bytes_up: u64,
+    /// Resident entries used.
+    pub hot_hits: u64,
+    /// Uploading every touched key instead (the baseline), in bytes.
+    pub baseline_state_bytes_up: u64,
+    /// The jobs (the transactions' inputs), in bytes.
+    pub input_bytes_up: u64,
+    /// Receipts and written entries downloaded.
+    pub execution_bytes_down: u64,
+    /// Kernel-only seconds: execution, storage forest, contract trie, class
+    /// trie (`None` without timestamps).
+    pub kernel_seconds: [Option<f64>; 4],
+    /// The block end to end.
+    pub total_seconds: f64,
 }
 
 /// What tracing costs (`--trace-cost`).
@@ -116,6 +150,8 @@ pub struct Summary {
     pub trace_cost: Option<TraceCost>,
     /// What the store costs, when measured.
     pub store: Option<super::block_store::StoreCost>,
+    /// The GPU configurations' blocks over the resident table.
+    pub device: Vec<DeviceRow>,
 }
 
 /// Progress steps of a run.
@@ -177,6 +213,7 @@ pub fn run(rep: &mut Reporter, o: &Options) -> anyhow::Result<Summary> {
     let mut hot_rows = Vec::new();
     let mut trace_cost = None;
     let mut store_cost = None;
+    let mut device_rows = Vec::new();
     for &share in &shares {
         let spec = Spec { hot: share, ..o.spec };
         let name = match (spec.kind, shares.len()) {
@@ -230,24 +267,36 @@ pub fn run(rep: &mut Reporter, o: &Options) -> anyhow::Result<Summary> {
         let mut configs = Vec::new();
         for &backend in &o.backends {
             for mode in std::iter::once(Mode::Serial).chain(o.modes.iter().copied().filter(|m| *m != Mode::Serial)) {
-                configs.push(ExecutorConfig { backend, mode, threads: o.threads, ..ExecutorConfig::default() });
+                configs.push(ExecutorConfig {
+                    backend,
+                    mode,
+                    threads: o.threads,
+                    cache_size: o.cache_size,
+                    ..ExecutorConfig::default()
+                });
             }
         }
         let chain = Chain { name: &name, base: &base, blocks: &blocks, reference: &reference };
         let mut best: Vec<Option<BlockStats>> = vec![None; configs.len()];
+        let mut last: Vec<Vec<BlockStats>> = vec![Vec::new(); configs.len()];
         let start = Instant::now();
         let mut rounds = 0;
         while rounds == 0 || start.elapsed() < o.budget {
-            for (config, best) in configs.iter().zip(best.iter_mut()) {
+            for ((config, best), last) in configs.iter().zip(best.iter_mut()).zip(last.iter_mut()) {
                 let what = label(config);
                 rep.step(&format!("{name}: {what}, round {}", rounds + 1));
+                last.clear();
                 chain.check_blocks(&mut base.fork(config.clone())?, &what, |stats| {
                     if best.as_ref().is_none_or(|s| stats.seconds.total < s.seconds.total) {
-                        *best = Some(stats);
+                        *best = Some(stats.clone());
                     }
+                    last.push(stats);
                 })?;
             }
             rounds += 1;
+        }
+        if summary.is_none() {
+            device_rows = device_rows_of(&configs, &last);
         }
         let mut top: Option<(&ExecutorConfig, BlockStats)> = None;
         for (config, stats) in configs.iter().zip(best) {
@@ -297,16 +346,49 @@ pub fn run(rep: &mut Reporter, o: &Options) -> anyhow::Result<Summary> {
                 hot: Vec::new(),
                 trace_cost: None,
                 store: None,
+                device: Vec::new(),
             });
         }
     }
     let mut summary = summary.expect("one share at least");
     summary.trace_cost = trace_cost;
     summary.store = store_cost;
+    summary.device = device_rows;
     if hot_rows.len() > 1 {
         summary.hot = hot_rows;
     }
     Ok(summary)
+}
+
+/// The blocks of the configurations that ran on the GPU over the resident
+/// table.
+fn device_rows_of(configs: &[ExecutorConfig], last: &[Vec<BlockStats>]) -> Vec<DeviceRow> {
+    let mut rows = Vec::new();
+    for (config, blocks) in configs.iter().zip(last) {
+        for (block, s) in blocks.iter().enumerate() {
+            let Some(d) = s.device else { continue };
+            rows.push(DeviceRow {
+                config: label(config),
+                block,
+                bytes_up: s.bytes_up,
+                bytes_down: s.bytes_down,
+                cold_loads: d.cold_loads,
+                state_bytes_up: d.cold_bytes,
+                hot_hits: d.hot_hits,
+                baseline_state_bytes_up: d.baseline_state_bytes(),
+                input_bytes_up: d.input_bytes,
+                execution_bytes_down: d.receipt_bytes + d.written_bytes,
+                kernel_seconds: [
+                    Some(d.kernel_seconds).filter(|&k| k > 0.0),
+                    s.commit_kernel_seconds[0],
+                    s.commit_kernel_seconds[1],
+                    s.commit_kernel_seconds[2],
+                ],
+                total_seconds: s.seconds.total,
+            });
+        }
+    }
+    rows
 }
 
 /// The best configuration's blocks with the recorder off and on, in

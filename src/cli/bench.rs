@@ -82,6 +82,10 @@ struct BlockArgs {
     /// (`always`: durable commits, `never`: fast), against memory.
     #[arg(long, value_name = "SYNC")]
     store: Option<wavelane::host::store::Sync>,
+    /// The Cold LRU's bytes for every configuration; on the GPU (waves,
+    /// optimistic) the resident table's (36 bytes per entry).
+    #[arg(long, value_name = "BYTES")]
+    cache_size: Option<u64>,
 }
 
 #[derive(Args)]
@@ -461,6 +465,7 @@ fn block_options(b: BlockArgs, budget: Duration) -> anyhow::Result<block::Option
         budget,
         trace_cost: b.trace_cost,
         store: b.store,
+        cache_size: b.cache_size,
     })
 }
 
@@ -506,6 +511,28 @@ fn print_block_summary(s: &block::Summary, json: bool) -> anyhow::Result<()> {
             t.events_per_block,
             t.off_ns_per_span,
             t.off_overhead * 100.0
+        );
+    }
+    let ms = |k: Option<f64>| k.map_or("-".to_string(), |k| format!("{:.1}", k * 1e3));
+    for d in &s.device {
+        println!(
+            "{} block {}: up {} B (state {} B for {} cold, baseline {} B; jobs {} B) down {} B (execution {} B), \
+             {} hot | kernel ms exec/storage/contracts/classes {}/{}/{}/{}, {:.1} ms end to end",
+            d.config,
+            d.block,
+            d.bytes_up,
+            d.state_bytes_up,
+            d.cold_loads,
+            d.baseline_state_bytes_up,
+            d.input_bytes_up,
+            d.bytes_down,
+            d.execution_bytes_down,
+            d.hot_hits,
+            ms(d.kernel_seconds[0]),
+            ms(d.kernel_seconds[1]),
+            ms(d.kernel_seconds[2]),
+            ms(d.kernel_seconds[3]),
+            d.total_seconds * 1e3
         );
     }
     Ok(())
