@@ -116,6 +116,9 @@ fn malformed_options_exit_2_naming_the_option() {
         (vec!["run", "--workload", "swaps", "--pools", "0"], "--pools"),
         (vec!["run", "--backend", "quantum"], "quantum"),
         (vec!["bench", "block", "--blocks", "0"], "--blocks"),
+        (vec!["bench", "residency", "--mode", "dag"], "--mode dag"),
+        (vec!["bench", "residency", "--cache-fraction", "0"], "--cache-fraction"),
+        (vec!["bench", "residency", "--arrivals", "0"], "--arrivals"),
     ] {
         let out = wavelane(&args, "");
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -155,4 +158,27 @@ fn run_writes_a_trace_and_trace_summary_reads_it() {
     let out = wavelane(&["trace", "summary", &bad.display().to_string()], "");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("traceEvents"));
+}
+
+#[test]
+fn bench_residency_checks_every_block_and_stays_under_load_limit() {
+    let Some(_) = ::wavelane::kernels::gpu::context_or_skip("bench residency") else { return };
+    let args = [
+        "bench", "residency", "--workload", "zipf", "--accounts", "300", "--txs", "40", "--warmup", "2", "--blocks",
+        "3", "--load-limit", "720", "--cache-fraction", "0.2", "--threads", "2", "--json",
+    ];
+    let out = wavelane(&args, "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("JSON")).collect();
+    let blocks: Vec<&serde_json::Value> = lines.iter().filter(|v| v["bench"] == "residency.block").collect();
+    assert_eq!(blocks.len(), 5, "{lines:?}");
+    for b in blocks.iter().filter(|b| b["measured"] == true) {
+        assert!(b["state_bytes_up"].as_u64().unwrap() <= 720, "{b}");
+        assert!(b["baseline_state_bytes_up"].as_u64().unwrap() >= b["state_bytes_up"].as_u64().unwrap(), "{b}");
+        assert_eq!(b["input_bytes_up"].as_u64().unwrap(), 136 * b["txs"].as_u64().unwrap(), "{b}");
+    }
+    let s = lines.iter().find(|v| v["bench"] == "residency.summary").expect("a summary");
+    assert_eq!(s["blocks"], 3);
+    assert!(s["reduction"].as_f64().unwrap() >= 1.0, "{s}");
 }
