@@ -285,7 +285,7 @@ fn the_sequencer_s_readers_get_the_protocol_s_fees_on_the_gpu() {
                 .map(|_| {
                     let mut pick = || {
                         x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                        if (x >> 40) % 5 == 0 {
+                        if (x >> 40).is_multiple_of(5) {
                             n
                         } else {
                             ((x >> 20) % n as u64) as usize
