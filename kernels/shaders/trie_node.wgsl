@@ -4,6 +4,7 @@
 //   binary: hashes[id] = H(hashes[a], hashes[b])
 //   edge:   hashes[id] = H(hashes[a], vals[b & INDEX]) + len
 //   leaf:   hashes[id] = vals[b & INDEX]          (a changed value; not in `out`)
+//           or leaf_source[b & INDEX] when a = 1  (a value already on the device)
 // The including shader declares its hash constants and defines
 // `node_hash(x: Fe, y: Fe) -> Fe`.
 //! include field
@@ -20,12 +21,14 @@ struct Params {
 const EDGE: u32 = 0x80000000u;
 const LEAF: u32 = 0x40000000u;
 const INDEX: u32 = 0x3fffffffu;
+const FROM_SOURCE: u32 = 1u; // a leaf job's `a`
 
 @group(0) @binding(0) var<storage, read> jobs: array<Job>;
 @group(0) @binding(2) var<storage, read> vals: array<Fe>;
-@group(0) @binding(3) var<storage, read_write> hashes: array<Fe>;
-@group(0) @binding(4) var<storage, read_write> out: array<Fe>;
-@group(0) @binding(5) var<uniform> params: Params;
+@group(0) @binding(3) var<storage, read> leaf_source: array<Fe>; // leaf values by slot
+@group(0) @binding(4) var<storage, read_write> hashes: array<Fe>;
+@group(0) @binding(5) var<storage, read_write> out: array<Fe>;
+@group(0) @binding(6) var<uniform> params: Params;
 
 // 2^512 mod p: Montgomery form of a small integer is fe_mul(v, R2).
 fn fe_from_u32(v: u32) -> Fe {
@@ -40,7 +43,11 @@ fn trie_level(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
     if (i >= params.n) { return; }
     let j = jobs[params.offset + i];
     if ((j.b & LEAF) != 0u) {
-        hashes[j.id] = vals[j.b & INDEX];
+        if (j.a == FROM_SOURCE) {
+            hashes[j.id] = leaf_source[j.b & INDEX];
+        } else {
+            hashes[j.id] = vals[j.b & INDEX];
+        }
         return;
     }
     var h: Fe;

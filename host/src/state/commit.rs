@@ -24,6 +24,13 @@
 //! any trie changes. If the GPU fails midway, the commit finishes on the
 //! CPU (`simd`) and says so in [`CommitStats::fallback`], so the tries never
 //! stay half-updated.
+//!
+//! On the GPU, what a commit sends is the tries' plans (16 bytes per changed
+//! node), the edge paths and changed leaf values (32 bytes each) and the
+//! contract and class leaves' hash inputs. The storage cells whose new
+//! values already sit in a device buffer (the resident state table a block
+//! ran over) need not go up again: [`StateCommitment::commit_from`] takes
+//! them from that buffer, a [`LeafSource`], so only their jobs are sent.
 
 use super::diff::{StarknetVersion, StateDiff};
 use super::keys::{ContractAddress, StateError, StateReader};
@@ -32,6 +39,7 @@ use std::time::Instant;
 use wavelane_kernels::backend::Family;
 use wavelane_kernels::field::Fe;
 use wavelane_kernels::hash::{pedersen, poseidon, HashError};
+pub use wavelane_kernels::trie::LeafSource;
 use wavelane_kernels::trie::{Forest, Trie, TrieError, TrieHash, UpdateStats};
 use wavelane_kernels::{trace, Backend};
 
@@ -187,6 +195,24 @@ impl StateCommitment {
         diff: &StateDiff,
         version: StarknetVersion,
     ) -> Result<(Roots, CommitStats), CommitError> {
+        self.commit_from(backend, pre, diff, version, None)
+    }
+
+    /// [`StateCommitment::commit`] where, on the GPU, the storage tries take
+    /// the new values of the cells `source` has slots for from its device
+    /// buffer instead of uploading them: its closure is called with a
+    /// contract address and a storage key (as felts), and `buffer[slot]`
+    /// must hold exactly the diff's value for that cell.
+    /// [`UpdateStats::from_source`] of [`CommitStats::storage`] counts the
+    /// leaves read so. The CPU backends, and a CPU fallback, ignore it.
+    pub fn commit_from(
+        &mut self,
+        backend: Backend,
+        pre: &(impl StateReader + ?Sized),
+        diff: &StateDiff,
+        version: StarknetVersion,
+        source: Option<&LeafSource<'_>>,
+    ) -> Result<(Roots, CommitStats), CommitError> {
         // One choice for the whole commit, by its size (`auto` sends small
         // diffs to the CPU), so the stages agree on where the tries live.
         let touched = diff.touched_contracts();
@@ -237,7 +263,7 @@ impl StateCommitment {
             .map(|(a, cells)| (a.felt(), cells.iter().map(|(k, v)| (k.felt(), *v)).collect()))
             .collect();
         stats.tries = batch.len();
-        stats.storage = match self.storage.update(backend, &batch) {
+        stats.storage = match self.storage.update_from(backend, &batch, source) {
             Ok((_, s)) => s,
             Err(e) => {
                 stats.fallback = Some(e.to_string());

@@ -17,10 +17,12 @@
 //!    resident on the device between blocks (`gpu.rs`).
 //!
 //! So many small tries cost what one trie with the same number of changed
-//! nodes costs. Trees are named by a felt (a contract address); a tree
+//! nodes costs. On the GPU, [`Forest::update_from`] takes leaves' new
+//! values from a device buffer ([`LeafSource`]) rather than uploading them. Trees are named by a felt (a contract address); a tree
 //! whose last value is deleted disappears, and an absent tree's root is 0.
 
 use super::proof::ProofNode;
+use super::source::{LeafSlots, LeafSource};
 use super::store::{MemStore, NodeId, NodeStore};
 use super::update::{self, Plan, Write};
 use super::{Trie, TrieError, TrieHash, TrieStats, UpdateStats};
@@ -126,6 +128,20 @@ impl<S: NodeStore> Forest<S> {
         backend: Backend,
         batch: &[(Felt, Vec<(Felt, Felt)>)],
     ) -> Result<(Vec<(Felt, Felt)>, UpdateStats), TrieError> {
+        self.update_from(backend, batch, None)
+    }
+
+    /// [`Forest::update`] where, on the GPU, each changed leaf whose
+    /// `(tree, key)` has a slot in `source` takes its new value from the
+    /// source's buffer instead of an upload ([`UpdateStats::from_source`]
+    /// counts them). The writes still carry every value: the node store
+    /// keeps them, and the CPU backends ignore `source`.
+    pub fn update_from(
+        &mut self,
+        backend: Backend,
+        batch: &[(Felt, Vec<(Felt, Felt)>)],
+        source: Option<&LeafSource<'_>>,
+    ) -> Result<(Vec<(Felt, Felt)>, UpdateStats), TrieError> {
         let writes = batch.iter().map(|(_, w)| w.len()).sum();
         let backend = backend.resolve_for(Family::Trie, writes);
         let hash = self.engine.hash;
@@ -133,8 +149,8 @@ impl<S: NodeStore> Forest<S> {
             let prepared = prepare(batch)?;
             let keys = prepared.iter().map(|(_, u)| u.len()).sum();
             let mut stats = self.engine.flush_pending()?;
-            let plan = self.apply(&prepared);
-            stats = stats.merge(self.engine.hash_gpu(plan)?);
+            let (plan, slots) = self.apply(&prepared, source);
+            stats = stats.merge(self.engine.hash_gpu(plan, slots.as_ref())?);
             stats.keys = keys;
             return Ok((self.roots_of(&prepared), stats));
         }
@@ -152,7 +168,7 @@ impl<S: NodeStore> Forest<S> {
         let keys = prepared.iter().map(|(_, u)| u.len()).sum();
         let mut stats = UpdateStats { keys, ..UpdateStats::default() };
         stats = stats.merge(self.engine.flush_pending()?);
-        let plan = self.apply(&prepared);
+        let (plan, _) = self.apply(&prepared, None);
         self.engine.gpu.0 = None;
         stats = stats.merge(self.engine.hash_cpu(plan, &mut hash_pairs)?);
         Ok((self.roots_of(&prepared), stats))
@@ -163,14 +179,32 @@ impl<S: NodeStore> Forest<S> {
     }
 
     /// Merges every tree's writes into its shape, then plans all touched
-    /// trees into one plan.
-    fn apply(&mut self, prepared: &[(Felt, Vec<Write>)]) -> Plan {
+    /// trees into one plan. With a `source`, also the slots of the changed
+    /// leaves it holds.
+    fn apply<'s>(
+        &mut self,
+        prepared: &[(Felt, Vec<Write>)],
+        source: Option<&LeafSource<'s>>,
+    ) -> (Plan, Option<LeafSlots<'s>>) {
         let mut roots = Vec::with_capacity(prepared.len());
+        let mut slots = HashMap::new();
+        self.engine.written = source.map(|_| Vec::new());
         for (name, ups) in prepared {
             let before = self.trees.get(name).copied().unwrap_or_default();
             self.engine.root = before.root;
             self.engine.leaves = before.leaves;
             self.engine.merge_root(ups);
+            if let (Some(src), Some(written)) = (source, &mut self.engine.written) {
+                // A leaf id freed and reused later in the batch keeps its
+                // last entry; only leaves still planned are looked up.
+                for (id, key) in written.drain(..) {
+                    let key = Fe::from_canonical(key).expect("keys are below 2^251").to_felt();
+                    match (src.slot)(name, &key) {
+                        Some(slot) => slots.insert(id, slot),
+                        None => slots.remove(&id),
+                    };
+                }
+            }
             let after = Tree { root: self.engine.root, leaves: self.engine.leaves };
             self.leaves = self.leaves - before.leaves + after.leaves;
             match after.root {
@@ -183,13 +217,14 @@ impl<S: NodeStore> Forest<S> {
                 }
             }
         }
+        self.engine.written = None;
         self.engine.root = None;
         self.engine.leaves = 0;
         let mut plan = Plan::default();
         for root in roots {
             self.engine.plan_into(root, &mut plan);
         }
-        plan
+        (plan, source.map(|s| LeafSlots { buffer: s.buffer, slots }))
     }
 }
 

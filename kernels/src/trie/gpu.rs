@@ -5,18 +5,23 @@
 //! hashes this trie, or after a CPU update changed it); from then on a block
 //! sends only:
 //!
-//! * the changed leaf values and the edge paths of the planned nodes
-//!   (32 bytes each), and
-//! * one 16-byte job per planned node (its id, its children's ids, and for
-//!   an edge its length),
+//! * one 16-byte job per changed leaf and per planned node (its id; for a
+//!   node its children's ids, and for an edge its length),
+//! * the edge paths of the planned edges (32 bytes each), and
+//! * the new values of the changed leaves (32 bytes each), except those a
+//!   [`super::LeafSource`] holds: their jobs name a slot of the source's
+//!   device buffer (bound as `leaf_source`), and the kernel copies the value
+//!   from there, so nothing else of them goes up;
 //!
 //! runs one dispatch per level (`shaders/trie_node.wgsl`, with
 //! `trie_pedersen.wgsl` or `trie_poseidon.wgsl` supplying the hash), each
 //! reading the children's hashes where the previous level left them, and
 //! reads back in one transfer the new hashes the host keeps (for the root,
 //! proofs and the store: 32 bytes per planned node). Growth of the id space
-//! copies the array on the device.
+//! copies the array on the device. Without a source, a 32-byte placeholder
+//! is bound as `leaf_source`.
 
+use super::source::LeafSlots;
 use super::store::{Node, NodeId, NodeStore};
 use super::update::Plan;
 use super::{Trie, TrieError, TrieHash, UpdateStats};
@@ -31,6 +36,10 @@ const FE_BYTES: u64 = std::mem::size_of::<Fe>() as u64;
 // Flags in a job's `b`, above every node id (ids are below `MAX_NODES`, 2^30).
 const EDGE: u32 = 0x8000_0000;
 const LEAF: u32 = 0x4000_0000;
+const INDEX: u32 = LEAF - 1;
+// A leaf job's `a`: where `b & INDEX` points.
+const FROM_VALS: u32 = 0;
+const FROM_SOURCE: u32 = 1;
 const _: () = assert!(super::store::MAX_NODES as u32 == LEAF);
 
 /// One node to (re)compute; see `shaders/trie_node.wgsl`.
@@ -47,14 +56,17 @@ struct Job {
 struct LevelKernel<const POSEIDON: bool> {
     layout: wgpu::BindGroupLayout,
     pipeline: wgpu::ComputePipeline,
+    /// Bound as the leaf source when an update has none.
+    no_source: wgpu::Buffer,
 }
 
 impl<const POSEIDON: bool> Kernel for LevelKernel<POSEIDON> {
     fn build(ctx: &GpuContext) -> Result<Self, GpuError> {
-        let layout = ctx.storage_layout("trie level layout", 3, 5, true);
+        let layout = ctx.storage_layout("trie level layout", 4, 6, true);
         let name = if POSEIDON { "trie_poseidon" } else { "trie_pedersen" };
         let pipeline = ctx.compute_pipeline(name, "trie_level", &layout)?;
-        Ok(LevelKernel { layout, pipeline })
+        let no_source = ctx.storage_buffer("trie leaf source (none)", FE_BYTES);
+        Ok(LevelKernel { layout, pipeline, no_source })
     }
 }
 
@@ -105,19 +117,21 @@ impl Resident {
 }
 
 impl<S: NodeStore> Trie<S> {
-    /// Hashes `plan` on the GPU over the resident node hashes.
-    pub(super) fn hash_gpu(&mut self, plan: Plan) -> Result<UpdateStats, TrieError> {
+    /// Hashes `plan` on the GPU over the resident node hashes, taking the
+    /// leaves `source` has slots for from its buffer.
+    pub(super) fn hash_gpu(&mut self, plan: Plan, source: Option<&LeafSlots<'_>>) -> Result<UpdateStats, TrieError> {
         let ctx = GpuContext::get()?;
         let before = ctx.traffic();
-        let result = self.hash_gpu_inner(ctx, &plan);
+        let result = self.hash_gpu_inner(ctx, &plan, source);
         let after = ctx.traffic();
         match result {
-            Ok(kernel_seconds) => Ok(UpdateStats {
+            Ok((kernel_seconds, from_source)) => Ok(UpdateStats {
                 keys: 0,
                 hashes: plan.hashes(),
                 levels: plan.levels.len(),
                 bytes_up: after.uploaded - before.uploaded,
                 bytes_down: after.downloaded - before.downloaded,
+                from_source,
                 kernel_seconds,
             }),
             Err(e) => {
@@ -130,26 +144,56 @@ impl<S: NodeStore> Trie<S> {
         }
     }
 
-    fn hash_gpu_inner(&mut self, ctx: &GpuContext, plan: &Plan) -> Result<Option<f64>, GpuError> {
-        let (layout, pipeline, consts) = match self.hash {
+    /// Returns the kernel seconds (with timestamps) and the number of
+    /// leaves read from `source`.
+    fn hash_gpu_inner(
+        &mut self,
+        ctx: &GpuContext,
+        plan: &Plan,
+        source: Option<&LeafSlots<'_>>,
+    ) -> Result<(Option<f64>, usize), GpuError> {
+        let (layout, pipeline, consts, no_source) = match self.hash {
             TrieHash::Pedersen => {
                 let k = ctx.kernel::<LevelKernel<false>>()?;
-                (k.layout.clone(), k.pipeline.clone(), ctx.kernel::<PedersenTable>()?.0.clone())
+                (k.layout.clone(), k.pipeline.clone(), ctx.kernel::<PedersenTable>()?.0.clone(), k.no_source.clone())
             }
             TrieHash::Poseidon => {
                 let k = ctx.kernel::<LevelKernel<true>>()?;
-                (k.layout.clone(), k.pipeline.clone(), ctx.kernel::<PoseidonConstants>()?.0.clone())
+                (
+                    k.layout.clone(),
+                    k.pipeline.clone(),
+                    ctx.kernel::<PoseidonConstants>()?.0.clone(),
+                    k.no_source.clone(),
+                )
             }
         };
         self.ensure_resident(ctx)?;
 
-        // Level 0 sets the changed leaves; each later level hashes nodes.
+        // A source the kernel cannot bind is ignored (its values go up).
+        let source = source.filter(|s| {
+            s.buffer.usage().contains(wgpu::BufferUsages::STORAGE)
+                && (FE_BYTES..=ctx.limits.max_storage_buffer_binding_size).contains(&s.buffer.size())
+                && !s.slots.is_empty()
+        });
+        let source_len = source.map_or(0, |s| (s.buffer.size() / FE_BYTES).min(u64::from(INDEX) + 1));
+
+        // Level 0 sets the changed leaves (from the source where it has
+        // them); each later level hashes nodes.
         let mut jobs: Vec<Job> = Vec::with_capacity(plan.leaves.len() + plan.hashes());
         let mut vals: Vec<Fe> = Vec::new();
         let mut bounds = vec![0usize];
+        let mut from_source = 0;
         for &id in &plan.leaves {
-            jobs.push(Job { id, a: 0, b: LEAF | vals.len() as u32, len: 0 });
-            vals.push(self.store.hash(id));
+            match source.and_then(|s| s.slots.get(&id)).filter(|&&slot| u64::from(slot) < source_len) {
+                Some(&slot) => {
+                    jobs.push(Job { id, a: FROM_SOURCE, b: LEAF | slot, len: 0 });
+                    from_source += 1;
+                }
+                None => {
+                    jobs.push(Job { id, a: FROM_VALS, b: LEAF | vals.len() as u32, len: 0 });
+                    vals.push(self.store.hash(id));
+                }
+            }
         }
         bounds.push(jobs.len());
         for level in &plan.levels {
@@ -166,7 +210,7 @@ impl<S: NodeStore> Trie<S> {
             bounds.push(jobs.len());
         }
         if jobs.is_empty() {
-            return Ok(ctx.has_timestamps().then_some(0.0));
+            return Ok((ctx.has_timestamps().then_some(0.0), 0));
         }
         let g = self.gpu.0.as_mut().expect("made resident above");
         let jobs_buf = g.jobs.0.ensure(ctx, "trie jobs", jobs.len() as u64 * 16).clone();
@@ -179,11 +223,19 @@ impl<S: NodeStore> Trie<S> {
         let bind = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("trie level"),
             layout: &layout,
-            entries: &[&jobs_buf, &consts, &vals_buf, &g.hashes, &out_buf, &g.params]
-                .iter()
-                .enumerate()
-                .map(|(i, b)| wgpu::BindGroupEntry { binding: i as u32, resource: b.as_entire_binding() })
-                .collect::<Vec<_>>(),
+            entries: &[
+                &jobs_buf,
+                &consts,
+                &vals_buf,
+                source.map_or(&no_source, |s| s.buffer),
+                &g.hashes,
+                &out_buf,
+                &g.params,
+            ]
+            .iter()
+            .enumerate()
+            .map(|(i, b)| wgpu::BindGroupEntry { binding: i as u32, resource: b.as_entire_binding() })
+            .collect::<Vec<_>>(),
         });
         let mut timers: Vec<Timer> = Vec::new();
         for w in bounds.windows(2) {
@@ -210,9 +262,9 @@ impl<S: NodeStore> Trie<S> {
             let period = timers.first().map_or(1.0, Timer::period_ns);
             crate::trace::gpu_passes("trie level", done, &ticks, period);
             let total = ticks.iter().map(|(b, e)| e.saturating_sub(*b) as f64 * period * 1e-9).sum();
-            return Ok(Some(total));
+            return Ok((Some(total), from_source));
         }
-        Ok(None)
+        Ok((None, from_source))
     }
 
     /// Makes the device hash array hold every id the store has handed out:

@@ -2,6 +2,7 @@
 //! device copy, and hashing on the GPU fails with
 //! [`crate::gpu::NOT_BUILT`].
 
+use super::source::LeafSlots;
 use super::store::NodeStore;
 use super::update::Plan;
 use super::{Trie, TrieError, UpdateStats};
@@ -30,8 +31,11 @@ impl Clone for Resident {
 
 impl<S: NodeStore> Trie<S> {
     /// Fails: the GPU backend is not built. The planned hashes stay pending
-    /// for the next update on a CPU backend.
-    pub(super) fn hash_gpu(&mut self, plan: Plan) -> Result<UpdateStats, TrieError> {
+    /// for the next update on a CPU backend. (No source can exist here.)
+    pub(super) fn hash_gpu(&mut self, plan: Plan, source: Option<&LeafSlots<'_>>) -> Result<UpdateStats, TrieError> {
+        if let Some(s) = source {
+            match *s.buffer {}
+        }
         self.pending = Some(plan);
         Err(GpuError::Unavailable(NOT_BUILT.to_string()).into())
     }

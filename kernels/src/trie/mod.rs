@@ -20,7 +20,8 @@
 //!    rayon over the level's nodes, i.e. across subtrees) or `gpu`
 //!    ([`gpu`]: node hashes stay resident on the device between blocks;
 //!    per block only the changed leaves and the plan go up, and only the new
-//!    hashes the host keeps come back).
+//!    hashes the host keeps come back; a [`Forest`] update can read leaves'
+//!    new values from a device buffer, a [`LeafSource`], instead).
 //!
 //! Nodes live in a [`NodeStore`] ([`store`]); [`MemStore`] keeps them in
 //! memory at 40 bytes per node (an 8-byte packed shape and a 32-byte hash)
@@ -36,6 +37,7 @@ pub mod forest;
 #[cfg_attr(not(feature = "gpu"), path = "gpu_off.rs")]
 pub mod gpu;
 pub mod proof;
+pub mod source;
 pub mod store;
 mod update;
 
@@ -44,6 +46,7 @@ use crate::field::Fe;
 use crate::hash::HashError;
 use bits::U256;
 pub use forest::Forest;
+pub use source::{DeviceBuffer, LeafSource};
 use starknet_types_core::felt::Felt;
 pub use store::{MemStore, Node, NodeId, NodeStore, MAX_NODES};
 
@@ -121,6 +124,9 @@ pub struct UpdateStats {
     pub bytes_up: u64,
     /// Bytes read back from the GPU.
     pub bytes_down: u64,
+    /// Changed leaves whose new value the GPU read from a [`LeafSource`]
+    /// (32 bytes each not uploaded).
+    pub from_source: usize,
     /// Kernel-only GPU seconds, when the device has timestamp queries.
     pub kernel_seconds: Option<f64>,
 }
@@ -147,6 +153,9 @@ pub struct Trie<S: NodeStore = MemStore> {
     dirty: Vec<u64>,
     /// Nodes whose hashes a failed update left to compute, by level.
     pending: Option<update::Plan>,
+    /// While a [`LeafSource`] is in use: each leaf the merge sets or
+    /// creates, with its key.
+    written: Option<Vec<(NodeId, U256)>>,
     gpu: gpu::DeviceCopy,
 }
 
@@ -160,7 +169,16 @@ impl Trie<MemStore> {
 impl<S: NodeStore> Trie<S> {
     /// An empty trie over `store` (which must be empty).
     pub fn with_store(hash: TrieHash, store: S) -> Trie<S> {
-        Trie { hash, store, root: None, leaves: 0, dirty: Vec::new(), pending: None, gpu: gpu::DeviceCopy::default() }
+        Trie {
+            hash,
+            store,
+            root: None,
+            leaves: 0,
+            dirty: Vec::new(),
+            pending: None,
+            written: None,
+            gpu: gpu::DeviceCopy::default(),
+        }
     }
 
     /// The node hash.
@@ -236,7 +254,7 @@ impl<S: NodeStore> Trie<S> {
             let keys = ups.len();
             let mut stats = self.flush_pending()?;
             let plan = self.apply(&ups);
-            stats = stats.merge(self.hash_gpu(plan)?);
+            stats = stats.merge(self.hash_gpu(plan, None)?);
             stats.keys = keys;
             return Ok((self.root(), stats));
         }
@@ -268,6 +286,7 @@ impl UpdateStats {
             levels: self.levels + o.levels,
             bytes_up: self.bytes_up + o.bytes_up,
             bytes_down: self.bytes_down + o.bytes_down,
+            from_source: self.from_source + o.from_source,
             kernel_seconds: match (self.kernel_seconds, o.kernel_seconds) {
                 (Some(a), Some(b)) => Some(a + b),
                 (a, b) => a.or(b),

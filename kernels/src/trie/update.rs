@@ -234,6 +234,9 @@ impl<S: NodeStore> Trie<S> {
                 } else {
                     self.store.set_hash(id, v);
                     self.mark(id);
+                    if let Some(w) = &mut self.written {
+                        w.push((id, ups[ups.len() - 1].0));
+                    }
                     (Some(id), true)
                 }
             }
@@ -349,6 +352,9 @@ impl<S: NodeStore> Trie<S> {
             let (k, v) = ups[0];
             let leaf = self.alloc(Node::Leaf, v);
             self.leaves += 1;
+            if let Some(w) = &mut self.written {
+                w.push((leaf, k));
+            }
             return self.make_edge(d, bits::bits(&k, d, HEIGHT - d), HEIGHT - d, Some(leaf));
         }
         let c = bits::common_prefix(&ups[0].0, &ups[ups.len() - 1].0, d);
