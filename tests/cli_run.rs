@@ -164,8 +164,25 @@ fn run_writes_a_trace_and_trace_summary_reads_it() {
 fn bench_residency_checks_every_block_and_stays_under_load_limit() {
     let Some(_) = ::wavelane::kernels::gpu::context_or_skip("bench residency") else { return };
     let args = [
-        "bench", "residency", "--workload", "zipf", "--accounts", "300", "--txs", "40", "--warmup", "2", "--blocks",
-        "3", "--load-limit", "720", "--cache-fraction", "0.2", "--threads", "2", "--json",
+        "bench",
+        "residency",
+        "--workload",
+        "zipf",
+        "--accounts",
+        "300",
+        "--txs",
+        "40",
+        "--warmup",
+        "2",
+        "--blocks",
+        "3",
+        "--load-limit",
+        "720",
+        "--cache-fraction",
+        "0.2",
+        "--threads",
+        "2",
+        "--json",
     ];
     let out = wavelane(&args, "");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

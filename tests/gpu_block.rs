@@ -51,6 +51,10 @@ fn check_device(ex: &BlockExecutor, r: &BlockResult) {
     let d = r.stats.device.as_ref().unwrap_or_else(|| panic!("{what}: device statistics"));
     assert_eq!(d.cold_loads + d.hot_hits, d.touched, "{what}: every touched key is a load or a hit");
     assert_eq!(d.cold_bytes, d.cold_loads * RESIDENT_ENTRY_BYTES, "{what}");
+    if r.stats.commit_backend == Some(Backend::Gpu) && r.diff.storage_updates() > 0 {
+        assert!(d.leaves_from_table > 0, "{what}: the commit reads leaves from the table");
+    }
+    assert!(d.leaves_from_table as usize <= r.diff.storage_updates(), "{what}");
     let resident = ex.check_residency().unwrap_or_else(|e| panic!("{what}: {e}"));
     assert_eq!(resident as u64, d.resident, "{what}");
 }

@@ -308,6 +308,7 @@ pub(crate) fn block_json(r: &BlockResult, workload: &str, mode: Mode, threads: u
             "cpu_transactions": d.cpu_transactions,
             "kernel_seconds": d.kernel_seconds,
             "resident": d.resident,
+            "leaves_from_table": d.leaves_from_table,
         })),
         "commit_kernel_seconds": s.commit_kernel_seconds,
     })

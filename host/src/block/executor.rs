@@ -9,6 +9,8 @@ use crate::state::{
     ColdLru, CommitStats, ContractAddress, MemState, Roots, StarknetVersion, StateCommitment, StateDiff, StateKey,
     StateWriter,
 };
+#[cfg(feature = "gpu")]
+use crate::state::{LeafSource, StorageKey};
 use starknet_types_core::felt::Felt;
 use std::time::Instant;
 use wavelane_kernels::backend::Backend;
@@ -45,6 +47,12 @@ pub struct ExecutorConfig {
     /// and hot hits: what would cross to the GPU with residency, or come
     /// from disk with a store.
     pub cache_size: Option<u64>,
+}
+
+/// The storage state key of a (contract, key) pair of felts from a trie.
+#[cfg(feature = "gpu")]
+fn storage_key(address: &Felt, key: &Felt) -> StateKey {
+    StateKey::Storage(ContractAddress::from_felt_unchecked(*address), StorageKey::from_felt_unchecked(*key))
 }
 
 /// Bytes one state entry stands for in the Cold LRU: its contract address,
@@ -182,9 +190,30 @@ impl BlockExecutor {
     /// the write transaction when the tries have it). Returns the roots,
     /// the commit's statistics and the write's seconds. A failed write
     /// poisons the executor: its tries are then ahead of the store.
-    fn commit_and_persist(&mut self, number: u64, diff: &StateDiff) -> Result<(Roots, CommitStats, f64), BlockError> {
+    ///
+    /// With `from_table` (the block ran on the device), the storage leaves
+    /// of resident cells are read from the device table, where execution
+    /// left their new values, instead of being uploaded.
+    fn commit_and_persist(
+        &mut self,
+        number: u64,
+        diff: &StateDiff,
+        from_table: bool,
+    ) -> Result<(Roots, CommitStats, f64), BlockError> {
         let (pool, commitment, state, config) = (&self.pool, &mut self.commitment, &self.state, &self.config);
+        #[cfg(feature = "gpu")]
+        let device = self.device.as_ref().filter(|_| from_table);
+        #[cfg(not(feature = "gpu"))]
+        let _ = from_table;
         let mut commit = || {
+            #[cfg(feature = "gpu")]
+            if let Some(dev) = device {
+                let slot = |a: &Felt, k: &Felt| dev.residency.slot(&storage_key(a, k));
+                let source = LeafSource { buffer: dev.table_buffer(), slot: &slot };
+                return pool
+                    .install(|| commitment.commit_from(config.backend, state, diff, config.version, Some(&source)))
+                    .map_err(|source| BlockError::Commit { block: number, source });
+            }
             pool.install(|| commitment.commit(config.backend, state, diff, config.version))
                 .map_err(|source| BlockError::Commit { block: number, source })
         };
@@ -370,7 +399,7 @@ impl BlockExecutor {
         self.check_poisoned()?;
         let mut span = trace::span("block.commit_diff");
         span.arg("number", block as f64);
-        let (roots, stats, _) = self.commit_and_persist(block, diff)?;
+        let (roots, stats, _) = self.commit_and_persist(block, diff, false)?;
         self.state.apply_diff(diff).expect("memory writes never fail");
         self.root = roots.global;
         self.next_block += 1;
@@ -470,7 +499,7 @@ impl BlockExecutor {
         };
         seconds.diff = t.elapsed().as_secs_f64();
 
-        let (roots, commit, persist) = self.commit_and_persist(number, &diff)?;
+        let (roots, commit, persist) = self.commit_and_persist(number, &diff, on_device.is_some())?;
         [seconds.storage, seconds.leaves, seconds.contracts, seconds.classes] = commit.seconds;
         seconds.persist = persist;
 
@@ -485,6 +514,7 @@ impl BlockExecutor {
         let (mut cold_loads, mut cold_bytes, mut hot_hits) = (0, 0, 0);
         let device = match on_device {
             Some((mut stats, touches)) => {
+                stats.leaves_from_table = commit.storage.from_source as u64;
                 self.settle_device(&touches, &mut stats, &mut exec_fallback);
                 (cold_loads, cold_bytes, hot_hits) = (stats.cold_loads, stats.cold_bytes, stats.hot_hits);
                 trace::counter("cold_loads", cold_loads as f64);

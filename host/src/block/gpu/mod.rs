@@ -75,6 +75,11 @@ impl Device {
         Ok(Device { residency: Residency::new(cache_size), table: DeviceTable::new(1024)?, run: JobRun::new()? })
     }
 
+    /// The table's device buffer (the commit reads storage leaves there).
+    pub(crate) fn table_buffer(&self) -> &wavelane_kernels::trie::DeviceBuffer {
+        self.table.buffer()
+    }
+
     fn slot(&self, key: &StateKey) -> u32 {
         self.residency.slot(key).expect("the block's keys are resident")
     }
