@@ -88,10 +88,11 @@ proptest! {
             // Unbounded, and a cache of about 40 entries (evictions every block).
             for cache in [None, Some(40 * RESIDENT_ENTRY_BYTES)] {
                 for mode in GPU_MODES {
-                    for threads in [1, 2] {
-                        let got = run(&mut executor(Backend::Gpu, mode, threads, cache), &genesis, &blocks);
-                        assert_same(&got, &serial, &format!("{}: {mode}, cache {cache:?}, {threads} threads", kind.name()));
-                    }
+                    // One thread count: the device path's CPU side is
+                    // the same code at any count (the CPU modes are
+                    // checked at 1, 2 and 8 in tests/block.rs).
+                    let got = run(&mut executor(Backend::Gpu, mode, 2, cache), &genesis, &blocks);
+                    assert_same(&got, &serial, &format!("{}: {mode}, cache {cache:?}", kind.name()));
                 }
             }
         }
