@@ -89,6 +89,8 @@ pub struct BlockRow {
     pub total_seconds: f64,
     /// Entries resident after the block.
     pub resident: u64,
+    /// Storage leaves the commit read from the table (not uploaded).
+    pub leaves_from_table: u64,
 }
 
 /// The steady state.
@@ -237,6 +239,7 @@ pub fn run(rep: &mut Reporter, o: &Options) -> anyhow::Result<(Vec<BlockRow>, Su
             commit_seconds: s.seconds.commit(),
             total_seconds: seconds,
             resident: d.resident,
+            leaves_from_table: d.leaves_from_table,
         });
         rep.progress_inc();
     }
