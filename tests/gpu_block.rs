@@ -236,6 +236,14 @@ fn transactions_that_are_not_programs_run_on_the_cpu_in_the_same_wave() {
             let want = serial.execute(&block).unwrap();
             assert_eq!(outcome(&r), outcome(&want), "{mode}");
         }
+        // A block of cells alone (no job at all), and an empty block.
+        let cells: Vec<Mixed> =
+            (0..6u64).map(|i| Mixed::Cell(Cell { read: storage(i), write: storage(i + 1), honest: true })).collect();
+        for block in [cells, Vec::new()] {
+            let r = ex.execute(&block).expect("the block runs");
+            check_device(&ex, &r);
+            assert_eq!(outcome(&r), outcome(&serial.execute(&block).unwrap()), "{mode}: {} cells", block.len());
+        }
     }
 }
 
