@@ -141,6 +141,12 @@ impl Residency {
                 evicted.push((key, slot));
             }
         }
+        // Entries of keys touched again since stay behind live ones at the
+        // front; past twice the live count, drop them (order is kept).
+        if self.queue.len() > 2 * self.slots.len() + 1024 {
+            let lru = &self.lru;
+            self.queue.retain(|(c, k)| lru.counter(k) == *c);
+        }
         let missing: Vec<StateKey> =
             touched.into_iter().filter(|k| !self.lru.is_cold(k) && !self.slots.contains_key(k)).collect();
         let loads = self.load(missing);
@@ -223,6 +229,17 @@ mod tests {
             assert_eq!(slots.len(), r.len(), "slots are distinct");
             assert!(r.high_water() <= 3 + 4 + 1, "freed slots are reused");
         }
+    }
+
+    #[test]
+    fn the_queue_stays_bounded_when_nothing_goes_cold() {
+        let mut r = Residency::new(u64::MAX);
+        for _ in 0..10_000 {
+            r.load([key(1), key(2)]);
+            r.settle([key(1), key(2)]);
+        }
+        assert_eq!(r.resident_keys(), [key(1), key(2)]);
+        assert!(r.queue.len() <= 2 * r.len() + 1024 + 2, "{} queued", r.queue.len());
     }
 
     #[test]
