@@ -29,6 +29,7 @@ pub mod math;
 pub mod refs;
 pub mod search;
 pub mod secp;
+mod secp_codes;
 pub mod signature;
 pub mod uint256;
 
@@ -200,7 +201,7 @@ mod tests {
     fn codes_are_distinct() {
         let all: Vec<_> = supported().collect();
         for (i, (k, c)) in all.iter().enumerate() {
-            assert!(all[..i].iter().all(|(k2, c2)| c2 != c && k2 != k), "{k:?} appears twice");
+            assert!(all[..i].iter().all(|(_, c2)| c2 != c), "the code of {k:?} appears twice");
         }
     }
 }
