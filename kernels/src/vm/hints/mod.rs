@@ -118,6 +118,7 @@ const CONSTANTS: &[&str] = &[
     "INPUT_BLOCK_FELTS",
     "BASE",
     "BETA",
+    "ADDR_BOUND",
 ];
 
 fn perr(pc: usize, what: impl std::fmt::Display) -> VmError {
@@ -168,6 +169,9 @@ pub fn compile(pc: usize, hint: &Json, refs: &[Json], constants: &HashMap<&str, 
         && !(consts.contains_key("PRIME_OVER_3_HIGH") && consts.contains_key("PRIME_OVER_2_HIGH"))
     {
         return Err(perr(pc, "assert_le_felt needs constants PRIME_OVER_3_HIGH and PRIME_OVER_2_HIGH"));
+    }
+    if kind == HintKind::Math(math::Kind::IsAddrBounded) && !consts.contains_key("ADDR_BOUND") {
+        return Err(perr(pc, "normalize_address needs the constant ADDR_BOUND"));
     }
     Ok(Hint { kind, ids, constants: consts })
 }
