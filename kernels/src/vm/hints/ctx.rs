@@ -127,7 +127,9 @@ impl HintCtx<'_> {
     }
 
     fn reference<'h>(&self, h: &'h Hint, name: &str) -> Result<&'h Reference, VmError> {
-        h.ids.get(name).ok_or_else(|| self.fail(format!("hint: no variable `ids.{name}`")))
+        h.ids
+            .get(name)
+            .ok_or_else(|| self.fail(format!("hint: no variable `ids.{name}` (or its reference cannot be read)")))
     }
 
     /// The value of `ids.name`.

@@ -144,8 +144,11 @@ pub fn compile(pc: usize, hint: &Json, refs: &[Json], constants: &HashMap<&str, 
                 .get("value")
                 .and_then(Json::as_str)
                 .ok_or_else(|| perr(pc, format!("reference {id} has no `value`")))?;
-            let expr =
-                refs::parse(text).ok_or_else(|| perr(pc, format!("cannot parse reference {text:?} ({path})")))?;
+            // A reference this parser does not read (a tuple cast, say) is
+            // left out: the hint fails only if it uses it.
+            let Some(expr) = refs::parse(text) else {
+                continue;
+            };
             let (rg, ro) = ap_tracking(r.get("ap_tracking_data"))
                 .ok_or_else(|| perr(pc, format!("reference {id} has bad ap tracking")))?;
             let ap_diff = (rg == group).then_some(offset - ro);
