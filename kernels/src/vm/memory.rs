@@ -401,6 +401,47 @@ impl Memory {
         write_cell(seg, a.offset, new)
     }
 
+    /// Moves segment `src` to `dest` (`memory.add_relocation_rule`, applied
+    /// at once): every pointer into `src`, anywhere, becomes the same offset
+    /// from `dest`, and `src`'s cells are written at `dest` onwards
+    /// (write-once: a different value already there is a conflict, naming
+    /// the address). `src` is left empty.
+    pub fn relocate_segment(&mut self, src: u32, dest: Relocatable) -> Result<(), (Relocatable, WriteError)> {
+        let moved = self.segments.get_mut(src as usize).map(std::mem::take).unwrap_or_default();
+        let to = |r: Relocatable| Relocatable::new(dest.segment, dest.offset.saturating_add(r.offset));
+        for seg in self.segments.iter_mut() {
+            for cell in seg.iter_mut() {
+                if let Some(r) = cell.rel().filter(|r| r.segment == src) {
+                    *cell = Cell::pack(Value::Rel(to(r)));
+                }
+            }
+        }
+        for (i, cell) in moved.iter().enumerate() {
+            if cell.is_hole() {
+                continue;
+            }
+            let c = match cell.rel() {
+                Some(r) if r.segment == src => Cell::pack(Value::Rel(to(r))),
+                _ => *cell,
+            };
+            let a = to(Relocatable::new(src, i as u64));
+            self.insert_cell(a, c).map_err(|e| (a, e))?;
+        }
+        Ok(())
+    }
+
+    /// Whether any cell holds a pointer into segment `s`.
+    pub fn points_into(&self, s: u32) -> bool {
+        self.segments.iter().flatten().any(|c| c.rel().is_some_and(|r| r.segment == s))
+    }
+
+    /// Drops the cells of segment `s`.
+    pub fn clear_segment(&mut self, s: u32) {
+        if let Some(seg) = self.segments.get_mut(s as usize) {
+            seg.clear();
+        }
+    }
+
     /// Segment `exec` for writing beside every segment for reading: the
     /// fast path's view of memory (`None` if there is no such segment).
     #[inline(always)]

@@ -104,6 +104,9 @@ pub fn resume(program: &Program, paused: Paused, cfg: &RunConfig) -> Result<Run,
         st.step()?;
     }
     st.check_signatures(&builtin_segments)?;
+    if !st.hints.temp_segments.is_empty() {
+        st.drop_temp_segments()?;
+    }
     Ok(Run { memory: st.m.mem, pc: st.pc, ap: st.ap, fp: st.fp, steps: st.steps, trace, builtin_segments })
 }
 

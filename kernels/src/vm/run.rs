@@ -224,6 +224,22 @@ impl State<'_> {
         Ok(())
     }
 
+    /// A temporary segment never relocated is dropped, as cairo-vm drops
+    /// it; a pointer still into one is an error.
+    #[cold]
+    pub(super) fn drop_temp_segments(&mut self) -> Result<(), VmError> {
+        for &(seg, relocated) in &self.hints.temp_segments {
+            if relocated {
+                continue;
+            }
+            if self.m.mem.points_into(seg) {
+                return Err(self.fail(format!("a pointer into temporary segment {seg}, which was never relocated")));
+            }
+            self.m.mem.clear_segment(seg);
+        }
+        Ok(())
+    }
+
     #[cold]
     pub(super) fn run_hints(&mut self, hs: &[hints::Hint]) -> Result<(), VmError> {
         let at = self.at();

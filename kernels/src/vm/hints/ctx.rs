@@ -47,11 +47,19 @@ pub struct HintState {
     pub(crate) dicts: DictManager,
     /// Signatures registered for ecdsa instances, by the instance's address.
     pub(crate) signatures: HashMap<Relocatable, (Felt, Felt)>,
+    /// Temporary segments (`segments.add_temp_segment()`), each with
+    /// whether a relocation rule has moved it already.
+    pub(crate) temp_segments: Vec<(u32, bool)>,
 }
 
 impl Default for HintState {
     fn default() -> HintState {
-        HintState { scopes: vec![Scope::default()], dicts: DictManager::default(), signatures: HashMap::new() }
+        HintState {
+            scopes: vec![Scope::default()],
+            dicts: DictManager::default(),
+            signatures: HashMap::new(),
+            temp_segments: Vec::new(),
+        }
     }
 }
 
@@ -119,7 +127,9 @@ impl HintCtx<'_> {
     }
 
     fn reference<'h>(&self, h: &'h Hint, name: &str) -> Result<&'h Reference, VmError> {
-        h.ids.get(name).ok_or_else(|| self.fail(format!("hint: no variable `ids.{name}`")))
+        h.ids
+            .get(name)
+            .ok_or_else(|| self.fail(format!("hint: no variable `ids.{name}` (or its reference cannot be read)")))
     }
 
     /// The value of `ids.name`.

@@ -24,8 +24,15 @@ pub enum Kind {
     CompareFullRate,
     /// `cairo_keccak`: one Keccak-f[1600] permutation of 25 words.
     BlockPermutation,
+    /// `cairo_keccak` (other spelling): the permutation of the 25 words at
+    /// `keccak_ptr_start`, written at `output`.
+    BlockPermutationTo,
     /// `finalize_keccak`: dummy blocks.
     Finalize,
+    /// `finalize_keccak` with blocks of up to 1000 instances.
+    FinalizeUpTo1000,
+    /// `full_word = n_bytes >= 8`.
+    FullWord,
     /// `builtin_keccak`: split output word 0.
     SplitOutput0,
     /// `builtin_keccak`: split output word 1.
@@ -96,6 +103,37 @@ output_values = keccak_func(memory.get_range(
     ids.keccak_ptr - _keccak_state_size_felts, _keccak_state_size_felts))
 segments.write_arg(ids.keccak_ptr, output_values)"#,
     ),
+    (
+        Kind::BlockPermutation,
+        r#"from starkware.cairo.common.cairo_keccak.keccak_utils import keccak_func
+_keccak_state_size_felts = int(ids.KECCAK_STATE_SIZE_FELTS)
+assert 0 <= _keccak_state_size_felts < 100
+
+output_values = keccak_func(memory.get_range(
+    ids.keccak_ptr - _keccak_state_size_felts, _keccak_state_size_felts))
+segments.write_arg(ids.keccak_ptr, output_values)"#,
+    ),
+    (
+        Kind::BlockPermutationTo,
+        r#"from starkware.cairo.common.cairo_keccak.keccak_utils import keccak_func
+_keccak_state_size_felts = int(ids.KECCAK_STATE_SIZE_FELTS)
+assert 0 <= _keccak_state_size_felts < 100
+output_values = keccak_func(memory.get_range(
+    ids.keccak_ptr_start, _keccak_state_size_felts))
+segments.write_arg(ids.output, output_values)"#,
+    ),
+    (
+        Kind::FinalizeUpTo1000,
+        r#"# Add dummy pairs of input and output.
+_keccak_state_size_felts = int(ids.KECCAK_STATE_SIZE_FELTS)
+_block_size = int(ids.BLOCK_SIZE)
+assert 0 <= _keccak_state_size_felts < 100
+assert 0 <= _block_size < 1000
+inp = [0] * _keccak_state_size_felts
+padding = (inp + keccak_func(inp)) * _block_size
+segments.write_arg(ids.keccak_ptr_end, padding)"#,
+    ),
+    (Kind::FullWord, r#"ids.full_word = int(ids.n_bytes >= 8)"#),
     (
         Kind::Finalize,
         r#"# Add dummy pairs of input and output.
@@ -242,23 +280,33 @@ pub(super) fn execute(kind: Kind, h: &Hint, cx: &mut HintCtx<'_>) -> Result<(), 
             let n = cx.get_int(h, "n_bytes")?;
             cx.write_ap(bool_felt(n >= h.constant_or("KECCAK_FULL_RATE_IN_BYTES", Felt::from(136))))
         }
-        Kind::BlockPermutation => {
+        Kind::BlockPermutation | Kind::BlockPermutationTo => {
             let size = small(h.constant_or("KECCAK_STATE_SIZE_FELTS", Felt::from(25))).filter(|&s| s < 100);
             let size = size.ok_or_else(|| cx.fail("keccak: KECCAK_STATE_SIZE_FELTS is out of range"))?;
-            let ptr = cx.get_ptr(h, "keccak_ptr")?;
-            let start = ptr
-                .offset
-                .checked_sub(size)
-                .ok_or_else(|| cx.fail(format!("keccak: keccak_ptr {ptr} is less than {size} words in")))?;
+            let (from, to) = if kind == Kind::BlockPermutation {
+                let ptr = cx.get_ptr(h, "keccak_ptr")?;
+                let start = ptr
+                    .offset
+                    .checked_sub(size)
+                    .ok_or_else(|| cx.fail(format!("keccak: keccak_ptr {ptr} is less than {size} words in")))?;
+                (Relocatable::new(ptr.segment, start), ptr)
+            } else {
+                (cx.get_ptr(h, "keccak_ptr_start")?, cx.get_ptr(h, "output")?)
+            };
             let words: Vec<Felt> = (0..size)
-                .map(|i| cx.read_int(Relocatable::new(ptr.segment, start + i), "keccak: a state word"))
+                .map(|i| cx.read_int(Relocatable::new(from.segment, from.offset + i), "keccak: a state word"))
                 .collect::<Result<_, _>>()?;
             let out = keccak_func(cx, &words)?;
-            write_arg(cx, ptr, &out)
+            write_arg(cx, to, &out)
         }
-        Kind::Finalize => {
+        Kind::FullWord => {
+            let n = cx.get_int(h, "n_bytes")?;
+            cx.set_int(h, "full_word", bool_felt(n >= Felt::from(8)))
+        }
+        Kind::Finalize | Kind::FinalizeUpTo1000 => {
+            let max = if kind == Kind::Finalize { 10 } else { 1000 };
             let size = small(h.constant_or("KECCAK_STATE_SIZE_FELTS", Felt::from(25))).filter(|&s| s < 100);
-            let block = small(h.constant_or("BLOCK_SIZE", Felt::from(3))).filter(|&s| s < 10);
+            let block = small(h.constant_or("BLOCK_SIZE", Felt::from(3))).filter(|&s| s < max);
             let (Some(size), Some(block)) = (size, block) else {
                 return Err(cx.fail("finalize_keccak: KECCAK_STATE_SIZE_FELTS or BLOCK_SIZE is out of range"));
             };

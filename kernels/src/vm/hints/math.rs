@@ -64,6 +64,8 @@ pub enum Kind {
     ABBitand1,
     /// A square root modulo 2^255 - 19, as a Uint256.
     SplitXx,
+    /// `normalize_address`: `addr < ADDR_BOUND`.
+    IsAddrBounded,
 }
 
 /// The hint codes, exactly as cairo-lang emits them.
@@ -246,6 +248,15 @@ if x % 2 != 0:
     x = PRIME - x
 ids.x.low = x & ((1<<128)-1)
 ids.x.high = x >> 128"#,
+    ),
+    (
+        Kind::IsAddrBounded,
+        r#"# Verify the assumptions on the relationship between 2**250, ADDR_BOUND and PRIME.
+ADDR_BOUND = ids.ADDR_BOUND % PRIME
+assert (2**250 < ADDR_BOUND <= 2**251) and (2 * 2**250 < PRIME) and (
+        ADDR_BOUND * 2 > PRIME), \
+    'normalize_address() cannot be used with the current constants.'
+ids.is_small = 1 if ids.addr < ADDR_BOUND else 0"#,
     ),
 ];
 
@@ -494,6 +505,16 @@ pub(super) fn execute(kind: Kind, h: &Hint, cx: &mut HintCtx<'_>) -> Result<(), 
             let mask = (BigUint::from(1u32) << 128u32) - 1u32;
             cx.set_member(h, "x", 0, Value::from(felt(&(&x & mask))))?;
             cx.set_member(h, "x", 1, Value::from(felt(&(x >> 128u32))))
+        }
+        Kind::IsAddrBounded => {
+            let bound = h.constant("ADDR_BOUND");
+            // 2 * 2**250 < PRIME holds for the STARK prime.
+            let (lo, hi) = (Felt::TWO.pow(250u32), Felt::TWO.pow(251u32));
+            if !(bound > lo && bound <= hi && big(bound) * 2u32 > big(p_minus_1) + 1u32) {
+                return Err(cx.fail("normalize_address() cannot be used with the current constants"));
+            }
+            let addr = cx.get_int(h, "addr")?;
+            cx.set_int(h, "is_small", bool_felt(addr < bound))
         }
     }
 }

@@ -1,8 +1,16 @@
-//! secp256k1 hints (`cairo_secp`): field elements as `BigInt3` (three
-//! 86-bit limbs, each read as a signed felt), reduction, zero tests, slopes,
-//! doubling and addition, `ec_mul`'s bits, points from x and division
-//! modulo the group order. Results go through the scope variable `value`
-//! that `nondet_bigint3` splits into limbs.
+//! Hints over `cairo_secp`'s `BigInt3` field elements (three 86-bit limbs,
+//! each read as a signed felt): reduction, zero tests, slopes, doubling and
+//! addition, `ec_mul`'s bits, points from x, division modulo the group order
+//! and `ec_recover`'s helpers.
+//!
+//! The same computations come in several spellings ([`super::secp_codes`])
+//! over three fields: secp256k1 (`from secp_utils import SECP_P`),
+//! 2^255 - 19 (`SECP_P = 2**255-19`) and secp256r1 (`import SECP256R1_P as
+//! SECP_P`, or `SECP256R1_P` itself). As in Python, a hint that imports or
+//! assigns `SECP_P` (or `N`, `ALPHA`) leaves it in the current scope, and a
+//! hint that only uses it reads it from there ([`P::Scope`]). Results go
+//! through the scope variable `value` that `nondet_bigint3` splits into
+//! limbs.
 
 use super::ctx::{felt, offset, HintCtx, Var};
 use super::math::signed;
@@ -13,6 +21,37 @@ use num_bigint::{BigInt, BigUint, Sign};
 use num_integer::Integer;
 use starknet_types_core::felt::Felt;
 
+/// Where a hint's prime `SECP_P` (or, for division modulo the group order,
+/// `N`) comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum P {
+    /// secp256k1's, imported by the hint (and so set in the scope).
+    K1,
+    /// 2^255 - 19, assigned by the hint (and so set in the scope).
+    Ed,
+    /// secp256r1's, imported under its own name (the scope's `SECP_P` is
+    /// left alone).
+    R1,
+    /// secp256r1's, and the limbs packed modulo it rather than `PRIME` (so
+    /// read unsigned).
+    R1Unsigned,
+    /// The scope's, set by an earlier hint.
+    Scope,
+}
+
+/// The curve's `alpha` in `ec_double_slope`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Alpha {
+    /// secp256k1's 0.
+    Zero,
+    /// The constant of the 2^255 - 19 (Weierstrass form) hints.
+    Ed,
+    /// secp256r1's.
+    R1,
+    /// The scope's `ALPHA`.
+    Scope,
+}
+
 /// A secp hint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -20,165 +59,112 @@ pub enum Kind {
     NondetBigint3,
     /// `bigint_to_uint256`: the low 128 bits.
     BigintToUint256,
-    /// `verify_zero`.
-    VerifyZero,
+    /// `verify_zero`: `ids.q`, the quotient of `pack(ids.val)` by SECP_P.
+    VerifyZero(P),
     /// `is_zero`: `x = pack(ids.x) % SECP_P`.
-    IsZeroPack,
-    /// `is_zero`: `x == 0`.
+    IsZeroPack(P),
+    /// `is_zero`: `memory[ap] = x == 0`.
     IsZeroNondet,
     /// `is_zero`: `value = x_inv = 1 / x`.
-    IsZeroAssignScopeVars,
+    IsZeroAssignScopeVars(P),
     /// `reduce`.
-    Reduce,
+    Reduce(P),
     /// `ec_negate`.
-    EcNegate,
-    /// `compute_doubling_slope`.
-    EcDoubleSlope,
-    /// `compute_slope`.
-    ComputeSlope,
+    EcNegate(P),
+    /// `compute_doubling_slope` of the point named so.
+    EcDoubleSlope(P, Alpha, &'static str),
+    /// `compute_slope` of the points named so (`point0`, `point1` or `pt0`,
+    /// `pt1`).
+    ComputeSlope(P, &'static str),
     /// `ec_double`: new x.
-    EcDoubleAssignNewX,
+    EcDoubleAssignNewX(P, &'static str),
     /// `ec_double`: new y.
     EcDoubleAssignNewY,
     /// `fast_ec_add`: new x.
-    FastEcAddAssignNewX,
+    FastEcAddAssignNewX(P, &'static str),
     /// `fast_ec_add`: new y.
     FastEcAddAssignNewY,
     /// `ec_mul_inner`: the scalar's low bit.
     EcMulInner,
-    /// `div_mod_n`: `res = a / b mod N`.
-    DivModNPackedDivmod,
-    /// `div_mod_n`: `k = (res * b - a) / N`.
-    DivModNSafeDiv,
+    /// `div_mod_n`: `res = a / b mod N` (N secp256k1's, or the scope's).
+    DivModNPacked(P),
+    /// `div_mod_n`: `k = (res * b - a) / N` (plus one), with the scope's
+    /// variables named `a` and `b`.
+    SafeDiv {
+        /// The dividend's subtrahend.
+        a: &'static str,
+        /// The factor of `res`.
+        b: &'static str,
+        /// Whether 1 is added to the quotient.
+        plus_one: bool,
+    },
     /// `get_point_from_x`.
     GetPointFromX,
+    /// `SECP_P` = secp256r1's prime.
+    ImportR1P,
+    /// `N` = secp256r1's group order.
+    ImportR1N,
+    /// `ALPHA` = secp256r1's alpha.
+    ImportR1Alpha,
+    /// `ec_recover`: `res = x / s mod N`, N packed from `ids.n` or
+    /// secp256k1's order.
+    EcRecoverDivModN {
+        /// Whether N comes from `ids.n`.
+        n_from_ids: bool,
+    },
+    /// `ec_recover`: `res = a - b`.
+    EcRecoverSubAB,
+    /// `ec_recover`: `res = a * b % m`.
+    EcRecoverProductMod,
+    /// `ec_recover`: `k = product // m`.
+    EcRecoverProductDivM,
+    /// `bigint_div_mod`: `res = x / y mod P`, x of five limbs.
+    BigintPackDivMod,
+    /// `bigint_div_mod`: `|k|` and its sign, `k = (res * y - x) / p`.
+    BigintSafeDiv,
 }
 
-/// The hint codes, exactly as cairo-lang emits them.
-pub(super) const CODES: &[(Kind, &str)] = &[
-    (
-        Kind::NondetBigint3,
-        r#"from starkware.cairo.common.cairo_secp.secp_utils import split
-
-segments.write_arg(ids.res.address_, split(value))"#,
-    ),
-    (Kind::BigintToUint256, r#"ids.low = (ids.x.d0 + ids.x.d1 * ids.BASE) & ((1 << 128) - 1)"#),
-    (
-        Kind::VerifyZero,
-        r#"from starkware.cairo.common.cairo_secp.secp_utils import SECP_P, pack
-
-q, r = divmod(pack(ids.val, PRIME), SECP_P)
-assert r == 0, f"verify_zero: Invalid input {ids.val.d0, ids.val.d1, ids.val.d2}."
-ids.q = q % PRIME"#,
-    ),
-    (
-        Kind::IsZeroPack,
-        r#"from starkware.cairo.common.cairo_secp.secp_utils import SECP_P, pack
-
-x = pack(ids.x, PRIME) % SECP_P"#,
-    ),
-    (Kind::IsZeroNondet, r#"memory[ap] = to_felt_or_relocatable(x == 0)"#),
-    (
-        Kind::IsZeroAssignScopeVars,
-        r#"from starkware.cairo.common.cairo_secp.secp_utils import SECP_P
-from starkware.python.math_utils import div_mod
-
-value = x_inv = div_mod(1, x, SECP_P)"#,
-    ),
-    (
-        Kind::Reduce,
-        r#"from starkware.cairo.common.cairo_secp.secp_utils import SECP_P, pack
-
-value = pack(ids.x, PRIME) % SECP_P"#,
-    ),
-    (
-        Kind::EcNegate,
-        r#"from starkware.cairo.common.cairo_secp.secp_utils import SECP_P, pack
-
-y = pack(ids.point.y, PRIME) % SECP_P
-# The modulo operation in python always returns a nonnegative number.
-value = (-y) % SECP_P"#,
-    ),
-    (
-        Kind::EcDoubleSlope,
-        r#"from starkware.cairo.common.cairo_secp.secp_utils import SECP_P, pack
-from starkware.python.math_utils import ec_double_slope
-
-# Compute the slope.
-x = pack(ids.point.x, PRIME)
-y = pack(ids.point.y, PRIME)
-value = slope = ec_double_slope(point=(x, y), alpha=0, p=SECP_P)"#,
-    ),
-    (
-        Kind::ComputeSlope,
-        r#"from starkware.cairo.common.cairo_secp.secp_utils import SECP_P, pack
-from starkware.python.math_utils import line_slope
-
-# Compute the slope.
-x0 = pack(ids.point0.x, PRIME)
-y0 = pack(ids.point0.y, PRIME)
-x1 = pack(ids.point1.x, PRIME)
-y1 = pack(ids.point1.y, PRIME)
-value = slope = line_slope(point1=(x0, y0), point2=(x1, y1), p=SECP_P)"#,
-    ),
-    (
-        Kind::EcDoubleAssignNewX,
-        r#"from starkware.cairo.common.cairo_secp.secp_utils import SECP_P, pack
-
-slope = pack(ids.slope, PRIME)
-x = pack(ids.point.x, PRIME)
-y = pack(ids.point.y, PRIME)
-
-value = new_x = (pow(slope, 2, SECP_P) - 2 * x) % SECP_P"#,
-    ),
-    (Kind::EcDoubleAssignNewY, r#"value = new_y = (slope * (x - new_x) - y) % SECP_P"#),
-    (
-        Kind::FastEcAddAssignNewX,
-        r#"from starkware.cairo.common.cairo_secp.secp_utils import SECP_P, pack
-
-slope = pack(ids.slope, PRIME)
-x0 = pack(ids.point0.x, PRIME)
-x1 = pack(ids.point1.x, PRIME)
-y0 = pack(ids.point0.y, PRIME)
-
-value = new_x = (pow(slope, 2, SECP_P) - x0 - x1) % SECP_P"#,
-    ),
-    (Kind::FastEcAddAssignNewY, r#"value = new_y = (slope * (x0 - new_x) - y0) % SECP_P"#),
-    (Kind::EcMulInner, r#"memory[ap] = (ids.scalar % PRIME) % 2"#),
-    (
-        Kind::DivModNPackedDivmod,
-        r#"from starkware.cairo.common.cairo_secp.secp_utils import N, pack
-from starkware.python.math_utils import div_mod, safe_div
-
-a = pack(ids.a, PRIME)
-b = pack(ids.b, PRIME)
-value = res = div_mod(a, b, N)"#,
-    ),
-    (Kind::DivModNSafeDiv, r#"value = k = safe_div(res * b - a, N)"#),
-    (
-        Kind::GetPointFromX,
-        r#"from starkware.cairo.common.cairo_secp.secp_utils import SECP_P, pack
-
-x_cube_int = pack(ids.x_cube, PRIME) % SECP_P
-y_square_int = (x_cube_int + ids.BETA) % SECP_P
-y = pow(y_square_int, (SECP_P + 1) // 4, SECP_P)
-
-# We need to decide whether to take y or SECP_P - y.
-if ids.v % 2 == y % 2:
-    value = y
-else:
-    value = (-y) % SECP_P"#,
-    ),
-];
+pub(super) use super::secp_codes::CODES;
 
 /// secp256k1's field prime, 2^256 - 2^32 - 977.
 fn secp_p() -> BigInt {
     (BigInt::from(1) << 256u32) - (BigInt::from(1) << 32u32) - 977
 }
 
+/// 2^255 - 19.
+fn ed_p() -> BigInt {
+    (BigInt::from(1) << 255u32) - 19
+}
+
+/// secp256r1's field prime, 2^256 - 2^224 + 2^192 + 2^96 - 1.
+fn r1_p() -> BigInt {
+    (BigInt::from(1) << 256u32) - (BigInt::from(1) << 224u32) + (BigInt::from(1) << 192u32) + (BigInt::from(1) << 96u32)
+        - 1
+}
+
+fn hex(s: &str) -> BigInt {
+    BigInt::parse_bytes(s.as_bytes(), 16).unwrap_or_default()
+}
+
 /// secp256k1's group order.
 fn secp_n() -> BigInt {
-    BigInt::parse_bytes(b"FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141", 16).unwrap_or_default()
+    hex("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141")
+}
+
+/// secp256r1's group order.
+fn r1_n() -> BigInt {
+    hex("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551")
+}
+
+/// secp256r1's alpha (p - 3).
+fn r1_alpha() -> BigInt {
+    hex("FFFFFFFF00000001000000000000000000000000FFFFFFFFFFFFFFFFFFFFFFFC")
+}
+
+/// The alpha of the 2^255 - 19 hints.
+fn ed_alpha() -> BigInt {
+    BigInt::parse_bytes(b"42204101795669822316448953119945047945709099015225996174933988943478124189485", 10)
+        .unwrap_or_default()
 }
 
 /// `BASE`: 2^86.
@@ -187,32 +173,85 @@ fn base() -> BigInt {
 }
 
 /// `pack(ids.name + off, PRIME)`: the three limbs at member offset `off`,
-/// each as a signed integer.
-fn pack(cx: &HintCtx<'_>, h: &Hint, name: &str, off: u64) -> Result<BigInt, VmError> {
+/// each as a signed integer (`unsigned`: as it is, as packing modulo a
+/// prime above 2 * PRIME reads it).
+fn pack_limbs(cx: &HintCtx<'_>, h: &Hint, name: &str, off: u64, unsigned: bool) -> Result<BigInt, VmError> {
     let mut acc = BigInt::from(0);
     for i in (0..3).rev() {
-        acc = acc * base() + signed(cx.member_int(h, name, off + i)?);
+        let limb = cx.member_int(h, name, off + i)?;
+        let limb = if unsigned { BigInt::from(limb.to_biguint()) } else { signed(limb) };
+        acc = acc * base() + limb;
     }
     Ok(acc)
+}
+
+/// `pack(ids.name + off, PRIME)`.
+fn pack(cx: &HintCtx<'_>, h: &Hint, name: &str, off: u64) -> Result<BigInt, VmError> {
+    pack_limbs(cx, h, name, off, false)
 }
 
 fn modp(v: &BigInt, m: &BigInt) -> BigInt {
     v.mod_floor(m)
 }
 
-/// `div_mod(a, b, m)`: x with b·x ≡ a (mod m), m prime.
-fn div_mod(cx: &HintCtx<'_>, a: &BigInt, b: &BigInt, m: &BigInt) -> Result<BigInt, VmError> {
-    let b = modp(b, m);
-    if b == BigInt::from(0) {
-        return Err(cx.fail("secp: division by zero"));
+/// `div_mod(n, m, p)`: x in [0, p) with m·x ≡ n (mod p); m must be
+/// invertible modulo p (p need not be prime).
+fn div_mod(cx: &HintCtx<'_>, n: &BigInt, m: &BigInt, p: &BigInt) -> Result<BigInt, VmError> {
+    if p.sign() != Sign::Plus {
+        return Err(cx.fail(format!("div_mod: modulus {p} is not positive")));
     }
-    let inv = b.modpow(&(m - 2), m);
-    Ok(modp(&(modp(a, m) * inv), m))
+    let e = modp(m, p).extended_gcd(p);
+    if e.gcd != BigInt::from(1) {
+        return Err(cx.fail(format!("div_mod: {m} is not invertible modulo {p}")));
+    }
+    Ok(modp(&(n * e.x), p))
+}
+
+/// `safe_div(x, y)`: x / y, which must be exact.
+fn safe_div(cx: &HintCtx<'_>, x: &BigInt, y: &BigInt) -> Result<BigInt, VmError> {
+    if y.sign() == Sign::NoSign {
+        return Err(cx.fail("safe_div: division by zero"));
+    }
+    let (q, r) = x.div_mod_floor(y);
+    if r.sign() != Sign::NoSign {
+        return Err(cx.fail(format!("safe_div: {x} is not divisible by {y}")));
+    }
+    Ok(q)
 }
 
 fn set_value(cx: &mut HintCtx<'_>, also: &'static str, v: BigInt) {
     cx.put(also, Var::Big(v.clone()));
     cx.put("value", Var::Big(v));
+}
+
+fn put_all<const N: usize>(cx: &mut HintCtx<'_>, vars: [(&'static str, BigInt); N]) {
+    for (n, v) in vars {
+        cx.put(n, Var::Big(v));
+    }
+}
+
+/// The prime `SECP_P` of a hint, setting it in the scope where the hint
+/// imports or assigns it.
+fn prime(cx: &mut HintCtx<'_>, p: P) -> Result<BigInt, VmError> {
+    Ok(match p {
+        P::K1 | P::Ed => {
+            let v = if p == P::K1 { secp_p() } else { ed_p() };
+            cx.put("SECP_P", Var::Big(v.clone()));
+            v
+        }
+        P::R1 | P::R1Unsigned => r1_p(),
+        P::Scope => cx.var_big("SECP_P")?,
+    })
+}
+
+/// The group order `N` of a hint (secp256k1's, imported and so set in the
+/// scope, or the scope's).
+fn order(cx: &mut HintCtx<'_>, p: P) -> Result<BigInt, VmError> {
+    if p == P::Scope {
+        return cx.var_big("N");
+    }
+    cx.put("N", Var::Big(secp_n()));
+    Ok(secp_n())
 }
 
 /// A non-negative integer below p as a felt; anything else reduced mod p.
@@ -227,7 +266,6 @@ fn to_felt(v: &BigInt) -> Felt {
 
 /// Runs one secp hint.
 pub(super) fn execute(kind: Kind, h: &Hint, cx: &mut HintCtx<'_>) -> Result<(), VmError> {
-    let p = secp_p();
     match kind {
         Kind::NondetBigint3 => {
             let mut v = cx.var_big("value")?;
@@ -252,14 +290,16 @@ pub(super) fn execute(kind: Kind, h: &Hint, cx: &mut HintCtx<'_>) -> Result<(), 
             let v = d0.to_biguint() + d1.to_biguint() * b.to_biguint();
             cx.set_int(h, "low", felt(&(v & ((BigUint::from(1u32) << 128u32) - 1u32))))
         }
-        Kind::VerifyZero => {
+        Kind::VerifyZero(p) => {
+            let p = prime(cx, p)?;
             let (q, r) = pack(cx, h, "val", 0)?.div_mod_floor(&p);
             if r != BigInt::from(0) {
                 return Err(cx.fail("verify_zero: Invalid input"));
             }
             cx.set_int(h, "q", to_felt(&q))
         }
-        Kind::IsZeroPack => {
+        Kind::IsZeroPack(p) => {
+            let p = prime(cx, p)?;
             let x = modp(&pack(cx, h, "x", 0)?, &p);
             cx.put("x", Var::Big(x));
             Ok(())
@@ -268,69 +308,86 @@ pub(super) fn execute(kind: Kind, h: &Hint, cx: &mut HintCtx<'_>) -> Result<(), 
             let zero = cx.var_big("x")? == BigInt::from(0);
             cx.write_ap(if zero { Felt::ONE } else { Felt::ZERO })
         }
-        Kind::IsZeroAssignScopeVars => {
+        Kind::IsZeroAssignScopeVars(p) => {
+            let p = prime(cx, p)?;
             let x = cx.var_big("x")?;
             let inv = div_mod(cx, &BigInt::from(1), &x, &p)?;
             set_value(cx, "x_inv", inv);
             Ok(())
         }
-        Kind::Reduce => {
+        Kind::Reduce(p) => {
+            let p = prime(cx, p)?;
             let v = modp(&pack(cx, h, "x", 0)?, &p);
             cx.put("value", Var::Big(v));
             Ok(())
         }
-        Kind::EcNegate => {
+        Kind::EcNegate(p) => {
+            let p = prime(cx, p)?;
             let y = modp(&pack(cx, h, "point", 3)?, &p);
             cx.put("y", Var::Big(y.clone()));
             cx.put("value", Var::Big(modp(&-y, &p)));
             Ok(())
         }
-        Kind::EcDoubleSlope => {
-            let (x, y) = (pack(cx, h, "point", 0)?, pack(cx, h, "point", 3)?);
-            let slope = div_mod(cx, &(3 * &x * &x), &(2 * &y), &p)?;
-            cx.put("x", Var::Big(x));
-            cx.put("y", Var::Big(y));
-            set_value(cx, "slope", slope);
-            Ok(())
-        }
-        Kind::ComputeSlope => {
-            let (x0, y0) = (pack(cx, h, "point0", 0)?, pack(cx, h, "point0", 3)?);
-            let (x1, y1) = (pack(cx, h, "point1", 0)?, pack(cx, h, "point1", 3)?);
-            let slope = div_mod(cx, &(&y0 - &y1), &(&x0 - &x1), &p)?;
-            for (n, v) in [("x0", x0), ("y0", y0), ("x1", x1), ("y1", y1)] {
-                cx.put(n, Var::Big(v));
+        Kind::EcDoubleSlope(p, alpha, name) => {
+            let unsigned = p == P::R1Unsigned;
+            let p = prime(cx, p)?;
+            let alpha = match alpha {
+                Alpha::Zero => BigInt::from(0),
+                Alpha::Ed => ed_alpha(),
+                Alpha::R1 => r1_alpha(),
+                Alpha::Scope => cx.var_big("ALPHA")?,
+            };
+            let (x, y) = (pack_limbs(cx, h, name, 0, unsigned)?, pack_limbs(cx, h, name, 3, unsigned)?);
+            if modp(&y, &p) == BigInt::from(0) {
+                return Err(cx.fail("ec_double_slope: the point's y is 0"));
             }
+            let slope = div_mod(cx, &(3 * &x * &x + alpha), &(2 * &y), &p)?;
+            put_all(cx, [("x", x), ("y", y)]);
             set_value(cx, "slope", slope);
             Ok(())
         }
-        Kind::EcDoubleAssignNewX => {
+        Kind::ComputeSlope(p, name) => {
+            let p = prime(cx, p)?;
+            let (n0, n1) = if name == "pt" { ("pt0", "pt1") } else { ("point0", "point1") };
+            let (x0, y0) = (pack(cx, h, n0, 0)?, pack(cx, h, n0, 3)?);
+            let (x1, y1) = (pack(cx, h, n1, 0)?, pack(cx, h, n1, 3)?);
+            if modp(&(&x0 - &x1), &p) == BigInt::from(0) {
+                return Err(cx.fail("line_slope: the points have the same x"));
+            }
+            let slope = div_mod(cx, &(&y0 - &y1), &(&x0 - &x1), &p)?;
+            put_all(cx, [("x0", x0), ("y0", y0), ("x1", x1), ("y1", y1)]);
+            set_value(cx, "slope", slope);
+            Ok(())
+        }
+        Kind::EcDoubleAssignNewX(p, name) => {
+            let p = prime(cx, p)?;
             let slope = pack(cx, h, "slope", 0)?;
-            let (x, y) = (pack(cx, h, "point", 0)?, pack(cx, h, "point", 3)?);
+            let (x, y) = (pack(cx, h, name, 0)?, pack(cx, h, name, 3)?);
             let new_x = modp(&(&slope * &slope - 2 * &x), &p);
-            cx.put("slope", Var::Big(slope));
-            cx.put("x", Var::Big(x));
-            cx.put("y", Var::Big(y));
+            put_all(cx, [("slope", slope), ("x", x), ("y", y)]);
             set_value(cx, "new_x", new_x);
             Ok(())
         }
         Kind::EcDoubleAssignNewY => {
             let (slope, x, y, new_x) = (cx.var_big("slope")?, cx.var_big("x")?, cx.var_big("y")?, cx.var_big("new_x")?);
+            let p = cx.var_big("SECP_P")?;
             set_value(cx, "new_y", modp(&(slope * (x - new_x) - y), &p));
             Ok(())
         }
-        Kind::FastEcAddAssignNewX => {
+        Kind::FastEcAddAssignNewX(p, name) => {
+            let p = prime(cx, p)?;
+            let (n0, n1) = if name == "pt" { ("pt0", "pt1") } else { ("point0", "point1") };
             let slope = pack(cx, h, "slope", 0)?;
-            let (x0, x1, y0) = (pack(cx, h, "point0", 0)?, pack(cx, h, "point1", 0)?, pack(cx, h, "point0", 3)?);
+            let (x0, x1, y0) = (pack(cx, h, n0, 0)?, pack(cx, h, n1, 0)?, pack(cx, h, n0, 3)?);
             let new_x = modp(&(&slope * &slope - &x0 - &x1), &p);
-            for (n, v) in [("slope", slope), ("x0", x0), ("x1", x1), ("y0", y0)] {
-                cx.put(n, Var::Big(v));
-            }
+            put_all(cx, [("slope", slope), ("x0", x0), ("x1", x1), ("y0", y0)]);
             set_value(cx, "new_x", new_x);
             Ok(())
         }
         Kind::FastEcAddAssignNewY => {
             let (slope, x0, y0, new_x) =
                 (cx.var_big("slope")?, cx.var_big("x0")?, cx.var_big("y0")?, cx.var_big("new_x")?);
+            let p = cx.var_big("SECP_P")?;
             set_value(cx, "new_y", modp(&(slope * (x0 - new_x) - y0), &p));
             Ok(())
         }
@@ -338,24 +395,26 @@ pub(super) fn execute(kind: Kind, h: &Hint, cx: &mut HintCtx<'_>) -> Result<(), 
             let s = cx.get_int(h, "scalar")?;
             cx.write_ap(Felt::from(s.to_le_digits()[0] & 1))
         }
-        Kind::DivModNPackedDivmod => {
+        Kind::DivModNPacked(n) => {
+            let n = order(cx, n)?;
             let (a, b) = (pack(cx, h, "a", 0)?, pack(cx, h, "b", 0)?);
-            let res = div_mod(cx, &a, &b, &secp_n())?;
-            cx.put("a", Var::Big(a));
-            cx.put("b", Var::Big(b));
+            let res = div_mod(cx, &a, &b, &n)?;
+            put_all(cx, [("a", a), ("b", b)]);
             set_value(cx, "res", res);
             Ok(())
         }
-        Kind::DivModNSafeDiv => {
-            let (res, a, b) = (cx.var_big("res")?, cx.var_big("a")?, cx.var_big("b")?);
-            let (k, r) = (res * b - a).div_mod_floor(&secp_n());
-            if r != BigInt::from(0) {
-                return Err(cx.fail("div_mod_n: safe_div: the division is not exact"));
+        Kind::SafeDiv { a, b, plus_one } => {
+            let (res, av, bv, n) = (cx.var_big("res")?, cx.var_big(a)?, cx.var_big(b)?, cx.var_big("N")?);
+            let k = safe_div(cx, &(res * bv - av), &n)?;
+            if plus_one {
+                set_value(cx, "k_plus_one", k + 1);
+            } else {
+                set_value(cx, "k", k);
             }
-            set_value(cx, "k", k);
             Ok(())
         }
         Kind::GetPointFromX => {
+            let p = prime(cx, P::K1)?;
             let beta = BigInt::from(h.constant_or("BETA", Felt::from(7)).to_biguint());
             let x_cube = modp(&pack(cx, h, "x_cube", 0)?, &p);
             let y_square = modp(&(x_cube + beta), &p);
@@ -365,6 +424,74 @@ pub(super) fn execute(kind: Kind, h: &Hint, cx: &mut HintCtx<'_>) -> Result<(), 
             let value = if same { y } else { modp(&-y, &p) };
             cx.put("value", Var::Big(value));
             Ok(())
+        }
+        Kind::ImportR1P => {
+            cx.put("SECP_P", Var::Big(r1_p()));
+            Ok(())
+        }
+        Kind::ImportR1N => {
+            cx.put("N", Var::Big(r1_n()));
+            Ok(())
+        }
+        Kind::ImportR1Alpha => {
+            cx.put("ALPHA", Var::Big(r1_alpha()));
+            Ok(())
+        }
+        Kind::EcRecoverDivModN { n_from_ids } => {
+            let n = if n_from_ids { pack(cx, h, "n", 0)? } else { secp_n() };
+            if n.sign() != Sign::Plus {
+                return Err(cx.fail(format!("ec_recover: N = {n} is not positive")));
+            }
+            let (x, s) = (modp(&pack(cx, h, "x", 0)?, &n), modp(&pack(cx, h, "s", 0)?, &n));
+            let res = div_mod(cx, &x, &s, &n)?;
+            put_all(cx, [("N", n), ("x", x), ("s", s)]);
+            set_value(cx, "res", res);
+            Ok(())
+        }
+        Kind::EcRecoverSubAB => {
+            let (a, b) = (pack(cx, h, "a", 0)?, pack(cx, h, "b", 0)?);
+            let res = &a - &b;
+            put_all(cx, [("a", a), ("b", b)]);
+            set_value(cx, "res", res);
+            Ok(())
+        }
+        Kind::EcRecoverProductMod => {
+            let (a, b, m) = (pack(cx, h, "a", 0)?, pack(cx, h, "b", 0)?, pack(cx, h, "m", 0)?);
+            if m.sign() == Sign::NoSign {
+                return Err(cx.fail("ec_recover: m is 0"));
+            }
+            let product = &a * &b;
+            let res = modp(&product, &m);
+            put_all(cx, [("a", a), ("b", b), ("product", product), ("m", m)]);
+            set_value(cx, "res", res);
+            Ok(())
+        }
+        Kind::EcRecoverProductDivM => {
+            let (product, m) = (cx.var_big("product")?, cx.var_big("m")?);
+            if m.sign() == Sign::NoSign {
+                return Err(cx.fail("ec_recover: m is 0"));
+            }
+            set_value(cx, "k", product.div_floor(&m));
+            Ok(())
+        }
+        Kind::BigintPackDivMod => {
+            let b = BigInt::from(h.constant_or("BASE", Felt::TWO.pow(86u32)).to_biguint());
+            let p = pack(cx, h, "P", 0)?;
+            let (d3, d4) = (signed(cx.member_int(h, "x", 3)?), signed(cx.member_int(h, "x", 4)?));
+            let x = pack(cx, h, "x", 0)? + d3 * b.pow(3) + d4 * b.pow(4);
+            let y = pack(cx, h, "y", 0)?;
+            let res = div_mod(cx, &x, &y, &p)?;
+            put_all(cx, [("p", p), ("x", x), ("y", y)]);
+            set_value(cx, "res", res);
+            Ok(())
+        }
+        Kind::BigintSafeDiv => {
+            let (res, x, y, p) = (cx.var_big("res")?, cx.var_big("x")?, cx.var_big("y")?, cx.var_big("p")?);
+            let k = safe_div(cx, &(res * y - x), &p)?;
+            let positive = k.sign() == Sign::Plus;
+            cx.put("k", Var::Big(k.clone()));
+            cx.put("value", Var::Big(if positive { k } else { -k }));
+            cx.set_int(h, "flag", if positive { Felt::ONE } else { Felt::ZERO })
         }
     }
 }

@@ -1,0 +1,24 @@
+//! Hint families against cairo-vm, one program of `tests/cairo/` each: the
+//! step count, final registers, the whole relocated memory and the
+//! relocated trace must be equal (`tests/vm.rs` holds the older families).
+
+#[path = "support/oracle.rs"]
+#[allow(dead_code)]
+mod oracle;
+
+use oracle::check;
+
+/// secp256r1 with SECP_P, N and ALPHA from the scope, 2^255 - 19, secp256r1's
+/// prime under its own name, the `pt` spellings, ec_recover's helpers and
+/// the five-limb division.
+#[test]
+fn secp_curve_hints() {
+    check("secp_curves", true);
+}
+
+/// Temporary segments and relocate_segment, normalize_address, `n >= 10`,
+/// and the cairo_keccak spellings of the permutation, finalize and full_word.
+#[test]
+fn segment_relocation_and_keccak_spellings() {
+    check("segments", true);
+}
