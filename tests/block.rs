@@ -5,18 +5,18 @@
 //! protocol's fees; bad transactions get the receipts the rules say and
 //! change nothing else; a refused block changes nothing.
 
+#[path = "support/cell.rs"]
+mod cell;
 #[path = "support/reference.rs"]
 mod reference;
 
+use cell::Cell;
 use proptest::prelude::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use reference::RefState;
 use wavelane::host::block::{BlockError, BlockExecutor, BlockResult, ExecutorConfig, Mode, MAINNET_SEQUENCER};
-use wavelane::host::exec::{
-    AccessSet, Blocked, ExecError, NativeTx, Receipt, StateView, Transaction, Transfer, TxOutput, BALANCES_BASE, STRK,
-    U256,
-};
+use wavelane::host::exec::{ExecError, NativeTx, Receipt, Transaction, Transfer, BALANCES_BASE, STRK, U256};
 use wavelane::host::schedule::ScheduleError;
 use wavelane::host::state::{ContractAddress, StarknetVersion, StateDiff, StateKey, StorageKey};
 use wavelane::kernels::{gpu, Backend};
@@ -245,32 +245,12 @@ fn bad_transactions_get_their_receipts_and_change_nothing_else() {
     }
 }
 
-/// Reads `read` and writes its value plus one to `write`, declaring that
-/// it writes `declared` only.
-struct Cell {
-    read: StateKey,
-    write: StateKey,
-    declared: StateKey,
-}
-
-impl Transaction for Cell {
-    fn execute<V: StateView + ?Sized>(&self, view: &mut V) -> Result<TxOutput, Blocked> {
-        let v = view.read(&self.read)?;
-        let receipt = Receipt { hash: v, fee: 0, status: Ok(()) };
-        Ok(TxOutput { writes: vec![(self.write, v + Felt::ONE)], receipt })
-    }
-
-    fn declared(&self) -> Option<AccessSet> {
-        Some(AccessSet { reads: Vec::new(), writes: vec![self.declared] })
-    }
-}
-
 #[test]
 fn a_refused_block_changes_nothing() {
     let chain = Chain::of(Spec::new(Kind::P2p, 10, 30), 1);
     let k = |i: u64| StateKey::Storage(ContractAddress::from_u64(0x77), StorageKey::from_u64(i));
-    let honest = |i: u64| Cell { read: k(i), write: k(i), declared: k(i) };
-    let liar = || Cell { read: k(2), write: k(3), declared: k(3) };
+    let honest = |i: u64| Cell::writing(k(i), k(i), k(i));
+    let liar = || Cell::writing(k(2), k(3), k(3));
     for mode in [Mode::Waves, Mode::Dag] {
         let mut ex = executor(Backend::Simd, mode, 2);
         ex.commit_diff(&chain.genesis).unwrap();

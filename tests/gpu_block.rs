@@ -8,6 +8,10 @@
 //! same wave; the sequencer's readers get the protocol's fees; a refused
 //! block leaves the device as it was.
 
+#[path = "support/cell.rs"]
+mod cell;
+
+use cell::Cell;
 use proptest::prelude::*;
 use wavelane::host::block::{BlockError, BlockExecutor, BlockResult, ExecutorConfig, Mode, MAINNET_SEQUENCER};
 use wavelane::host::exec::{
@@ -142,27 +146,6 @@ fn the_resident_set_is_the_hot_set_and_uploads_stay_under_load_limit() {
     assert!(residency.len() as u64 <= 100 + 1, "the hot set fits the cache: {}", residency.len());
 }
 
-/// Reads `read` and writes its value plus one to `write`, declaring both.
-#[derive(Clone)]
-struct Cell {
-    read: StateKey,
-    write: StateKey,
-    honest: bool,
-}
-
-impl Transaction for Cell {
-    fn execute<V: StateView + ?Sized>(&self, view: &mut V) -> Result<TxOutput, Blocked> {
-        let v = view.read(&self.read)?;
-        let receipt = Receipt { hash: v, fee: 0, status: Ok(()) };
-        Ok(TxOutput { writes: vec![(self.write, v + Felt::ONE)], receipt })
-    }
-
-    fn declared(&self) -> Option<AccessSet> {
-        let reads = if self.honest { vec![self.read] } else { Vec::new() };
-        Some(AccessSet { reads, writes: vec![self.write] })
-    }
-}
-
 /// A block mixing programs and transactions the device does not run.
 enum Mixed {
     Native(Prepared),
@@ -226,7 +209,7 @@ fn transactions_that_are_not_programs_run_on_the_cpu_in_the_same_wave() {
             block.push(Mixed::Native(p));
             if i % 3 == 0 {
                 let read = if i % 2 == 0 { storage(i as u64 / 6) } else { balance(i % 20) };
-                block.push(Mixed::Cell(Cell { read, write: storage(i as u64 / 6 + 1), honest: true }));
+                block.push(Mixed::Cell(Cell::honest(read, storage(i as u64 / 6 + 1))));
             }
         }
         for _ in 0..2 {
@@ -237,8 +220,7 @@ fn transactions_that_are_not_programs_run_on_the_cpu_in_the_same_wave() {
             assert_eq!(outcome(&r), outcome(&want), "{mode}");
         }
         // A block of cells alone (no job at all), and an empty block.
-        let cells: Vec<Mixed> =
-            (0..6u64).map(|i| Mixed::Cell(Cell { read: storage(i), write: storage(i + 1), honest: true })).collect();
+        let cells: Vec<Mixed> = (0..6u64).map(|i| Mixed::Cell(Cell::honest(storage(i), storage(i + 1)))).collect();
         for block in [cells, Vec::new()] {
             let r = ex.execute(&block).expect("the block runs");
             check_device(&ex, &r);
@@ -256,8 +238,8 @@ fn a_refused_block_leaves_the_device_as_it_was() {
     ex.commit_diff(&genesis).unwrap();
     ex.execute_native(&g.block(0)).unwrap();
     let (state, root) = (ex.state().clone(), ex.root());
-    let honest = |i: u64| Mixed::Cell(Cell { read: storage(i), write: storage(i), honest: true });
-    let liar = Mixed::Cell(Cell { read: storage(2), write: storage(3), honest: false });
+    let honest = |i: u64| Mixed::Cell(Cell::honest(storage(i), storage(i)));
+    let liar = Mixed::Cell(Cell::writing(storage(2), storage(3), storage(3)));
     let prepared = ex.prepare(&g.block(1)).unwrap();
     let mut block: Vec<Mixed> = prepared.into_iter().map(Mixed::Native).collect();
     block.extend([honest(1), liar, honest(4)]);

@@ -134,16 +134,19 @@ impl BlockExecutor {
         Ok(exec)
     }
 
+    /// Whether blocks are to run on the GPU over the resident table (the
+    /// `gpu` backend in the waves and optimistic modes).
+    #[cfg(feature = "gpu")]
+    fn runs_on_device(&self) -> bool {
+        self.config.backend == Backend::Gpu && matches!(self.config.mode, Mode::Waves | Mode::Optimistic)
+    }
+
     /// Makes the device table when blocks are to run on the GPU (the `gpu`
     /// backend in the waves and optimistic modes), so that the block
     /// builder sees its residency from the first block.
     fn start_device(&mut self) {
         #[cfg(feature = "gpu")]
-        if self.config.backend == Backend::Gpu
-            && matches!(self.config.mode, Mode::Waves | Mode::Optimistic)
-            && self.device.is_none()
-            && self.device_failed.is_none()
-        {
+        if self.runs_on_device() && self.device.is_none() && self.device_failed.is_none() {
             match super::gpu::Device::new(self.config.cache_size.unwrap_or(u64::MAX)) {
                 Ok(d) => self.device = Some(d),
                 Err(e) => self.device_failed = Some(e.to_string()),
@@ -269,7 +272,7 @@ impl BlockExecutor {
     ) -> Result<Option<Run>, BlockError> {
         use super::gpu::{run_declared, run_optimistic, DeviceError};
         let mode = self.config.mode;
-        if self.config.backend != Backend::Gpu || !matches!(mode, Mode::Waves | Mode::Optimistic) {
+        if !self.runs_on_device() {
             return Ok(None);
         }
         self.start_device();

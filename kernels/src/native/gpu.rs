@@ -179,22 +179,7 @@ impl JobRun {
             return Ok(());
         }
         let cap = entries.checked_next_power_of_two().unwrap_or(entries);
-        let bytes = u64::from(cap) * FE_BYTES;
-        let limit = self.ctx.limits.max_storage_buffer_binding_size;
-        if bytes > limit {
-            return Err(GpuError::Device {
-                what: "native history",
-                detail: format!("{cap} entries ({bytes} bytes) exceed the storage binding limit of {limit} bytes"),
-            });
-        }
-        let bigger = self.ctx.storage_buffer("native history", bytes);
-        let mut enc = self
-            .ctx
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("native history grow") });
-        enc.copy_buffer_to_buffer(&self.history, 0, &bigger, 0, u64::from(self.history_cap) * FE_BYTES);
-        self.ctx.queue.submit([enc.finish()]);
-        self.history = bigger;
+        self.history = super::table::grown(self.ctx, "native history", &self.history, self.history_cap, cap)?;
         self.history_cap = cap;
         Ok(())
     }

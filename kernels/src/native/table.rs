@@ -9,6 +9,37 @@ use crate::hash::gpu_batch::submit_pass;
 pub(super) const WG: u32 = 64;
 pub(super) const FE_BYTES: u64 = std::mem::size_of::<Fe>() as u64;
 
+/// A zeroed device buffer of `entries` [`Fe`]s, within the storage binding
+/// limit.
+pub(super) fn fe_buffer(ctx: &GpuContext, label: &'static str, entries: u32) -> Result<wgpu::Buffer, GpuError> {
+    let bytes = u64::from(entries) * FE_BYTES;
+    let limit = ctx.limits.max_storage_buffer_binding_size;
+    if bytes > limit {
+        return Err(GpuError::Device {
+            what: label,
+            detail: format!("{entries} entries ({bytes} bytes) exceed the storage binding limit of {limit} bytes"),
+        });
+    }
+    // wgpu zeroes new buffers.
+    Ok(ctx.storage_buffer(label, bytes))
+}
+
+/// A buffer of `entries` [`Fe`]s holding `old`'s first `old_entries` (a
+/// device-side copy; the rest zero).
+pub(super) fn grown(
+    ctx: &GpuContext,
+    label: &'static str,
+    old: &wgpu::Buffer,
+    old_entries: u32,
+    entries: u32,
+) -> Result<wgpu::Buffer, GpuError> {
+    let bigger = fe_buffer(ctx, label, entries)?;
+    let mut enc = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) });
+    enc.copy_buffer_to_buffer(old, 0, &bigger, 0, u64::from(old_entries) * FE_BYTES);
+    ctx.queue.submit([enc.finish()]);
+    Ok(bigger)
+}
+
 /// The table's pipelines (`native_scatter`, `native_gather`,
 /// `native_copy`) over one layout: `words` (read), `vals`, `table`.
 pub(super) struct TableKernel {
@@ -106,16 +137,7 @@ impl DeviceTable {
     }
 
     fn allocate(ctx: &GpuContext, slots: u32) -> Result<wgpu::Buffer, GpuError> {
-        let bytes = u64::from(slots) * FE_BYTES;
-        let limit = ctx.limits.max_storage_buffer_binding_size;
-        if bytes > limit {
-            return Err(GpuError::Device {
-                what: "native table",
-                detail: format!("{slots} slots ({bytes} bytes) exceed the storage binding limit of {limit} bytes"),
-            });
-        }
-        // wgpu zeroes new buffers.
-        Ok(ctx.storage_buffer("native state table (resident)", bytes))
+        fe_buffer(ctx, "native state table (resident)", slots)
     }
 
     /// Slots the table holds.
@@ -129,14 +151,7 @@ impl DeviceTable {
         if slots <= self.slots {
             return Ok(());
         }
-        let bigger = Self::allocate(self.ctx, slots)?;
-        let mut enc = self
-            .ctx
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("native table grow") });
-        enc.copy_buffer_to_buffer(&self.buffer, 0, &bigger, 0, u64::from(self.slots) * FE_BYTES);
-        self.ctx.queue.submit([enc.finish()]);
-        self.buffer = bigger;
+        self.buffer = grown(self.ctx, "native state table (resident)", &self.buffer, self.slots, slots)?;
         self.slots = slots;
         Ok(())
     }

@@ -60,11 +60,13 @@ pub(crate) fn run_declared<T: Transaction, S: StateRead + ?Sized>(
         declared_sets(block)?
     };
     let programs: Vec<Option<Program>> = block.iter().map(Transaction::program).collect();
-    let keys = first_touch(sets.iter().flat_map(|s| s.writes.iter().chain(&s.reads).copied()).chain(
-        // a program's roles are its declared writes; listed for a
-        // program whose declared set would leave one out
-        programs.iter().flatten().flat_map(|p| p.used_keys().collect::<Vec<_>>()),
-    ));
+    // A program's roles are its declared writes; they are listed too, so
+    // that a program whose declared set left one out still finds it.
+    let keys = first_touch(
+        sets.iter()
+            .flat_map(|s| s.writes.iter().chain(&s.reads).copied())
+            .chain(programs.iter().flatten().flat_map(Program::used_keys)),
+    );
     let loads = {
         let _s = trace::span("gpu.load");
         dev.load(&keys, state, &mut stats)?

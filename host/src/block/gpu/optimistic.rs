@@ -44,6 +44,8 @@ struct History {
 
 struct GpuWaves<'a> {
     dev: RefCell<&'a mut Device>,
+    /// The segment's transactions as data (by index in the segment).
+    programs: &'a [Option<Program>],
     history: RefCell<History>,
     sink: &'a FeeSink,
 }
@@ -75,11 +77,11 @@ impl GpuWaves<'_> {
         let mut h = self.history.borrow_mut();
         let mut results: Vec<Option<Recorded>> = vec![None; wave.len()];
         let mut jobs = Vec::new();
-        let mut placed: Vec<(usize, u32, Program)> = Vec::new(); // (position in wave, txn, program)
+        let mut placed: Vec<(usize, u32, &Program)> = Vec::new(); // (position in wave, txn, program)
         let upload_at = h.len;
         let mut uploads: Vec<Fe> = Vec::new();
         for (pos, &i) in wave.iter().enumerate() {
-            match block[i as usize].program() {
+            match &self.programs[i as usize] {
                 Some(p) => {
                     let job = p.job(|_, k| match snapshot.lookup(k, i) {
                         (None, _) => dev.slot(k),
@@ -207,7 +209,12 @@ fn segments<T: Transaction, S: StateRead + ?Sized>(
         if start > 0 {
             counters.splits += 1;
         }
-        let backend = GpuWaves { dev: RefCell::new(&mut *dev), history: RefCell::new(History::default()), sink };
+        let backend = GpuWaves {
+            dev: RefCell::new(&mut *dev),
+            programs: &programs[start..end],
+            history: RefCell::new(History::default()),
+            sink,
+        };
         let (out, s) = {
             let base = Overlay { base: state, delta: &acc.delta };
             execute_optimistic(&base, &block[start..end], &backend)
