@@ -431,3 +431,51 @@ fn a_forest_rejects_a_bad_key_before_any_change() {
     assert_eq!(forest.root(&Felt::ONE), root);
     assert_eq!(forest.len(), 1);
 }
+
+/// A copy of a forest kept from its journal alone, as a store keeps it:
+/// after every block the changed nodes are written (or removed) and the
+/// forest reloaded from the copy has the same roots, values and proofs,
+/// and goes on to the same roots as the forest that never stopped.
+#[test]
+fn a_forest_reloaded_from_its_journal_goes_on_like_the_original() {
+    use wavelane::kernels::trie::{Forest, MemStore, Node, NodeId};
+    let h = TrieHash::Pedersen;
+    let mut rng = StdRng::seed_from_u64(77);
+    let mut forest = Forest::new(h);
+    forest.keep_journal();
+    let mut model: BTreeMap<Felt, BTreeMap<Felt, Felt>> = BTreeMap::new();
+    let mut disk: BTreeMap<NodeId, (Node, wavelane::kernels::field::Fe)> = BTreeMap::new();
+    for block in 0..12 {
+        let batch = forest_block(&mut rng, &mut model, [2, 9, 30][block % 3]);
+        forest.update(Backend::Simd, &batch).unwrap();
+        for (id, now) in forest.take_changes() {
+            match now {
+                Some(row) => disk.insert(id, row),
+                None => disk.remove(&id),
+            };
+        }
+        assert!(forest.take_changes().is_empty(), "taking the journal empties it");
+        let store = MemStore::from_nodes(disk.iter().map(|(id, (n, f))| (*id, *n, *f))).unwrap();
+        let trees: Vec<_> = model.keys().map(|t| (*t, forest.tree(t).unwrap().0, forest.tree(t).unwrap().1)).collect();
+        let mut reloaded = Forest::from_parts(h, store, trees).unwrap();
+        assert_eq!(reloaded.stats().nodes, forest.stats().nodes, "block {block}: live nodes");
+        for (tree, m) in &model {
+            assert_eq!(reloaded.root(tree), reference_root(h, m), "block {block}");
+            let (k, v) = m.iter().next().unwrap();
+            assert_eq!(reloaded.get(tree, *k).unwrap(), *v);
+        }
+        // Both go on with the same next block.
+        let mut r2 = rng.clone();
+        let mut m2 = model.clone();
+        let next = forest_block(&mut r2, &mut m2, 8);
+        let (a, _) = reloaded.update(Backend::Simd, &next).unwrap();
+        let (b, _) = forest.clone().update(Backend::Simd, &next).unwrap();
+        assert_eq!(a, b, "block {block}: the reloaded forest goes on like the original");
+    }
+    // A copy missing a node is refused with the node named.
+    let mut broken = disk.clone();
+    let (&child, _) = broken.iter().find(|(_, (n, _))| *n == Node::Leaf).unwrap();
+    broken.remove(&child);
+    let err = MemStore::from_nodes(broken.iter().map(|(id, (n, f))| (*id, *n, *f))).unwrap_err();
+    assert!(err.contains(&format!("node {child}")), "{err}");
+}

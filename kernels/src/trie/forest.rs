@@ -23,7 +23,7 @@
 
 use super::proof::ProofNode;
 use super::source::{LeafSlots, LeafSource};
-use super::store::{MemStore, NodeId, NodeStore};
+use super::store::{MemStore, NodeChange, NodeId, NodeStore};
 use super::update::{self, Plan, Write};
 use super::{Trie, TrieError, TrieHash, TrieStats, UpdateStats};
 use crate::backend::{Backend, Family};
@@ -53,6 +53,37 @@ impl Forest<MemStore> {
     /// An empty in-memory forest.
     pub fn new(hash: TrieHash) -> Forest<MemStore> {
         Forest::with_store(hash, MemStore::default())
+    }
+
+    /// A forest reloaded from its nodes: `store` (see
+    /// [`MemStore::from_nodes`]) and each tree's name, root and number of
+    /// values. Errs when a root is not a stored node.
+    pub fn from_parts(
+        hash: TrieHash,
+        store: MemStore,
+        trees: impl IntoIterator<Item = (Felt, NodeId, usize)>,
+    ) -> Result<Forest, String> {
+        let capacity = store.capacity();
+        let mut forest = Forest::with_store(hash, store);
+        for (name, root, leaves) in trees {
+            if root as usize >= capacity {
+                return Err(format!("tree {name:#x}: root node {root} is not stored ({capacity} ids)"));
+            }
+            forest.trees.insert(name, Tree { root: Some(root), leaves });
+            forest.leaves += leaves;
+        }
+        Ok(forest)
+    }
+
+    /// Starts recording which nodes change ([`MemStore::keep_journal`]).
+    pub fn keep_journal(&mut self) {
+        self.engine.keep_journal();
+    }
+
+    /// The nodes changed since the journal started or was last taken
+    /// ([`MemStore::take_changes`]).
+    pub fn take_changes(&mut self) -> Vec<NodeChange> {
+        self.engine.take_changes()
     }
 }
 
@@ -108,6 +139,11 @@ impl<S: NodeStore> Forest<S> {
     /// Bytes of device memory the resident node hashes hold (0 when none).
     pub fn gpu_resident_bytes(&self) -> u64 {
         self.engine.gpu_resident_bytes()
+    }
+
+    /// Tree `tree`'s root node and number of values (`None`: empty).
+    pub fn tree(&self, tree: &Felt) -> Option<(NodeId, usize)> {
+        self.trees.get(tree).and_then(|t| Some((t.root?, t.leaves)))
     }
 
     fn tree_root(&self, tree: &Felt) -> Option<NodeId> {

@@ -48,7 +48,7 @@ use bits::U256;
 pub use forest::Forest;
 pub use source::{DeviceBuffer, LeafSource};
 use starknet_types_core::felt::Felt;
-pub use store::{MemStore, Node, NodeId, NodeStore, MAX_NODES};
+pub use store::{MemStore, Node, NodeChange, NodeId, NodeStore, MAX_NODES};
 
 /// The node hash a trie uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -163,6 +163,34 @@ impl Trie<MemStore> {
     /// An empty in-memory trie (root 0).
     pub fn new(hash: TrieHash) -> Trie<MemStore> {
         Trie::with_store(hash, MemStore::default())
+    }
+
+    /// A trie reloaded from its nodes: `store` (see
+    /// [`MemStore::from_nodes`]) with root `root` holding `leaves` values.
+    /// Errs when the root is not a stored node.
+    pub fn from_parts(hash: TrieHash, store: MemStore, root: Option<NodeId>, leaves: usize) -> Result<Trie, String> {
+        if let Some(r) = root.filter(|&r| r as usize >= store.capacity()) {
+            return Err(format!("root node {r} is not stored ({} ids)", store.capacity()));
+        }
+        let mut trie = Trie::with_store(hash, store);
+        (trie.root, trie.leaves) = (root, leaves);
+        Ok(trie)
+    }
+
+    /// Starts recording which nodes change ([`MemStore::keep_journal`]).
+    pub fn keep_journal(&mut self) {
+        self.store.keep_journal();
+    }
+
+    /// The nodes changed since the journal started or was last taken
+    /// ([`MemStore::take_changes`]).
+    pub fn take_changes(&mut self) -> Vec<NodeChange> {
+        self.store.take_changes()
+    }
+
+    /// The number of values stored.
+    pub fn leaves(&self) -> usize {
+        self.leaves
     }
 }
 

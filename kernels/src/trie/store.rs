@@ -124,6 +124,11 @@ fn without_sentinel(mut s: U256) -> (U256, u8) {
 /// and `1.25 n` edges, of which about `n` (those down to a leaf) are long:
 /// `3.25 × 40 + 32 ≈ 162` bytes per leaf, plus at most one chunk of headroom
 /// per array.
+///
+/// With a journal ([`MemStore::keep_journal`]) it also records which ids
+/// changed (made, reshaped, rehashed or freed) since the last
+/// [`MemStore::take_changes`], for a persistent copy that writes only
+/// those.
 #[derive(Clone, Debug, Default)]
 pub struct MemStore {
     shapes: Chunks<Packed>,
@@ -131,13 +136,104 @@ pub struct MemStore {
     paths: Chunks<U256>,
     free: Vec<NodeId>,
     free_paths: Vec<u32>,
+    journal: Option<Journal>,
 }
+
+/// The ids changed since the journal was last taken: one bit per id, and
+/// the ids in the order of their first change.
+#[derive(Clone, Debug, Default)]
+struct Journal {
+    marked: Vec<u64>,
+    ids: Vec<NodeId>,
+}
+
+impl Journal {
+    fn mark(&mut self, id: NodeId) {
+        let (word, bit) = (id as usize / 64, id % 64);
+        if self.marked.len() <= word {
+            self.marked.resize(word + 1, 0);
+        }
+        if self.marked[word] >> bit & 1 == 0 {
+            self.marked[word] |= 1 << bit;
+            self.ids.push(id);
+        }
+    }
+}
+
+/// A changed node as [`MemStore::take_changes`] reports it: its id, and its
+/// shape and hash, or `None` when it was freed.
+pub type NodeChange = (NodeId, Option<(Node, Fe)>);
 
 impl MemStore {
     /// Bytes every node costs: its packed shape and its hash.
     pub const NODE_BYTES: usize = std::mem::size_of::<Packed>() + std::mem::size_of::<Fe>();
     /// Bytes an edge longer than [`SHORT_EDGE_BITS`] costs on top.
     pub const LONG_PATH_BYTES: usize = std::mem::size_of::<U256>();
+
+    /// Starts recording which ids change (see [`MemStore::take_changes`]).
+    pub fn keep_journal(&mut self) {
+        self.journal.get_or_insert_with(Journal::default);
+    }
+
+    /// The nodes changed since the journal started or was last taken, in
+    /// the order of their first change, each with its shape and hash now
+    /// (`None`: freed). Empty without a journal.
+    pub fn take_changes(&mut self) -> Vec<NodeChange> {
+        let Some(journal) = self.journal.as_mut() else { return Vec::new() };
+        let ids = std::mem::take(&mut journal.ids);
+        journal.marked.iter_mut().for_each(|w| *w = 0);
+        let mut dead = vec![0u64; self.shapes.len().div_ceil(64)];
+        for &id in &self.free {
+            dead[id as usize / 64] |= 1 << (id % 64);
+        }
+        let live = |id: NodeId| dead[id as usize / 64] >> (id % 64) & 1 == 0;
+        ids.into_iter().map(|id| (id, live(id).then(|| (self.node(id), self.hash(id))))).collect()
+    }
+
+    /// A store holding exactly `nodes` (`(id, shape, hash)`, ids ascending
+    /// and distinct), as a journal's changes left them; the ids in between
+    /// are free. Errs naming the first id out of order or out of range, or
+    /// a child that is not among the nodes.
+    pub fn from_nodes(nodes: impl IntoIterator<Item = (NodeId, Node, Fe)>) -> Result<MemStore, String> {
+        let mut s = MemStore::default();
+        for (id, node, hash) in nodes {
+            if id as usize >= MAX_NODES || (id as usize) < s.shapes.len() {
+                return Err(format!("node {id} out of order or range (after {})", s.shapes.len()));
+            }
+            while s.shapes.len() < id as usize {
+                s.free.push(s.shapes.push(Packed { a: LEAF, b: 0 }) as NodeId);
+                s.hashes.push(Fe::ZERO);
+            }
+            let packed = s.pack(node);
+            s.shapes.push(packed);
+            s.hashes.push(hash);
+        }
+        // Free ids go out lowest first, as in a store that freed them.
+        s.free.reverse();
+        let n = s.shapes.len();
+        let mut live = vec![true; n];
+        s.free.iter().for_each(|&id| live[id as usize] = false);
+        for id in 0..n as NodeId {
+            if !live[id as usize] {
+                continue;
+            }
+            let children = match s.node(id) {
+                Node::Leaf => [None, None],
+                Node::Binary { left, right } => [Some(left), Some(right)],
+                Node::Edge { child, .. } => [Some(child), None],
+            };
+            if let Some(c) = children.into_iter().flatten().find(|&c| c as usize >= n || !live[c as usize]) {
+                return Err(format!("node {id} points at node {c}, which is not stored"));
+            }
+        }
+        Ok(s)
+    }
+
+    fn note(&mut self, id: NodeId) {
+        if let Some(j) = self.journal.as_mut() {
+            j.mark(id);
+        }
+    }
 
     /// Stores a path (with its sentinel) and returns its index.
     fn put_path(&mut self, stored: U256) -> u32 {
@@ -203,7 +299,7 @@ impl NodeStore for MemStore {
 
     fn alloc(&mut self, node: Node, hash: Fe) -> NodeId {
         let packed = self.pack(node);
-        match self.free.pop() {
+        let id = match self.free.pop() {
             Some(id) => {
                 self.shapes.set(id as usize, packed);
                 self.hashes.set(id as usize, hash);
@@ -215,23 +311,28 @@ impl NodeStore for MemStore {
                 self.hashes.push(hash);
                 id as NodeId
             }
-        }
+        };
+        self.note(id);
+        id
     }
 
     fn set_node(&mut self, id: NodeId, node: Node) {
         self.release(self.shapes.get(id as usize));
         let packed = self.pack(node);
         self.shapes.set(id as usize, packed);
+        self.note(id);
     }
 
     #[inline]
     fn set_hash(&mut self, id: NodeId, hash: Fe) {
         self.hashes.set(id as usize, hash);
+        self.note(id);
     }
 
     fn free(&mut self, id: NodeId) {
         self.release(self.shapes.get(id as usize));
         self.free.push(id);
+        self.note(id);
     }
 
     fn capacity(&self) -> usize {
@@ -247,6 +348,7 @@ impl NodeStore for MemStore {
             + self.hashes.bytes()
             + self.paths.bytes()
             + (self.free.capacity() + self.free_paths.capacity()) * std::mem::size_of::<u32>()
+            + self.journal.as_ref().map_or(0, |j| j.marked.capacity() * 8 + j.ids.capacity() * 4)
     }
 }
 
