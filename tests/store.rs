@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 use wavelane::host::block::{BlockExecutor, ExecutorConfig, MAINNET_SEQUENCER};
-use wavelane::host::state::MemState;
+use wavelane::host::state::{MemState, StarknetVersion};
 use wavelane::host::store::{Store, Sync};
 use wavelane::kernels::Backend;
 use wavelane::workload::{Generator, Kind, Spec};
@@ -96,6 +96,9 @@ fn sigkill_at_random_moments_never_loses_or_tears_a_block() {
         assert_eq!(&store.load().expect("loads"), want_state, "kill {kill}: block {n}'s state");
         let rec = store.block(n).expect("readable").expect("the last block has its record");
         assert_eq!(rec.new_root, Some(root));
+        // The stored tries are whole and as new as the state.
+        let tries = store.load_tries().expect("readable").expect("the tries are whole after every block");
+        assert_eq!(tries.roots(StarknetVersion::V0_14_0).global, root, "kill {kill}: block {n}'s stored tries");
         seen.push(Some(n));
     }
     let last: Vec<u64> = seen.iter().flatten().copied().collect();
@@ -117,6 +120,44 @@ fn sigkill_at_random_moments_never_loses_or_tears_a_block() {
         let root = format!("root {:#x}", reference.at(b).0);
         assert!(line.contains(&root), "block {b}: {line} lacks {root}");
     }
+}
+
+/// A store written without its tries' changes has them rebuilt on open,
+/// written back whole, and goes on with the roots of an uninterrupted run.
+#[test]
+fn stale_tries_are_rebuilt_on_open_and_written_back() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("store_stale_tries");
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut reference = Reference::new();
+    // The blocks, made once (the generator follows the nonces).
+    let mut generator = Generator::new(Spec::new(Kind::P2p, ACCOUNTS, TXS));
+    let genesis = generator.genesis(MAINNET_SEQUENCER);
+    let blocks: Vec<_> = (1..=3).map(|n| generator.block(n)).collect();
+    let config = ExecutorConfig { backend: Backend::Simd, threads: 1, ..ExecutorConfig::default() };
+    let mut exec = BlockExecutor::open(config.clone(), Store::open(&dir, Sync::Never).unwrap()).unwrap();
+    exec.commit_diff(&genesis).unwrap();
+    exec.execute_native(&blocks[0]).unwrap();
+    drop(exec);
+    // Block 2 written by hand, without the tries' changes.
+    let mut mem = BlockExecutor::new(config.clone()).unwrap();
+    mem.commit_diff(&genesis).unwrap();
+    mem.execute_native(&blocks[0]).unwrap();
+    let r2 = mem.execute_native(&blocks[1]).unwrap();
+    assert_eq!(r2.new_root(), reference.at(2).0);
+    let store = Store::open(&dir, Sync::Never).unwrap();
+    assert!(store.info().unwrap().tries_whole);
+    store.commit_block(2, r2.new_root(), &r2.diff, None).unwrap();
+    let info = store.info().unwrap();
+    assert!(!info.tries_whole && info.trie_nodes > 0, "{info:?}");
+    assert!(store.load_tries().unwrap().is_none());
+    let mut exec = BlockExecutor::open(config, store).unwrap();
+    assert_eq!(exec.next_block(), 3);
+    let r3 = exec.execute_native(&blocks[2]).unwrap();
+    assert_eq!(r3.new_root(), reference.at(3).0);
+    drop(exec);
+    let store = Store::open(&dir, Sync::Never).unwrap();
+    let tries = store.load_tries().unwrap().expect("whole again");
+    assert_eq!(tries.roots(StarknetVersion::V0_14_0).global, reference.at(3).0);
 }
 
 fn wavelane(args: &[&str]) -> std::process::Output {

@@ -60,7 +60,7 @@ pub(crate) fn measure(
         rep.step(&format!("{name}: {what} with the store (sync {sync_name}), round {}", rounds + 1));
         let _ = std::fs::remove_dir_all(&dir);
         let store = Store::open(&dir, sync)?;
-        store.import_state(base.next_block() - 1, base.root(), base.state())?;
+        store.import_state(base.next_block() - 1, base.root(), base.state(), None)?;
         let mut exec = BlockExecutor::open(config.clone(), store)?;
         chain.check_blocks(&mut exec, &format!("{what} with the store"), |s| {
             stored = stored.min(s.seconds.total);

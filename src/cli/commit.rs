@@ -66,11 +66,26 @@ fn commit_files(args: CommitArgs) -> anyhow::Result<()> {
         None => None,
     };
     let mut next = 0;
+    commitment.keep_journal();
     if let Some((last, root)) = store.as_ref().map(Store::last_block).transpose()?.flatten() {
-        // Resume: the stored state and its tries, rebuilt and checked.
-        state = store.as_ref().expect("open").load()?;
+        // Resume: the stored state and its tries (rebuilt when the store's
+        // are not whole), checked against the recorded root.
+        let store = store.as_ref().expect("open");
+        state = store.load()?;
         let version = args.starknet_version.unwrap_or(StarknetVersion::BEFORE_0_14);
-        let (roots, _) = commitment.commit(args.backend, &MemState::new(), &state.to_diff(), version)?;
+        let roots = match store.load_tries()? {
+            Some(mut tries) => {
+                tries.keep_journal();
+                commitment = tries;
+                commitment.roots(version)
+            }
+            None => {
+                let diff = state.to_diff();
+                let (roots, _) = commitment.commit(args.backend, &MemState::new(), &diff, version)?;
+                store.write_tries(&commitment.take_changes([&diff]))?;
+                roots
+            }
+        };
         let other =
             wavelane::host::state::commit::global_root(roots.contracts, roots.classes, StarknetVersion::V0_14_0);
         if roots.global != root && other != root {
@@ -150,7 +165,7 @@ fn commit_files(args: CommitArgs) -> anyhow::Result<()> {
             bail!("block {block}: computed root {:#x} differs from new_root {want:#x} in {name}", roots.global);
         }
         if let Some(store) = &store {
-            store.commit_block(number, roots.global, &update.diff)?;
+            store.commit_block(number, roots.global, &update.diff, Some(commitment.take_changes([&update.diff])))?;
         }
         next = number + 1;
         prev = roots.global;

@@ -49,6 +49,8 @@ pub(crate) fn run(args: StateArgs) -> anyhow::Result<()> {
             "cells": info.cells,
             "classes": info.classes,
             "blocks": info.blocks,
+            "trie_nodes": info.trie_nodes,
+            "tries_whole": info.tries_whole,
             "bytes_on_disk": info.bytes_on_disk,
             "label": info.label,
         });
@@ -62,6 +64,8 @@ pub(crate) fn run(args: StateArgs) -> anyhow::Result<()> {
             "{} contracts, {} cells, {} classes, {} blocks, {} bytes on disk",
             info.contracts, info.cells, info.classes, info.blocks, info.bytes_on_disk
         );
+        let whole = if info.tries_whole { "whole" } else { "stale: the next open rebuilds them" };
+        println!("tries: {} nodes ({whole})", info.trie_nodes);
         if let Some(l) = info.label {
             println!("made by: {l}");
         }

@@ -155,28 +155,43 @@ impl BlockExecutor {
     }
 
     /// An executor over the state in `store`: the state is loaded into
-    /// memory and its tries rebuilt (one commit of the whole state), the
-    /// rebuilt root checked against the store's last block, and each block
-    /// from then on written to the store in one transaction (`persist`)
-    /// before it is applied. An empty store starts at block 0.
+    /// memory with its tries (rebuilt by one commit of the whole state, and
+    /// written back, when the store's are not whole), the root checked
+    /// against the store's last block, and each block from then on written
+    /// to the store in one transaction, with the trie nodes it changed. An
+    /// empty store starts at block 0.
     #[cfg(feature = "store")]
     pub fn open(config: ExecutorConfig, store: crate::store::Store) -> Result<BlockExecutor, BlockError> {
         let mut exec = BlockExecutor::new(config)?;
         let fail = |block: u64, e: &dyn std::fmt::Display| BlockError::Store { block, message: e.to_string() };
+        exec.commitment.keep_journal();
         if let Some((last, root)) = store.last_block().map_err(|e| fail(0, &e))? {
             let _span = trace::span("store.load");
             let state = store.load().map_err(|e| fail(last, &e))?;
-            let (pool, commitment) = (&exec.pool, &mut exec.commitment);
-            let (roots, _) = pool
-                .install(|| {
-                    commitment.commit(exec.config.backend, &MemState::new(), &state.to_diff(), exec.config.version)
-                })
-                .map_err(|source| BlockError::Commit { block: last, source })?;
-            if roots.global != root {
+            let (what, got) = match store.load_tries().map_err(|e| fail(last, &e))? {
+                Some(mut tries) => {
+                    tries.keep_journal();
+                    exec.commitment = tries;
+                    ("stored tries have", exec.commitment.roots(exec.config.version).global)
+                }
+                None => {
+                    let (pool, commitment) = (&exec.pool, &mut exec.commitment);
+                    let diff = state.to_diff();
+                    let (roots, _) = pool
+                        .install(|| {
+                            commitment.commit(exec.config.backend, &MemState::new(), &diff, exec.config.version)
+                        })
+                        .map_err(|source| BlockError::Commit { block: last, source })?;
+                    if roots.global == root {
+                        store.write_tries(&commitment.take_changes([&diff])).map_err(|e| fail(last, &e))?;
+                    }
+                    ("state rebuilt from the store has", roots.global)
+                }
+            };
+            if got != root {
                 let message = format!(
-                    "{}: the state rebuilt from the store has root {:#x}, but block {last} recorded {root:#x}",
-                    store.path().display(),
-                    roots.global
+                    "{}: the {what} root {got:#x}, but block {last} recorded {root:#x}",
+                    store.path().display()
                 );
                 return Err(BlockError::Store { block: last, message });
             }
@@ -208,7 +223,7 @@ impl BlockExecutor {
         let device = self.device.as_ref().filter(|_| from_table);
         #[cfg(not(feature = "gpu"))]
         let _ = from_table;
-        let mut commit = || {
+        let commit = |commitment: &mut StateCommitment| {
             #[cfg(feature = "gpu")]
             if let Some(dev) = device {
                 let slot = |a: &Felt, k: &Felt| dev.residency.slot(&storage_key(a, k));
@@ -231,9 +246,11 @@ impl BlockExecutor {
                         .commit_block_when(number, diff, diff, || rx.recv().ok().flatten())
                         .map(|done| (done, t.elapsed().as_secs_f64()))
                 });
-                let result = commit();
-                // The root, or nothing (the writer then drops its transaction).
-                let _ = tx.send(result.as_ref().ok().map(|(roots, _)| roots.global));
+                let result = commit(commitment);
+                // The root and the nodes the commit changed, or nothing (the
+                // writer then drops its transaction).
+                let done = result.as_ref().ok().map(|(roots, _)| roots.global);
+                let _ = tx.send(done.map(|root| (root, Some(commitment.take_changes([diff])))));
                 (result, writer.join().expect("the store writer does not panic"))
             });
             let (roots, stats) = result?;
@@ -246,7 +263,7 @@ impl BlockExecutor {
                 }
             };
         }
-        let (roots, stats) = commit()?;
+        let (roots, stats) = commit(commitment)?;
         Ok((roots, stats, 0.0))
     }
 

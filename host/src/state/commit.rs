@@ -40,7 +40,7 @@ use wavelane_kernels::backend::Family;
 use wavelane_kernels::field::Fe;
 use wavelane_kernels::hash::{pedersen, poseidon, HashError};
 pub use wavelane_kernels::trie::LeafSource;
-use wavelane_kernels::trie::{Forest, Trie, TrieError, TrieHash, UpdateStats};
+use wavelane_kernels::trie::{Forest, MemStore, NodeChange, NodeId, Trie, TrieError, TrieHash, UpdateStats};
 use wavelane_kernels::{trace, Backend};
 
 /// `"STARKNET_STATE_V0"` as a felt (a Cairo short string: ASCII bytes,
@@ -135,6 +135,26 @@ pub fn class_leaf(compiled_class_hash: Felt) -> Felt {
     poseidon::hash(contract_class_leaf_v0(), compiled_class_hash)
 }
 
+/// What the tries changed since the journal was last taken
+/// ([`StateCommitment::take_changes`]): the nodes of each, and the roots a
+/// store keeps beside them.
+#[derive(Clone, Debug, Default)]
+pub struct TrieChanges {
+    /// The storage forest's changed nodes.
+    pub storage: Vec<NodeChange>,
+    /// The contract trie's changed nodes.
+    pub contracts: Vec<NodeChange>,
+    /// The class trie's changed nodes.
+    pub classes: Vec<NodeChange>,
+    /// Each storage tree the diffs named: its root node and number of
+    /// values, or `None` when it is empty now.
+    pub trees: Vec<(ContractAddress, Option<(NodeId, usize)>)>,
+    /// The contract trie's root node and number of values.
+    pub contract_root: Option<(NodeId, usize)>,
+    /// The class trie's root node and number of values.
+    pub class_root: Option<(NodeId, usize)>,
+}
+
 /// The storage forest, the contract trie and the class trie of one chain.
 #[derive(Clone, Debug)]
 pub struct StateCommitment {
@@ -156,6 +176,51 @@ impl StateCommitment {
             storage: Forest::new(TrieHash::Pedersen),
             contracts: Trie::new(TrieHash::Pedersen),
             classes: Trie::new(TrieHash::Poseidon),
+        }
+    }
+
+    /// A commitment reloaded from stored nodes: the storage forest's
+    /// nodes and trees (name, root node, values), and the contract and
+    /// class tries' nodes with their root node and number of values. Errs
+    /// when a root is not among the nodes.
+    pub fn from_parts(
+        storage: (MemStore, Vec<(Felt, NodeId, usize)>),
+        contracts: (MemStore, Option<(NodeId, usize)>),
+        classes: (MemStore, Option<(NodeId, usize)>),
+    ) -> Result<StateCommitment, String> {
+        let trie = |hash, (store, root): (MemStore, Option<(NodeId, usize)>)| {
+            Trie::from_parts(hash, store, root.map(|r| r.0), root.map_or(0, |r| r.1))
+        };
+        Ok(StateCommitment {
+            storage: Forest::from_parts(TrieHash::Pedersen, storage.0, storage.1)?,
+            contracts: trie(TrieHash::Pedersen, contracts).map_err(|e| format!("contract trie: {e}"))?,
+            classes: trie(TrieHash::Poseidon, classes).map_err(|e| format!("class trie: {e}"))?,
+        })
+    }
+
+    /// Starts recording which nodes of the tries change, for
+    /// [`StateCommitment::take_changes`].
+    pub fn keep_journal(&mut self) {
+        self.storage.keep_journal();
+        self.contracts.keep_journal();
+        self.classes.keep_journal();
+    }
+
+    /// What the tries changed since the journal started or was last
+    /// taken; `diffs` are the diffs committed since then (they name the
+    /// storage trees that may have changed).
+    pub fn take_changes<'d>(&mut self, diffs: impl IntoIterator<Item = &'d StateDiff>) -> TrieChanges {
+        let mut trees: Vec<ContractAddress> = diffs.into_iter().flat_map(|d| d.storage.keys().copied()).collect();
+        trees.sort_unstable();
+        trees.dedup();
+        let root = |t: &Trie| t.root_id().map(|r| (r, t.leaves()));
+        TrieChanges {
+            storage: self.storage.take_changes(),
+            contracts: self.contracts.take_changes(),
+            classes: self.classes.take_changes(),
+            trees: trees.into_iter().map(|a| (a, self.storage.tree(&a.felt()))).collect(),
+            contract_root: root(&self.contracts),
+            class_root: root(&self.classes),
         }
     }
 

@@ -24,7 +24,7 @@ mod mem;
 mod resident;
 
 pub use cold::ColdLru;
-pub use commit::{CommitError, CommitStats, LeafSource, Roots, StateCommitment};
+pub use commit::{CommitError, CommitStats, LeafSource, Roots, StateCommitment, TrieChanges};
 pub use diff::{BadVersion, StarknetVersion, StateDiff, StateUpdate};
 pub use keys::{ClassHash, ContractAddress, StateError, StateKey, StateReader, StateWriter, StorageKey};
 pub use mem::{ContractRecord, MemState};

@@ -10,19 +10,27 @@
 //! after a crash at any moment the database holds every block up to some
 //! N whole and nothing of N + 1, and [`Store::last_block`] names N.
 //!
-//! The tries are not stored: [`crate::block::BlockExecutor::open`] loads
-//! the state into memory and rebuilds them (one commit of the whole state)
-//! and checks the rebuilt root against the recorded one.
+//! The tries are stored too (`nodes.rs`): a block's transaction holds the
+//! trie nodes its commit changed, and [`Store::load_tries`] reads them
+//! back, so [`crate::block::BlockExecutor::open`] loads the state and its
+//! tries without rehashing and checks the stored root against the
+//! recorded one. A store whose tries are not whole (written without them,
+//! or by an older wavelane) has them rebuilt on open (one commit of the
+//! whole state) and written back.
 //!
+//! * `nodes.rs`: the tries' tables and their rows.
 //! * `snapshot.rs`: a store's state at its last block as one checksummed
 //!   file, and back ([`export`], [`import`]).
 
+mod nodes;
 mod snapshot;
 
 pub use snapshot::{export, import, SnapshotError, SnapshotInfo};
 
 use crate::state::json::{parse_state_update, to_json, JsonForm};
-use crate::state::{ContractAddress, MemState, StateDiff, StateUpdate, StateWriter, StorageKey};
+use crate::state::{
+    ContractAddress, MemState, StateCommitment, StateDiff, StateUpdate, StateWriter, StorageKey, TrieChanges,
+};
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 use starknet_types_core::felt::Felt;
 use std::path::{Path, PathBuf};
@@ -99,6 +107,11 @@ pub struct StoreInfo {
     pub classes: u64,
     /// Blocks recorded.
     pub blocks: u64,
+    /// Trie nodes stored (all three tries).
+    pub trie_nodes: u64,
+    /// Whether the stored tries are whole (else the next open rebuilds
+    /// them).
+    pub tries_whole: bool,
     /// Bytes of the database file.
     pub bytes_on_disk: u64,
     /// The label of what produced the chain, if one was set.
@@ -170,6 +183,8 @@ impl Store {
             txn.open_table(CLASSES)?;
             txn.open_table(BLOCKS)?;
             txn.open_table(META)?;
+            txn.open_table(nodes::NODES)?;
+            txn.open_table(nodes::TREES)?;
             Ok(())
         })?;
         Ok(store)
@@ -229,25 +244,33 @@ impl Store {
         Ok(v.map(|v| String::from_utf8_lossy(v.value()).into_owned()))
     }
 
-    /// Writes block `number`: its diff into the state tables, its record
-    /// (root and diff) and the new last block, in one transaction.
-    pub fn commit_block(&self, number: u64, root: Felt, diff: &StateDiff) -> Result<(), StoreError> {
-        self.commit_block_when(number, diff, diff, || Some(root)).map(|_| ())
+    /// Writes block `number`: its diff into the state tables, the trie
+    /// nodes its commit changed (`tries`; `None` leaves the stored tries
+    /// stale, to be rebuilt on the next open), its record (root and diff)
+    /// and the new last block, in one transaction.
+    pub fn commit_block(
+        &self,
+        number: u64,
+        root: Felt,
+        diff: &StateDiff,
+        tries: Option<TrieChanges>,
+    ) -> Result<(), StoreError> {
+        self.commit_block_when(number, diff, diff, || Some((root, tries))).map(|_| ())
     }
 
     /// [`Store::commit_block`] with the root still being computed: the
-    /// diff goes into the tables first, then `root()` gives the root (it may
-    /// wait for it) and the transaction is committed with it, or dropped
-    /// (nothing written) when it gives `None`. Run on a thread of its
-    /// own, the write overlaps the commit of the tries. Returns whether the
-    /// block was committed. `recorded` is the diff kept in the block's
-    /// record.
+    /// diff goes into the tables first, then `root()` gives the root and
+    /// the tries' changes (it may wait for them) and the transaction is
+    /// committed with them, or dropped (nothing written) when it gives
+    /// `None`. Run on a thread of its own, the write overlaps the commit of
+    /// the tries. Returns whether the block was committed. `recorded` is
+    /// the diff kept in the block's record.
     pub fn commit_block_when(
         &self,
         number: u64,
         diff: &StateDiff,
         recorded: &StateDiff,
-        root: impl FnOnce() -> Option<Felt>,
+        root: impl FnOnce() -> Option<(Felt, Option<TrieChanges>)>,
     ) -> Result<bool, StoreError> {
         let update = StateUpdate { block_number: Some(number), diff: recorded.clone(), ..StateUpdate::default() };
         let json = serde_json::to_vec(&to_json(&update, JsonForm::Rpc)).expect("JSON of a state update");
@@ -258,9 +281,14 @@ impl Store {
         };
         txn.set_durability(durability).map_err(|e| self.err(e))?;
         write_diff(&txn, diff).map_err(|e| self.err(e))?;
-        let Some(root) = root() else {
+        let Some((root, tries)) = root() else {
             return Ok(false); // the transaction is dropped: nothing of it lands
         };
+        match &tries {
+            Some(changes) => nodes::write(&txn, changes, false),
+            None => nodes::forget(&txn),
+        }
+        .map_err(|e| self.err(e))?;
         let mut record = Vec::with_capacity(32 + json.len());
         record.extend_from_slice(&root.to_bytes_be());
         record.extend_from_slice(&json);
@@ -278,8 +306,15 @@ impl Store {
     }
 
     /// Writes a whole `state` as block `number` with global root `root` (a
-    /// snapshot's import), in one transaction, into an empty store.
-    pub fn import_state(&self, number: u64, root: Felt, state: &MemState) -> Result<(), StoreError> {
+    /// snapshot's import) and its tries (every node, from a journal kept
+    /// while they were built), in one transaction, into an empty store.
+    pub fn import_state(
+        &self,
+        number: u64,
+        root: Felt,
+        state: &MemState,
+        tries: Option<TrieChanges>,
+    ) -> Result<(), StoreError> {
         if self.last_block()?.is_some() {
             return Err(StoreError::Corrupt {
                 path: self.path.clone(),
@@ -288,7 +323,24 @@ impl Store {
         }
         // The block's record names its root; its diff (the whole state)
         // is not kept twice.
-        self.commit_block_when(number, &state.to_diff(), &StateDiff::default(), || Some(root)).map(|_| ())
+        self.commit_block_when(number, &state.to_diff(), &StateDiff::default(), || Some((root, tries))).map(|_| ())
+    }
+
+    /// Writes the tries whole (every node, from a journal kept while they
+    /// were rebuilt), replacing what the tries' tables held, in one
+    /// transaction of their own.
+    pub fn write_tries(&self, changes: &TrieChanges) -> Result<(), StoreError> {
+        self.write(|txn| nodes::write(txn, changes, true))
+    }
+
+    /// The stored tries, or `None` when they are not whole (the store was
+    /// written without them); a row that is not a node is an error.
+    pub fn load_tries(&self) -> Result<Option<StateCommitment>, StoreError> {
+        let txn = self.db.begin_read().map_err(|e| self.err(e))?;
+        nodes::read(&txn).map_err(|e| match e {
+            nodes::ReadError::Db(e) => self.err(e),
+            nodes::ReadError::Corrupt(what) => StoreError::Corrupt { path: self.path.clone(), what },
+        })
     }
 
     /// The whole state, read into memory.
@@ -346,6 +398,9 @@ impl Store {
         let cells = count(txn.open_table(STORAGE).map_err(|e| self.err(e))?.len())?;
         let classes = count(txn.open_table(CLASSES).map_err(|e| self.err(e))?.len())?;
         let blocks = count(txn.open_table(BLOCKS).map_err(|e| self.err(e))?.len())?;
+        let trie_nodes = nodes::count(&txn).map_err(|e| self.err(e))?;
+        let tries_whole =
+            txn.open_table(META).map_err(|e| self.err(e))?.get(nodes::TRIES).map_err(|e| self.err(e))?.is_some();
         drop(txn);
         let bytes_on_disk = std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
         Ok(StoreInfo {
@@ -354,6 +409,8 @@ impl Store {
             cells,
             classes,
             blocks,
+            trie_nodes,
+            tries_whole,
             bytes_on_disk,
             label: self.label()?,
         })

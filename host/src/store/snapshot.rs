@@ -263,9 +263,11 @@ pub fn import(file: &Path, dir: &Path, backend: Backend) -> Result<SnapshotInfo,
 
     let t = Instant::now();
     let mut tries = StateCommitment::new();
+    tries.keep_journal();
     let version = crate::state::StarknetVersion::V0_14_0;
+    let diff = state.to_diff();
     let (roots, _) = tries
-        .commit(backend, &MemState::new(), &state.to_diff(), version)
+        .commit(backend, &MemState::new(), &diff, version)
         .map_err(|e| SnapshotError::Rebuild { path: file.to_path_buf(), message: e.to_string() })?;
     // The rule before 0.14 differs only when the class trie is empty.
     let legacy =
@@ -284,7 +286,7 @@ pub fn import(file: &Path, dir: &Path, backend: Backend) -> Result<SnapshotInfo,
     let _ = std::fs::remove_dir_all(&tmp);
     let written = (|| -> Result<(), SnapshotError> {
         let store = Store::open(&tmp, Sync::Always)?;
-        store.import_state(block, root, &state)?;
+        store.import_state(block, root, &state, Some(tries.take_changes([&diff])))?;
         drop(store);
         std::fs::create_dir_all(dir).map_err(|source| SnapshotError::Io { path: dir.to_path_buf(), source })?;
         std::fs::rename(tmp.join(FILE), dir.join(FILE))
