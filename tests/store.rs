@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 use wavelane::host::block::{BlockExecutor, ExecutorConfig, MAINNET_SEQUENCER};
 use wavelane::host::state::{MemState, StarknetVersion};
-use wavelane::host::store::{Store, Sync};
+use wavelane::host::store::{Store, Sync, COMPACT_EVERY};
 use wavelane::kernels::Backend;
 use wavelane::workload::{Generator, Kind, Spec};
 use wavelane::Felt;
@@ -105,6 +105,10 @@ fn sigkill_at_random_moments_never_loses_or_tears_a_block() {
     assert!(last.len() >= 50, "most kills came after the genesis: {seen:?}");
     assert!(last.windows(2).all(|w| w[0] <= w[1]), "a resumed run never goes back: {seen:?}");
     assert!(last.last().copied().unwrap_or(0) > last[0], "the runs resumed and went on: {seen:?}");
+    // The kills fell across foldings of the trie log into its tables.
+    let info = Store::open(&dir, Sync::Always).unwrap().info().unwrap();
+    assert!(last[last.len() - 1] > 2 * COMPACT_EVERY && info.trie_nodes > 0, "{seen:?} {info:?}");
+    assert!(info.trie_log_blocks < COMPACT_EVERY, "{info:?}");
 
     // Reopened after N blocks, a run continues with N+1.. and the roots of
     // an uninterrupted run.
@@ -148,7 +152,7 @@ fn stale_tries_are_rebuilt_on_open_and_written_back() {
     assert!(store.info().unwrap().tries_whole);
     store.commit_block(2, r2.new_root(), &r2.diff, None).unwrap();
     let info = store.info().unwrap();
-    assert!(!info.tries_whole && info.trie_nodes > 0, "{info:?}");
+    assert!(!info.tries_whole && info.trie_log_blocks > 0, "{info:?}");
     assert!(store.load_tries().unwrap().is_none());
     let mut exec = BlockExecutor::open(config, store).unwrap();
     assert_eq!(exec.next_block(), 3);

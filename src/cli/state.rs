@@ -50,6 +50,7 @@ pub(crate) fn run(args: StateArgs) -> anyhow::Result<()> {
             "classes": info.classes,
             "blocks": info.blocks,
             "trie_nodes": info.trie_nodes,
+            "trie_log_blocks": info.trie_log_blocks,
             "tries_whole": info.tries_whole,
             "bytes_on_disk": info.bytes_on_disk,
             "label": info.label,
@@ -65,7 +66,7 @@ pub(crate) fn run(args: StateArgs) -> anyhow::Result<()> {
             info.contracts, info.cells, info.classes, info.blocks, info.bytes_on_disk
         );
         let whole = if info.tries_whole { "whole" } else { "stale: the next open rebuilds them" };
-        println!("tries: {} nodes ({whole})", info.trie_nodes);
+        println!("tries: {} nodes, {} blocks in the log ({whole})", info.trie_nodes, info.trie_log_blocks);
         if let Some(l) = info.label {
             println!("made by: {l}");
         }

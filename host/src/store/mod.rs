@@ -25,6 +25,7 @@
 mod nodes;
 mod snapshot;
 
+pub use nodes::{COMPACT_EVERY, FOLD_NODES};
 pub use snapshot::{export, import, SnapshotError, SnapshotInfo};
 
 use crate::state::json::{parse_state_update, to_json, JsonForm};
@@ -107,8 +108,12 @@ pub struct StoreInfo {
     pub classes: u64,
     /// Blocks recorded.
     pub blocks: u64,
-    /// Trie nodes stored (all three tries).
+    /// Trie nodes in the nodes table (all three tries), as of the last
+    /// folding of the log.
     pub trie_nodes: u64,
+    /// Blocks whose trie changes are in the log, not yet folded into the
+    /// nodes table.
+    pub trie_log_blocks: u64,
     /// Whether the stored tries are whole (else the next open rebuilds
     /// them).
     pub tries_whole: bool,
@@ -185,6 +190,7 @@ impl Store {
             txn.open_table(META)?;
             txn.open_table(nodes::NODES)?;
             txn.open_table(nodes::TREES)?;
+            txn.open_table(nodes::NODE_LOG)?;
             Ok(())
         })?;
         Ok(store)
@@ -285,7 +291,7 @@ impl Store {
             return Ok(false); // the transaction is dropped: nothing of it lands
         };
         match &tries {
-            Some(changes) => nodes::write(&txn, changes, false),
+            Some(changes) => nodes::write(&txn, number, changes, false),
             None => nodes::forget(&txn),
         }
         .map_err(|e| self.err(e))?;
@@ -330,7 +336,8 @@ impl Store {
     /// were rebuilt), replacing what the tries' tables held, in one
     /// transaction of their own.
     pub fn write_tries(&self, changes: &TrieChanges) -> Result<(), StoreError> {
-        self.write(|txn| nodes::write(txn, changes, true))
+        let block = self.last_block()?.map_or(0, |(n, _)| n);
+        self.write(|txn| nodes::write(txn, block, changes, true))
     }
 
     /// The stored tries, or `None` when they are not whole (the store was
@@ -398,7 +405,7 @@ impl Store {
         let cells = count(txn.open_table(STORAGE).map_err(|e| self.err(e))?.len())?;
         let classes = count(txn.open_table(CLASSES).map_err(|e| self.err(e))?.len())?;
         let blocks = count(txn.open_table(BLOCKS).map_err(|e| self.err(e))?.len())?;
-        let trie_nodes = nodes::count(&txn).map_err(|e| self.err(e))?;
+        let (trie_nodes, trie_log_blocks) = nodes::count(&txn).map_err(|e| self.err(e))?;
         let tries_whole =
             txn.open_table(META).map_err(|e| self.err(e))?.get(nodes::TRIES).map_err(|e| self.err(e))?.is_some();
         drop(txn);
@@ -410,6 +417,7 @@ impl Store {
             classes,
             blocks,
             trie_nodes,
+            trie_log_blocks,
             tries_whole,
             bytes_on_disk,
             label: self.label()?,

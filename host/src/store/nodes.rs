@@ -4,19 +4,29 @@
 //! whole state.
 //!
 //! ```text
-//! nodes   (trie << 32 | id) → leaf    0, hash                     33 B
-//!                             binary  1, left, right, hash        41 B
-//!                             edge    2, child, len, path, hash   38 B + ⌈len/8⌉
-//! trees   address → root id (4 B), values (8 B)
-//! meta    "tries" → contract trie's root and values, class trie's (24 B)
+//! nodes     (trie << 32 | id) → leaf    0, hash                    33 B
+//!                               binary  1, left, right, hash       41 B
+//!                               edge    2, child, len, path, hash  38 B + ⌈len/8⌉
+//! trees     address → root id (4 B), values (8 B)
+//! node_log  block → the nodes and trees the block changed, one blob:
+//!           trie (0..3), id, n, row (n bytes; 0: freed)  |  3, address, root
+//! meta      "tries" → the contract trie's root and values, the class trie's
 //! ```
 //!
 //! Ids and counts are big-endian, hashes and paths little-endian limbs
 //! (canonical, not Montgomery), a path in as many bytes as its length
-//! needs. A block's write transaction holds the nodes its commit changed
-//! (freed ones removed). `meta.tries` is present only while the nodes are
-//! whole: a block written without its changes removes it, and the next
-//! open rebuilds the tries and writes them anew.
+//! needs.
+//!
+//! A block's write transaction appends what its commit changed to the log
+//! as one row: a block changes nodes all over the tries, and inserting them
+//! one row each would rewrite most of the B-tree's pages every block. Every
+//! [`COMPACT_EVERY`] blocks (and for a block of [`FOLD_NODES`] changes
+//! or more, such as a genesis) the log is folded into `nodes` and `trees`
+//! (the last change of each key, in key order) in that block's
+//! transaction, and emptied. Reading the tries merges the log over the
+//! tables. `meta.tries` is present only while the nodes are whole: a block
+//! written without its changes removes it, and the next open rebuilds the
+//! tries and writes them anew.
 
 use crate::state::{ContractAddress, StateCommitment, TrieChanges};
 use redb::{ReadableTable, TableDefinition};
@@ -26,6 +36,14 @@ use wavelane_kernels::trie::{MemStore, Node, NodeId};
 
 pub(super) const NODES: TableDefinition<u64, &[u8]> = TableDefinition::new("nodes");
 pub(super) const TREES: TableDefinition<[u8; 32], [u8; 12]> = TableDefinition::new("trees");
+pub(super) const NODE_LOG: TableDefinition<u64, &[u8]> = TableDefinition::new("node_log");
+
+/// Blocks between two foldings of the log into the tables.
+pub const COMPACT_EVERY: u64 = 16;
+
+/// A block changing this many nodes or more writes them into the tables
+/// (after folding the log) rather than as a log row.
+pub const FOLD_NODES: usize = 1 << 20;
 
 /// The key `meta` keeps the tries' roots under.
 pub(super) const TRIES: &str = "tries";
@@ -109,15 +127,10 @@ fn read_root(b: &[u8]) -> Option<(NodeId, usize)> {
     (id != NONE).then_some((id, n as usize))
 }
 
-/// Writes `changes` into `txn`; with `whole`, the tries' tables are
-/// cleared first (the changes are every node, after a rebuild).
-pub(super) fn write(txn: &redb::WriteTransaction, changes: &TrieChanges, whole: bool) -> Result<(), redb::Error> {
-    let mut nodes = txn.open_table(NODES)?;
-    let mut trees = txn.open_table(TREES)?;
-    if whole {
-        nodes.retain(|_, _| false)?;
-        trees.retain(|_, _| false)?;
-    }
+/// One block's changes as a log blob.
+fn log_blob(changes: &TrieChanges) -> Vec<u8> {
+    let n = changes.storage.len() + changes.contracts.len() + changes.classes.len();
+    let mut blob = Vec::with_capacity(n * 64 + changes.trees.len() * 45);
     let mut row = Vec::with_capacity(80);
     let spaces = [
         (Space::Storage, &changes.storage),
@@ -126,28 +139,137 @@ pub(super) fn write(txn: &redb::WriteTransaction, changes: &TrieChanges, whole: 
     ];
     for (space, list) in spaces {
         for (id, now) in list.iter() {
+            blob.push(space as u8);
+            blob.extend_from_slice(&id.to_be_bytes());
             match now {
                 Some((node, hash)) => {
                     encode(node, *hash, &mut row);
-                    nodes.insert(key(space, *id), row.as_slice())?;
+                    blob.push(row.len() as u8);
+                    blob.extend_from_slice(&row);
                 }
-                None => {
-                    nodes.remove(key(space, *id))?;
-                }
+                None => blob.push(0),
             }
         }
     }
     for (address, root) in &changes.trees {
-        let k = address.felt().to_bytes_be();
-        match root {
-            Some(r) => {
-                let mut v = [0u8; 12];
-                root_bytes(Some(*r), &mut v);
-                trees.insert(k, v)?;
+        blob.push(TREE_RECORD);
+        blob.extend_from_slice(&address.felt().to_bytes_be());
+        let mut v = [0u8; 12];
+        root_bytes(*root, &mut v);
+        blob.extend_from_slice(&v);
+    }
+    blob
+}
+
+const TREE_RECORD: u8 = 3;
+
+/// A log blob's changes, last one of each key winning: node rows by key,
+/// tree roots by address (`None`: removed).
+#[derive(Default)]
+struct Folded {
+    nodes: std::collections::BTreeMap<u64, Option<Vec<u8>>>,
+    trees: std::collections::BTreeMap<[u8; 32], Option<[u8; 12]>>,
+}
+
+impl Folded {
+    /// Folds one blob in; `None` when it is not one [`log_blob`] writes.
+    fn add(&mut self, mut b: &[u8]) -> Option<()> {
+        while let Some(&kind) = b.first() {
+            if kind == TREE_RECORD {
+                let rec = b.get(1..45)?;
+                let v: [u8; 12] = rec[32..].try_into().expect("12 bytes");
+                let removed = read_root(&v).is_none();
+                self.trees.insert(rec[..32].try_into().expect("32 bytes"), (!removed).then_some(v));
+                b = &b[45..];
+                continue;
             }
-            None => {
-                trees.remove(k)?;
+            let space = match kind {
+                0 => Space::Storage,
+                1 => Space::Contracts,
+                2 => Space::Classes,
+                _ => return None,
+            };
+            let id = u32::from_be_bytes(b.get(1..5)?.try_into().expect("4 bytes"));
+            let n = *b.get(5)? as usize;
+            let row = b.get(6..6 + n)?;
+            self.nodes.insert(key(space, id), (n > 0).then(|| row.to_vec()));
+            b = &b[6 + n..];
+        }
+        Some(())
+    }
+}
+
+/// Writes `changes` into `txn`: one log row for block `block`, or, every
+/// [`COMPACT_EVERY`] blocks and for a block changing [`FOLD_NODES`] nodes
+/// or more (a genesis), the log folded into the tables and the changes
+/// written there after it. With `whole` (the changes are every node, after
+/// a rebuild) the tries' tables are replaced.
+pub(super) fn write(
+    txn: &redb::WriteTransaction,
+    block: u64,
+    changes: &TrieChanges,
+    whole: bool,
+) -> Result<(), redb::Error> {
+    let mut log = txn.open_table(NODE_LOG)?;
+    let mut nodes = txn.open_table(NODES)?;
+    let mut trees = txn.open_table(TREES)?;
+    if whole {
+        nodes.retain(|_, _| false)?;
+        trees.retain(|_, _| false)?;
+        log.retain(|_, _| false)?;
+    }
+    let changed = changes.storage.len() + changes.contracts.len() + changes.classes.len();
+    if !whole && (block + 1) % COMPACT_EVERY != 0 && changed < FOLD_NODES {
+        log.insert(block, log_blob(changes).as_slice())?;
+    } else {
+        let mut folded = Folded::default();
+        for row in log.iter()? {
+            let (_, blob) = row?;
+            if folded.add(blob.value()).is_none() {
+                let e = std::io::Error::new(std::io::ErrorKind::InvalidData, "a trie log row wavelane does not write");
+                return Err(redb::StorageError::Io(e).into());
             }
+        }
+        log.retain(|_, _| false)?;
+        for (k, row) in &folded.nodes {
+            match row {
+                Some(r) => nodes.insert(*k, r.as_slice())?,
+                None => nodes.remove(*k)?,
+            };
+        }
+        for (a, root) in &folded.trees {
+            match root {
+                Some(v) => trees.insert(*a, *v)?,
+                None => trees.remove(*a)?,
+            };
+        }
+        // This block's changes come after the log's, in key order.
+        let mut row = Vec::with_capacity(80);
+        let spaces = [
+            (Space::Storage, &changes.storage),
+            (Space::Contracts, &changes.contracts),
+            (Space::Classes, &changes.classes),
+        ];
+        for (space, list) in spaces {
+            for (id, now) in list.iter() {
+                match now {
+                    Some((node, hash)) => {
+                        encode(node, *hash, &mut row);
+                        nodes.insert(key(space, *id), row.as_slice())?;
+                    }
+                    None => {
+                        nodes.remove(key(space, *id))?;
+                    }
+                }
+            }
+        }
+        for (address, root) in &changes.trees {
+            let mut v = [0u8; 12];
+            root_bytes(*root, &mut v);
+            match root {
+                Some(_) => trees.insert(address.felt().to_bytes_be(), v)?,
+                None => trees.remove(address.felt().to_bytes_be())?,
+            };
         }
     }
     let mut roots = [0u8; 24];
@@ -175,7 +297,8 @@ impl<E: Into<redb::Error>> From<E> for ReadError {
     }
 }
 
-/// The tries as stored, or `None` when they are not whole.
+/// The tries as stored (the tables with the log over them), or `None`
+/// when they are not whole.
 pub(super) fn read(txn: &redb::ReadTransaction) -> Result<Option<StateCommitment>, ReadError> {
     let meta = txn.open_table(super::META)?;
     let Some(roots) = meta.get(TRIES)? else { return Ok(None) };
@@ -183,37 +306,67 @@ pub(super) fn read(txn: &redb::ReadTransaction) -> Result<Option<StateCommitment
     if roots.len() != 24 {
         return Err(ReadError::Corrupt(format!("meta.{TRIES}: {} bytes", roots.len())));
     }
+    let mut folded = Folded::default();
+    for row in txn.open_table(NODE_LOG)?.iter()? {
+        let (block, blob) = row?;
+        folded
+            .add(blob.value())
+            .ok_or_else(|| ReadError::Corrupt(format!("the trie log of block {}", block.value())))?;
+    }
     let nodes = txn.open_table(NODES)?;
     let mut stores = Vec::with_capacity(3);
     for (space, name) in [(Space::Storage, "storage"), (Space::Contracts, "contract"), (Space::Classes, "class")] {
-        let mut bad = None;
-        let rows = nodes.range(key(space, 0)..=key(space, NodeId::MAX))?;
+        let bad = |id: u64| ReadError::Corrupt(format!("{name} trie node {}", id & 0xffff_ffff));
         let mut parsed = Vec::new();
-        for row in rows {
+        let (lo, hi) = (key(space, 0), key(space, NodeId::MAX));
+        let mut logged = folded.nodes.range(lo..=hi).peekable();
+        let mut push = |k: u64, row: &[u8]| -> Result<(), ReadError> {
+            let (node, hash) = decode(row).ok_or_else(|| bad(k))?;
+            parsed.push(((k & 0xffff_ffff) as NodeId, node, hash));
+            Ok(())
+        };
+        // The table and the log, merged by key; the log wins.
+        for row in nodes.range(lo..=hi)? {
             let (k, v) = row?;
-            let id = (k.value() & 0xffff_ffff) as NodeId;
-            match decode(v.value()) {
-                Some((node, hash)) => parsed.push((id, node, hash)),
-                None => {
-                    bad = Some(format!("{name} trie node {id}"));
-                    break;
+            let k = k.value();
+            while let Some((&lk, lrow)) = logged.next_if(|(lk, _)| **lk < k) {
+                if let Some(r) = lrow {
+                    push(lk, r)?;
                 }
             }
+            match logged.next_if(|(lk, _)| **lk == k) {
+                Some((_, Some(r))) => push(k, r)?,
+                Some((_, None)) => {}
+                None => push(k, v.value())?,
+            }
         }
-        if let Some(what) = bad {
-            return Err(ReadError::Corrupt(what));
+        for (&lk, lrow) in logged {
+            if let Some(r) = lrow {
+                push(lk, r)?;
+            }
         }
         let store = MemStore::from_nodes(parsed).map_err(|e| ReadError::Corrupt(format!("{name} trie: {e}")))?;
         stores.push(store);
     }
     let mut trees = Vec::new();
+    let mut add_tree = |a: &[u8; 32], v: &[u8; 12]| -> Result<(), ReadError> {
+        let address = Felt::from_bytes_be(a);
+        ContractAddress::new(address).map_err(|_| ReadError::Corrupt(format!("storage tree {address:#x}")))?;
+        let (root, leaves) =
+            read_root(v).ok_or_else(|| ReadError::Corrupt(format!("storage tree {address:#x}: no root")))?;
+        trees.push((address, root, leaves));
+        Ok(())
+    };
     for row in txn.open_table(TREES)?.iter()? {
         let (k, v) = row?;
-        let address = Felt::from_bytes_be(&k.value());
-        ContractAddress::new(address).map_err(|_| ReadError::Corrupt(format!("storage tree {address:#x}")))?;
-        match read_root(&v.value()) {
-            Some((root, leaves)) => trees.push((address, root, leaves)),
-            None => return Err(ReadError::Corrupt(format!("storage tree {address:#x}: no root"))),
+        let k = k.value();
+        if !folded.trees.contains_key(&k) {
+            add_tree(&k, &v.value())?;
+        }
+    }
+    for (a, v) in &folded.trees {
+        if let Some(v) = v {
+            add_tree(a, v)?;
         }
     }
     let classes = stores.pop().expect("three stores");
@@ -228,10 +381,10 @@ pub(super) fn read(txn: &redb::ReadTransaction) -> Result<Option<StateCommitment
     .map_err(ReadError::Corrupt)
 }
 
-/// Node rows stored (all three tries).
-pub(super) fn count(txn: &redb::ReadTransaction) -> Result<u64, redb::Error> {
+/// Rows of the nodes table (all three tries), and of the log.
+pub(super) fn count(txn: &redb::ReadTransaction) -> Result<(u64, u64), redb::Error> {
     use redb::ReadableTableMetadata;
-    Ok(txn.open_table(NODES)?.len()?)
+    Ok((txn.open_table(NODES)?.len()?, txn.open_table(NODE_LOG)?.len()?))
 }
 
 #[cfg(test)]
@@ -263,5 +416,30 @@ mod tests {
         let mut leaf = vec![0u8];
         leaf.extend_from_slice(&[0xff; 32]);
         assert_eq!(decode(&leaf), None);
+    }
+
+    #[test]
+    fn a_log_blob_folds_to_the_last_change_of_each_key() {
+        let a = ContractAddress::new(Felt::from(77u8)).unwrap();
+        let h = Fe::from_u64(5);
+        let first = TrieChanges {
+            storage: vec![(3, Some((Node::Leaf, h))), (4, Some((Node::Binary { left: 3, right: 9 }, h)))],
+            contracts: vec![(3, Some((Node::Edge { child: 1, path: [5, 0, 0, 0], len: 9 }, h)))],
+            trees: vec![(a, Some((4, 2)))],
+            ..TrieChanges::default()
+        };
+        let second = TrieChanges { storage: vec![(3, None)], trees: vec![(a, None)], ..TrieChanges::default() };
+        let mut f = Folded::default();
+        f.add(&log_blob(&first)).unwrap();
+        f.add(&log_blob(&second)).unwrap();
+        assert_eq!(f.nodes.len(), 3);
+        assert_eq!(f.nodes[&key(Space::Storage, 3)], None, "freed later");
+        let row = f.nodes[&key(Space::Contracts, 3)].as_ref().unwrap();
+        assert_eq!(decode(row), Some((Node::Edge { child: 1, path: [5, 0, 0, 0], len: 9 }, h)));
+        assert_eq!(f.trees.get(&a.felt().to_bytes_be()), Some(&None));
+        // A blob cut short or of an unknown kind is not one.
+        let blob = log_blob(&first);
+        assert!(Folded::default().add(&blob[..blob.len() - 1]).is_none());
+        assert!(Folded::default().add(&[9, 0, 0, 0, 0, 0]).is_none());
     }
 }

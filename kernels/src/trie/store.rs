@@ -140,7 +140,7 @@ pub struct MemStore {
 }
 
 /// The ids changed since the journal was last taken: one bit per id, and
-/// the ids in the order of their first change.
+/// the ids in the order of their first change (sorted when taken).
 #[derive(Clone, Debug, Default)]
 struct Journal {
     marked: Vec<u64>,
@@ -175,12 +175,14 @@ impl MemStore {
         self.journal.get_or_insert_with(Journal::default);
     }
 
-    /// The nodes changed since the journal started or was last taken, in
-    /// the order of their first change, each with its shape and hash now
-    /// (`None`: freed). Empty without a journal.
+    /// The nodes changed since the journal started or was last taken, by
+    /// id, each with its shape and hash now (`None`: freed). Empty without
+    /// a journal.
     pub fn take_changes(&mut self) -> Vec<NodeChange> {
         let Some(journal) = self.journal.as_mut() else { return Vec::new() };
-        let ids = std::mem::take(&mut journal.ids);
+        let mut ids = std::mem::take(&mut journal.ids);
+        // In id order, a store's inserts walk its pages in order.
+        ids.sort_unstable();
         journal.marked.iter_mut().for_each(|w| *w = 0);
         let mut dead = vec![0u64; self.shapes.len().div_ceil(64)];
         for &id in &self.free {
