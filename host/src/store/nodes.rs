@@ -219,7 +219,7 @@ pub(super) fn write(
         log.retain(|_, _| false)?;
     }
     let changed = changes.storage.len() + changes.contracts.len() + changes.classes.len();
-    if !whole && (block + 1) % COMPACT_EVERY != 0 && changed < FOLD_NODES {
+    if !whole && !(block + 1).is_multiple_of(COMPACT_EVERY) && changed < FOLD_NODES {
         log.insert(block, log_blob(changes).as_slice())?;
     } else {
         let mut folded = Folded::default();
