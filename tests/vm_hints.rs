@@ -22,3 +22,10 @@ fn secp_curve_hints() {
 fn segment_relocation_and_keccak_spellings() {
     check("segments", true);
 }
+
+/// SHA-256: whether a word is full, one compression of the IV, one of a
+/// state in memory, and finalize_sha256's dummy instances.
+#[test]
+fn sha256_hints() {
+    check("sha256", true);
+}
