@@ -29,3 +29,12 @@ fn segment_relocation_and_keccak_spellings() {
 fn sha256_hints() {
     check("sha256", true);
 }
+
+/// Uint384: division, split, carries, square root, sign, modular square
+/// roots, inverse and reduced subtraction; Uint768 by Uint384 (both
+/// spellings); Uint256 square roots modulo primes 3 mod 4, 5 mod 8 and
+/// 1 mod 8; Uint512 by Uint256 and a Uint512's inverse.
+#[test]
+fn uint384_family_hints() {
+    check("uint384", true);
+}
