@@ -38,3 +38,17 @@ fn sha256_hints() {
 fn uint384_family_hints() {
     check("uint384", true);
 }
+
+/// The scalar bits of an ec_mul over two scalars (dibit, quad_bit, len_hi),
+/// a felt's bit length, uint128_add and keccak's second output word.
+#[test]
+fn scalar_bits_and_small_hints() {
+    check("bits", true);
+}
+
+/// finalize_blake2s's other spellings, encode_felt252_to_u32s's loop test
+/// and one compression of a final block.
+#[test]
+fn blake2s_variant_hints() {
+    check("blake2s_variants", true);
+}
