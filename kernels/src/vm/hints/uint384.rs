@@ -174,14 +174,15 @@ fn sqrt_mod_prime(a: &BigUint, p: &BigUint) -> Option<BigUint> {
             return Some(x);
         }
     }
-    Some(tonelli_shanks(&a, p))
+    tonelli_shanks(&a, p)
 }
 
-/// Tonelli-Shanks for an odd prime `p` and a residue `n`: the smaller root.
-fn tonelli_shanks(n: &BigUint, p: &BigUint) -> BigUint {
+/// Tonelli-Shanks for an odd prime `p` and a residue `n`: the smaller root
+/// (`None` if the search fails, which a prime `p` never does).
+fn tonelli_shanks(n: &BigUint, p: &BigUint) -> Option<BigUint> {
     let one = BigUint::from(1u32);
     if *n <= one {
-        return n.clone();
+        return Some(n.clone());
     }
     let p1 = p - &one;
     let s = p1.trailing_zeros().unwrap_or(0);
@@ -190,6 +191,9 @@ fn tonelli_shanks(n: &BigUint, p: &BigUint) -> BigUint {
     let mut z = BigUint::from(2u32);
     while z.modpow(&(&p1 >> 1u32), p) != p1 {
         z += 1u32;
+        if z >= *p {
+            return None;
+        }
     }
     let (mut m, mut c, mut t) = (s, z.modpow(&q, p), n.modpow(&q, p));
     let mut r = n.modpow(&((&q + 1u32) >> 1u32), p);
@@ -198,6 +202,9 @@ fn tonelli_shanks(n: &BigUint, p: &BigUint) -> BigUint {
         while t2 != one {
             t2 = (&t2 * &t2) % p;
             i += 1;
+            if i >= m {
+                return None;
+            }
         }
         let b = c.modpow(&(BigUint::from(1u32) << (m - i - 1)), p);
         m = i;
@@ -206,11 +213,7 @@ fn tonelli_shanks(n: &BigUint, p: &BigUint) -> BigUint {
         r = (r * b) % p;
     }
     let other = p - &r;
-    if r < other {
-        r
-    } else {
-        other
-    }
+    Some(if r < other { r } else { other })
 }
 
 /// `get_square_root`: `success_x`, `success_gx` and the roots `sqrt_x`,
