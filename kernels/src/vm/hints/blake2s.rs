@@ -1,5 +1,6 @@
 //! BLAKE2s hints (`cairo_blake2s`): one compression per block, the dummy
-//! instances of `finalize_blake2s`, and Uint256 words as 32-bit words.
+//! instances of `finalize_blake2s` (three spellings), Uint256 words as
+//! 32-bit words, and `encode_felt252_to_u32s`'s packing of felts.
 
 use super::ctx::{big, felt, offset, small, HintCtx};
 use super::Hint;
@@ -22,6 +23,17 @@ pub enum Kind {
     /// Felts as big-endian 32-bit words: two for a felt below 2^63, else
     /// eight with the top bit set.
     UnpackFelts,
+    /// `finalize_blake2s` (the chunk size named
+    /// `BLAKE2S_INPUT_CHUNK_SIZE_FELTS`).
+    FinalizeV2,
+    /// `finalize_blake2s` with the message before the IV in each dummy
+    /// instance.
+    FinalizeV3,
+    /// `encode_felt252_to_u32s`'s loop: not at the end and below 2^63.
+    IsLessThan63BitsAndNotEnd,
+    /// One compression of the block at `blake2s_start` (the last block of
+    /// `n_bytes` bytes).
+    ExampleCompress,
 }
 
 /// The hint codes, exactly as cairo-lang emits them.
@@ -80,6 +92,74 @@ for i in range(ids.packed_values_len):
         val, memory[ids.unpacked_u32s + offset + i] = divmod(val, 2**32)
     assert val == 0
     offset += val_len"#,
+    ),
+    (
+        Kind::FinalizeV2,
+        r#"# Add dummy pairs of input and output.
+from starkware.cairo.common.cairo_blake2s.blake2s_utils import IV, blake2s_compress
+
+_n_packed_instances = int(ids.N_PACKED_INSTANCES)
+assert 0 <= _n_packed_instances < 20
+_blake2s_input_chunk_size_felts = int(ids.BLAKE2S_INPUT_CHUNK_SIZE_FELTS)
+assert 0 <= _blake2s_input_chunk_size_felts < 100
+
+message = [0] * _blake2s_input_chunk_size_felts
+modified_iv = [IV[0] ^ 0x01010020] + IV[1:]
+output = blake2s_compress(
+    message=message,
+    h=modified_iv,
+    t0=0,
+    t1=0,
+    f0=0xffffffff,
+    f1=0,
+)
+padding = (modified_iv + message + [0, 0xffffffff] + output) * (_n_packed_instances - 1)
+segments.write_arg(ids.blake2s_ptr_end, padding)"#,
+    ),
+    (
+        Kind::FinalizeV3,
+        r#"# Add dummy pairs of input and output.
+from starkware.cairo.common.cairo_blake2s.blake2s_utils import IV, blake2s_compress
+
+_n_packed_instances = int(ids.N_PACKED_INSTANCES)
+assert 0 <= _n_packed_instances < 20
+_blake2s_input_chunk_size_felts = int(ids.BLAKE2S_INPUT_CHUNK_SIZE_FELTS)
+assert 0 <= _blake2s_input_chunk_size_felts < 100
+
+message = [0] * _blake2s_input_chunk_size_felts
+modified_iv = [IV[0] ^ 0x01010020] + IV[1:]
+output = blake2s_compress(
+    message=message,
+    h=modified_iv,
+    t0=0,
+    t1=0,
+    f0=0xffffffff,
+    f1=0,
+)
+padding = (message + modified_iv + [0, 0xffffffff] + output) * (_n_packed_instances - 1)
+segments.write_arg(ids.blake2s_ptr_end, padding)"#,
+    ),
+    (
+        Kind::IsLessThan63BitsAndNotEnd,
+        r#"memory[ap] = to_felt_or_relocatable((ids.end != ids.packed_values) and (memory[ids.packed_values] < 2**63))"#,
+    ),
+    (
+        Kind::ExampleCompress,
+        r#"from starkware.cairo.common.cairo_blake2s.blake2s_utils import IV, blake2s_compress
+
+_blake2s_input_chunk_size_felts = int(ids.BLAKE2S_INPUT_CHUNK_SIZE_FELTS)
+assert 0 <= _blake2s_input_chunk_size_felts < 100
+
+new_state = blake2s_compress(
+    message=memory.get_range(ids.blake2s_start, _blake2s_input_chunk_size_felts),
+    h=[IV[0] ^ 0x01010020] + IV[1:],
+    t0=ids.n_bytes,
+    t1=0,
+    f0=0xffffffff,
+    f1=0,
+)
+
+segments.write_arg(ids.output, new_state)"#,
     ),
 ];
 
@@ -170,7 +250,7 @@ pub(super) fn execute(kind: Kind, h: &Hint, cx: &mut HintCtx<'_>) -> Result<(), 
             let new = compress(&state, &message, t, 0, f, 0);
             write_words(cx, out, new.into_iter())
         }
-        Kind::Finalize => {
+        Kind::Finalize | Kind::FinalizeV2 | Kind::FinalizeV3 => {
             let n = small(h.constant_or("N_PACKED_INSTANCES", Felt::from(7))).filter(|&n| n < 20);
             let chunk = small(h.constant_or("INPUT_BLOCK_FELTS", Felt::from(16))).filter(|&n| n < 100);
             let (Some(n), Some(16)) = (n, chunk) else {
@@ -179,8 +259,14 @@ pub(super) fn execute(kind: Kind, h: &Hint, cx: &mut HintCtx<'_>) -> Result<(), 
             let mut iv = IV;
             iv[0] ^= 0x01010020;
             let output = compress(&iv, &[0; 16], 0, 0, 0xffffffff, 0);
+            // `modified_iv + message` (the message first in V3), then the
+            // flags and the output.
             let mut one: Vec<u32> = iv.to_vec();
-            one.extend([0u32; 16]);
+            if kind == Kind::FinalizeV3 {
+                one.splice(0..0, [0u32; 16]);
+            } else {
+                one.extend([0u32; 16]);
+            }
             one.extend([0, 0xffffffff]);
             one.extend(output);
             let end = cx.get_ptr(h, "blake2s_ptr_end")?;
@@ -216,6 +302,26 @@ pub(super) fn execute(kind: Kind, h: &Hint, cx: &mut HintCtx<'_>) -> Result<(), 
                 at += u64::from(len);
             }
             Ok(())
+        }
+        Kind::IsLessThan63BitsAndNotEnd => {
+            let (end, packed) = (cx.get_ptr(h, "end")?, cx.get_ptr(h, "packed_values")?);
+            let yes = end != packed && cx.read_int(packed, "blake2s: a packed value")?.bits() <= 63;
+            cx.write_ap(Felt::from(u64::from(yes)))
+        }
+        Kind::ExampleCompress => {
+            let (start, out) = (cx.get_ptr(h, "blake2s_start")?, cx.get_ptr(h, "output")?);
+            let n = cx.get_int(h, "n_bytes")?;
+            let n = small(n)
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or_else(|| cx.fail(format!("blake2s: n_bytes {n:#x} exceeds 32 bits")))?;
+            let mut message = [0u32; 16];
+            for (k, m) in message.iter_mut().enumerate() {
+                *m = word(cx, offset(start, k as u64))?;
+            }
+            let mut iv = IV;
+            iv[0] ^= 0x01010020;
+            let new = compress(&iv, &message, n, 0, 0xffffffff, 0);
+            write_words(cx, out, new.into_iter())
         }
     }
 }

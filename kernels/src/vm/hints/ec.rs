@@ -1,5 +1,7 @@
 //! STARK-curve hints of `ec.cairo`: `recover_y`, and the random points
-//! `ec_op` and `chained_ec_op` add so the builtin never meets a doubling.
+//! `ec_op` and `chained_ec_op` add so the builtin never meets a doubling;
+//! and the scalar bits of the libraries' `ec_mul` over two scalars (`dibit`,
+//! `quad_bit`, `len_hi`).
 
 use super::ctx::{offset, small, HintCtx};
 use super::Hint;
@@ -18,6 +20,12 @@ pub enum Kind {
     RandomEcPoint,
     /// `chained_ec_op`: a random point from the inputs.
     ChainedEcOpRandomEcPoint,
+    /// `ec_mul` over two scalars: `dibit`, bit `m` of each.
+    DiBit,
+    /// `ec_mul` over two scalars: `quad_bit`, bits `m` and `m - 1` of each.
+    QuadBit,
+    /// `len_hi`: the longer bit length of the scalars' top limbs, less one.
+    HiMaxBitlen,
 }
 
 /// The hint codes, exactly as cairo-lang emits them.
@@ -72,6 +80,17 @@ seed = b"".join(
 )
 ids.s.x, ids.s.y = random_ec_point(FIELD_PRIME, ALPHA, BETA, seed)"#,
     ),
+    (Kind::DiBit, r#"ids.dibit = ((ids.scalar_u >> ids.m) & 1) + 2 * ((ids.scalar_v >> ids.m) & 1)"#),
+    (
+        Kind::QuadBit,
+        r#"ids.quad_bit = (
+    8 * ((ids.scalar_v >> ids.m) & 1)
+    + 4 * ((ids.scalar_u >> ids.m) & 1)
+    + 2 * ((ids.scalar_v >> (ids.m - 1)) & 1)
+    + ((ids.scalar_u >> (ids.m - 1)) & 1)
+)"#,
+    ),
+    (Kind::HiMaxBitlen, r#"ids.len_hi = max(ids.scalar_u.d2.bit_length(), ids.scalar_v.d2.bit_length())-1"#),
 ];
 
 /// The STARK curve's β (α is 1).
@@ -113,6 +132,23 @@ fn write_point(cx: &mut HintCtx<'_>, at: Relocatable, (x, y): (Felt, Felt)) -> R
     cx.write_at(offset(at, 1), Value::from(y))
 }
 
+/// `pairs` pairs of bits of `ids.scalar_v` and `ids.scalar_u`, from bit
+/// `ids.m` down, each pair `2 * v_bit + u_bit`, as one number, written to
+/// `ids.name` (0 when `m` is 253 or more, as cairo-vm gives).
+fn pair_bits(cx: &mut HintCtx<'_>, h: &Hint, name: &str, pairs: u64) -> Result<(), VmError> {
+    let (v, u, m) = (cx.get_int(h, "scalar_v")?, cx.get_int(h, "scalar_u")?, cx.get_int(h, "m")?);
+    let m = small(m).filter(|&m| m < 253);
+    let Some(m) = m else {
+        return cx.set_int(h, name, Felt::ZERO);
+    };
+    if m + 1 < pairs {
+        return Err(cx.fail(format!("{name}: m = {m} is too low")));
+    }
+    let (v, u) = (v.to_biguint(), u.to_biguint());
+    let res = (0..pairs).fold(0u64, |acc, i| (acc << 2) | (u64::from(v.bit(m - i)) << 1) | u64::from(u.bit(m - i)));
+    cx.set_int(h, name, Felt::from(res))
+}
+
 /// Runs one `ec.cairo` hint.
 pub(super) fn execute(kind: Kind, h: &Hint, cx: &mut HintCtx<'_>) -> Result<(), VmError> {
     match kind {
@@ -146,6 +182,13 @@ pub(super) fn execute(kind: Kind, h: &Hint, cx: &mut HintCtx<'_>) -> Result<(), 
             let point = random_point(cx, &seed)?;
             let s = cx.addr(h, "s")?;
             write_point(cx, s, point)
+        }
+        Kind::DiBit => pair_bits(cx, h, "dibit", 1),
+        Kind::QuadBit => pair_bits(cx, h, "quad_bit", 2),
+        Kind::HiMaxBitlen => {
+            let bits = cx.member_int(h, "scalar_u", 2)?.bits().max(cx.member_int(h, "scalar_v", 2)?.bits());
+            // A bit length of 0 gives -1, as in Python.
+            cx.set_int(h, "len_hi", Felt::from(bits as u64) - Felt::ONE)
         }
     }
 }

@@ -49,6 +49,8 @@ pub enum Kind {
     SplitInput15,
     /// `builtin_keccak`: whole words and bytes left.
     SplitNBytes,
+    /// `builtin_keccak`: split output word 1 in halves.
+    SplitOutput1,
 }
 
 /// The hint codes, exactly as cairo-lang emits them.
@@ -161,6 +163,11 @@ ids.output1_high, ids.output1_mid = divmod(tmp, 2 ** 128)"#,
     (Kind::SplitInput12, r#"ids.high12, ids.low12 = divmod(memory[ids.inputs + 12], 256 ** 4)"#),
     (Kind::SplitInput15, r#"ids.high15, ids.low15 = divmod(memory[ids.inputs + 15], 256 ** 5)"#),
     (Kind::SplitNBytes, r#"ids.n_words_to_copy, ids.n_bytes_left = divmod(ids.n_bytes, ids.BYTES_IN_WORD)"#),
+    (
+        Kind::SplitOutput1,
+        r#"ids.output1_low = ids.output1 & ((1 << 128) - 1)
+ids.output1_high = ids.output1 >> 128"#,
+    ),
 ];
 
 /// Keccak-256 as Ethereum uses it (Keccak padding, rate 136 bytes).
@@ -342,6 +349,11 @@ pub(super) fn execute(kind: Kind, h: &Hint, cx: &mut HintCtx<'_>) -> Result<(), 
             let (words, left) = divmod(cx, n, h.constant_or("BYTES_IN_WORD", Felt::from(8)))?;
             cx.set_int(h, "n_words_to_copy", words)?;
             cx.set_int(h, "n_bytes_left", left)
+        }
+        Kind::SplitOutput1 => {
+            let v = big(cx.get_int(h, "output1")?);
+            cx.set_int(h, "output1_high", felt(&(&v >> 128u32)))?;
+            cx.set_int(h, "output1_low", felt(&(v & ((BigUint::from(1u32) << 128u32) - 1u32))))
         }
     }
 }

@@ -66,6 +66,8 @@ pub enum Kind {
     SplitXx,
     /// `normalize_address`: `addr < ADDR_BOUND`.
     IsAddrBounded,
+    /// `bit_length` of a felt.
+    FeltBitLength,
 }
 
 /// The hint codes, exactly as cairo-lang emits them.
@@ -257,6 +259,11 @@ assert (2**250 < ADDR_BOUND <= 2**251) and (2 * 2**250 < PRIME) and (
         ADDR_BOUND * 2 > PRIME), \
     'normalize_address() cannot be used with the current constants.'
 ids.is_small = 1 if ids.addr < ADDR_BOUND else 0"#,
+    ),
+    (
+        Kind::FeltBitLength,
+        r#"x = ids.x
+ids.bit_length = x.bit_length()"#,
     ),
 ];
 
@@ -515,6 +522,10 @@ pub(super) fn execute(kind: Kind, h: &Hint, cx: &mut HintCtx<'_>) -> Result<(), 
             }
             let addr = cx.get_int(h, "addr")?;
             cx.set_int(h, "is_small", bool_felt(addr < bound))
+        }
+        Kind::FeltBitLength => {
+            let x = cx.get_int(h, "x")?;
+            cx.set_int(h, "bit_length", Felt::from(x.bits() as u64))
         }
     }
 }

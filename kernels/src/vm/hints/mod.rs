@@ -16,8 +16,9 @@
 //! `search_sorted`, `set_add`, `usort`), [`dict`] (`dict`,
 //! `default_dict`, `squash_dict`), [`keccak`] (`keccak`, `cairo_keccak`,
 //! `builtin_keccak`), [`blake2s`] (`cairo_blake2s`), [`signature`]
-//! (`verify_ecdsa_signature`), [`secp`] (`cairo_secp`, secp256k1) and [`ec`]
-//! (`ec.cairo` on the STARK curve).
+//! (`verify_ecdsa_signature`), [`secp`] (`cairo_secp`, secp256k1), [`ec`]
+//! (`ec.cairo` on the STARK curve, and the scalar bits of `ec_mul`),
+//! [`sha256`] and [`uint384`] (Uint384, Uint768 and Uint512 arithmetic).
 
 pub mod basic;
 pub mod blake2s;
@@ -30,8 +31,11 @@ pub mod refs;
 pub mod search;
 pub mod secp;
 mod secp_codes;
+pub mod sha256;
 pub mod signature;
 pub mod uint256;
+pub mod uint384;
+mod uint384_codes;
 
 pub use ctx::{HintCtx, HintState, Scope, Var, WriteFn};
 
@@ -64,6 +68,10 @@ pub enum HintKind {
     Secp(secp::Kind),
     /// `ec` (the STARK curve).
     Ec(ec::Kind),
+    /// `sha256`.
+    Sha256(sha256::Kind),
+    /// `uint384`, `uint384_extension` (Uint768) and `uint512`.
+    Uint384(uint384::Kind),
 }
 
 /// Every supported hint code, exactly as cairo-lang emits it.
@@ -78,8 +86,10 @@ pub fn supported() -> impl Iterator<Item = (HintKind, &'static str)> {
     let signature = signature::CODES.iter().map(|&(k, c)| (HintKind::Signature(k), c));
     let secp = secp::CODES.iter().map(|&(k, c)| (HintKind::Secp(k), c));
     let ec = ec::CODES.iter().map(|&(k, c)| (HintKind::Ec(k), c));
-    let crypto = keccak.chain(blake2s).chain(signature).chain(secp).chain(ec);
-    basic.chain(math).chain(uint256).chain(search).chain(dict).chain(crypto)
+    let sha256 = sha256::CODES.iter().map(|&(k, c)| (HintKind::Sha256(k), c));
+    let uint384 = uint384::CODES.iter().map(|&(k, c)| (HintKind::Uint384(k), c));
+    let crypto = keccak.chain(blake2s).chain(signature).chain(secp).chain(ec).chain(sha256);
+    basic.chain(math).chain(uint256).chain(uint384).chain(search).chain(dict).chain(crypto)
 }
 
 /// One hint, compiled.
@@ -119,6 +129,8 @@ const CONSTANTS: &[&str] = &[
     "BASE",
     "BETA",
     "ADDR_BOUND",
+    "SHA256_INPUT_CHUNK_SIZE_FELTS",
+    "SHA256_STATE_SIZE_FELTS",
 ];
 
 fn perr(pc: usize, what: impl std::fmt::Display) -> VmError {
@@ -197,6 +209,8 @@ pub fn execute(h: &Hint, cx: &mut HintCtx<'_>) -> Result<(), VmError> {
         HintKind::Signature(k) => signature::execute(k, h, cx),
         HintKind::Secp(k) => secp::execute(k, h, cx),
         HintKind::Ec(k) => ec::execute(k, h, cx),
+        HintKind::Sha256(k) => sha256::execute(k, h, cx),
+        HintKind::Uint384(k) => uint384::execute(k, h, cx),
     }
 }
 

@@ -35,6 +35,8 @@ pub enum Kind {
     ExpandedUnsignedDivRem,
     /// `b^-1 mod p` for Uint256s.
     MulInvModP,
+    /// `uint128_add`: the carry.
+    Uint128Add,
 }
 
 /// The hint codes, exactly as cairo-lang emits them.
@@ -154,6 +156,11 @@ b_inverse_mod_p_split = split(b_inverse_mod_p)
 ids.b_inverse_mod_p.low = b_inverse_mod_p_split[0]
 ids.b_inverse_mod_p.high = b_inverse_mod_p_split[1]"#,
     ),
+    (
+        Kind::Uint128Add,
+        r#"res = ids.a + ids.b
+ids.carry = 1 if res >= ids.SHIFT else 0"#,
+    ),
 ];
 
 /// `(ids.name.high << 128) + ids.name.low`.
@@ -254,6 +261,10 @@ pub(super) fn execute(kind: Kind, h: &Hint, cx: &mut HintCtx<'_>) -> Result<(), 
             }
             let inv = g.x.mod_floor(&p).to_biguint().unwrap_or_default();
             write(cx, h, "b_inverse_mod_p", &inv)
+        }
+        Kind::Uint128Add => {
+            let sum = cx.get_int(h, "a")? + cx.get_int(h, "b")?;
+            cx.set_int(h, "carry", bool_felt(sum >= felt(&shift)))
         }
     }
 }
