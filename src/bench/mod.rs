@@ -8,6 +8,7 @@ mod block_store;
 pub mod commit;
 pub mod field;
 pub mod hash;
+pub mod index;
 pub mod residency;
 pub mod schedule;
 pub mod trie;

@@ -46,6 +46,18 @@ enum Kernel {
     Block(BlockArgs),
     /// Bytes per block to and from the GPU with the hot state resident, vs uploading every touched key.
     Residency(crate::cli::residency::ResidencyArgs),
+    /// The contracts' records: bytes per account and lookups vs a hash map.
+    Index(IndexArgs),
+}
+
+#[derive(Args)]
+struct IndexArgs {
+    /// Contract counts to measure, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = [1_000_000])]
+    accounts: Vec<usize>,
+    /// Seed of the random addresses.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
 }
 
 #[derive(Args)]
@@ -290,11 +302,40 @@ impl Part {
     }
 }
 
+/// Runs `wavelane bench index`: the rates as a table or JSON lines, then
+/// the bytes per account at each size.
+fn run_index(args: IndexArgs, json: bool) -> anyhow::Result<()> {
+    if let Some(bad) = args.accounts.iter().find(|&&n| n == 0 || n >= u32::MAX as usize) {
+        return Err(crate::cli::InputError(format!("--accounts {bad}: expected 1 to 2^32 - 2")).into());
+    }
+    let mut rep = Reporter::new(json, 4 * args.accounts.len() as u64);
+    let mut memory = Vec::new();
+    for &n in &args.accounts {
+        memory.push(wavelane::bench::index::measure(&mut rep, n, args.seed));
+    }
+    rep.finish();
+    for m in &memory {
+        if json {
+            println!("{}", serde_json::to_string(m)?);
+        } else {
+            println!(
+                "index of {} contracts: {:.1} bytes per account (hash map: {:.1}, {:.2}x)",
+                m.accounts,
+                m.index_bytes_per_account,
+                m.map_bytes_per_account,
+                m.map_bytes_per_account / m.index_bytes_per_account
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Runs `wavelane bench`.
 pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
     let budget = Duration::from_secs_f64(args.budget.max(0.01));
     let args = match args.kernel {
         Some(Kernel::Residency(r)) => return crate::cli::residency::run(r, args.json),
+        Some(Kernel::Index(i)) => return run_index(i, args.json),
         kernel => BenchArgs { kernel, ..args },
     };
     // Whether a part measures the default backends (and may leave the GPU out).
@@ -304,7 +345,7 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
         Some(Kernel::Trie(t)) => t.backend.is_empty(),
         Some(Kernel::Commit(c)) => c.backend.is_empty(),
         Some(Kernel::Block(b)) => b.backend.is_empty(),
-        Some(Kernel::Vm(_) | Kernel::Schedule(_) | Kernel::Residency(_)) => false,
+        Some(Kernel::Vm(_) | Kernel::Schedule(_) | Kernel::Residency(_) | Kernel::Index(_)) => false,
         None => true,
     };
     let trace = match &args.kernel {
@@ -365,7 +406,7 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
             })]
         }
         Some(Kernel::Block(b)) => vec![Part::Block(block_options(b, budget)?)],
-        Some(Kernel::Residency(_)) => unreachable!("run above"),
+        Some(Kernel::Residency(_) | Kernel::Index(_)) => unreachable!("run above"),
         None => vec![
             Part::Field(FieldBench { budget, ..FieldBench::default() }),
             Part::Hash(hash::Options { sizes: vec![1 << 12], budget, ..hash::Options::default() }),

@@ -2,6 +2,7 @@
 //! benchmarks and the CLI.
 
 use super::diff::StateDiff;
+use super::index::AccountIndex;
 use super::keys::{ClassHash, ContractAddress, StateError, StateReader, StateWriter, StorageKey};
 use ahash::AHashMap;
 use starknet_types_core::felt::Felt;
@@ -18,7 +19,7 @@ pub struct ContractRecord {
 /// Contracts, storage cells and declared classes in memory.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MemState {
-    contracts: AHashMap<ContractAddress, ContractRecord>,
+    contracts: AccountIndex,
     storage: AHashMap<(ContractAddress, StorageKey), Felt>,
     classes: AHashMap<ClassHash, Felt>,
 }
@@ -40,12 +41,18 @@ impl MemState {
 
     /// The contract record at `address`, if any value of it was ever set.
     pub fn contract(&self, address: &ContractAddress) -> Option<ContractRecord> {
-        self.contracts.get(address).copied()
+        self.contracts.get(address)
     }
 
     /// Number of contracts with a record (a class hash or a nonce).
     pub fn contracts(&self) -> usize {
         self.contracts.len()
+    }
+
+    /// Bytes of memory the contracts' records hold (the
+    /// [`AccountIndex`]).
+    pub fn index_bytes(&self) -> usize {
+        self.contracts.bytes()
     }
 
     /// Number of non-zero storage cells.
@@ -65,12 +72,12 @@ impl MemState {
         for ((a, k), v) in &self.storage {
             diff.storage.entry(*a).or_default().insert(*k, *v);
         }
-        for (a, c) in &self.contracts {
+        for (a, c) in self.contracts.iter() {
             if c.nonce != Felt::ZERO {
-                diff.nonces.insert(*a, c.nonce);
+                diff.nonces.insert(a, c.nonce);
             }
             if c.class_hash != Felt::ZERO {
-                diff.deployed.insert(*a, c.class_hash);
+                diff.deployed.insert(a, c.class_hash);
             }
         }
         diff.declared.extend(self.classes.iter().map(|(c, cc)| (*c, *cc)));
@@ -104,10 +111,10 @@ impl StateWriter for MemState {
             }
         }
         for (address, nonce) in &diff.nonces {
-            self.contracts.entry(*address).or_default().nonce = *nonce;
+            self.contracts.set_nonce(*address, *nonce);
         }
         for (address, class) in diff.deployed.iter().chain(&diff.replaced) {
-            self.contracts.entry(*address).or_default().class_hash = *class;
+            self.contracts.set_class_hash(*address, *class);
         }
         for (class, compiled) in diff.declared.iter().chain(&diff.migrated) {
             self.classes.insert(*class, *compiled);

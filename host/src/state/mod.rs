@@ -8,6 +8,8 @@
 //! * `json.rs`: state updates as `starknet_getStateUpdate` (JSON-RPC) and
 //!   the feeder gateway's `get_state_update` serve them, read and written.
 //! * `mem.rs`: [`MemState`], Starknet state in memory.
+//! * `index.rs`: [`AccountIndex`], the contracts' records, about 50 bytes
+//!   each.
 //! * [`commit`]: [`StateCommitment`], the storage forest, contract trie,
 //!   class trie and the global root.
 //! * `cold.rs`: [`ColdLru`], the deterministic LRU of *Cold*, by state key.
@@ -18,6 +20,7 @@
 mod cold;
 pub mod commit;
 mod diff;
+mod index;
 pub mod json;
 mod keys;
 mod mem;
@@ -26,6 +29,7 @@ mod resident;
 pub use cold::ColdLru;
 pub use commit::{CommitError, CommitStats, LeafSource, Roots, StateCommitment, TrieChanges};
 pub use diff::{BadVersion, StarknetVersion, StateDiff, StateUpdate};
+pub use index::AccountIndex;
 pub use keys::{ClassHash, ContractAddress, StateError, StateKey, StateReader, StateWriter, StorageKey};
 pub use mem::{ContractRecord, MemState};
 pub use resident::{Residency, Settled, RESIDENT_ENTRY_BYTES};
