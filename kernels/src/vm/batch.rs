@@ -11,8 +11,9 @@
 //!
 //! Every job starts as the CPU VM starts it ([`start_main`],
 //! [`start_entry`]) and ends with [`resume`], so a lane that fell back (a
-//! hint, a full segment, the lanes' step budget, a builtin they lack) ends
-//! exactly as on the CPU; [`Batch::lanes`] says how many lanes did and why.
+//! hint, a full segment, the lanes' step budget, an ec_op or keccak cell)
+//! ends exactly as on the CPU; [`Batch::lanes`] says how many lanes did and
+//! why, and how many pedersen and poseidon cells the GPU deduced.
 //! A job that fails (bad arguments, a failed assertion, the step limit)
 //! fails with the CPU VM's error, on every backend.
 

@@ -1,6 +1,6 @@
 //! Cairo VM lanes on the GPU: `shaders/vm.wgsl`, one invocation (a *lane*)
 //! per run, many independent runs of one program per dispatch; the hash
-//! builtins' cells are deduced on the device too ([`hashes`]).
+//! builtins' cells are deduced on the device too (`hashes.rs`).
 //!
 //! * **The program** is uploaded once and stays resident ([`LanesGpu`]
 //!   keeps the last one): its words as cells (the program segment, shared
@@ -40,7 +40,7 @@
 //!   reads each lane's inputs from lane memory, writes the deduced cell
 //!   into it and sets the lane running: the cell never crosses to the
 //!   host, and the lane redoes the step finding it known, as the CPU VM
-//!   would after deducing it ([`hashes`]). The permutations stay out of
+//!   would after deducing it (`hashes.rs`). The permutations stay out of
 //!   `vm.wgsl`, whose compile time on lavapipe (where CI runs it) they
 //!   would more than double; each hash pass compiles only when a lane
 //!   first parks on it. ec_op and keccak cells are deduced on the CPU: the
