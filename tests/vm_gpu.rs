@@ -3,9 +3,11 @@
 //! final registers and relocated memory, or the same error, for every lane.
 //! On the GPU (lavapipe in CI, under `WAVELANE_REQUIRE_GPU=1`) every
 //! program under `tests/cairo` runs as a batch with different arguments
-//! per lane; random single steps from random states match the CPU VM's; lanes fall back at hints, at the lanes' step budget, at a full
-//! segment and at builtins they lack, and the batch still ends as on the
-//! CPU. Batches stay small: lavapipe runs the shader on the CPU.
+//! per lane; random single steps from random states match the CPU VM's;
+//! lanes fall back at hints, at the lanes' step budget, at a full segment
+//! and at builtins they lack, and the batch still ends as on the CPU;
+//! pedersen and poseidon cells are deduced on the GPU without a fallback.
+//! Batches stay small: lavapipe runs the shaders on the CPU.
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -82,6 +84,7 @@ fn batches() -> Vec<(&'static str, Vec<Job>, bool)> {
         ("jumps", per_lane(4, &|i| Job::entry("count_down", felts(&[i * 2]))), true),
         ("recursion", per_lane(4, &|i| Job::entry(if i % 2 == 0 { "rfib" } else { "rfib_t" }, felts(&[i + 3]))), true),
         ("long_loop", per_lane(3, &|i| Job::entry("run", felts(&[10 + i, 1, 2]))), true),
+        ("hash_lanes", per_lane(4, &|i| hash_job(i, 1 + i / 2)), true),
         (
             "entry",
             per_lane(6, &|i| match i % 3 {
@@ -113,6 +116,24 @@ fn batches() -> Vec<(&'static str, Vec<Job>, bool)> {
         ("ec_keccak", vec![Job::main(); 1], false),
         ("long_fib", vec![Job::main(); 2], false),
     ]
+}
+
+/// `chain(x, n)` (n pedersen and n poseidon hashes) for even `i`,
+/// `sponge(x, 2, 3, n)` (3n poseidon outputs read) for odd ones.
+fn hash_job(i: i64, n: i64) -> Job {
+    match i % 2 {
+        0 => Job::entry("chain", felts(&[i - 3, n])),
+        _ => Job::entry("sponge", felts(&[i, 2, 3, n])),
+    }
+}
+
+/// The (pedersen, poseidon) cells [`hash_job`]'s run deduces.
+fn hash_job_cells(i: i64, n: i64) -> (u64, u64) {
+    let n = n as u64;
+    match i % 2 {
+        0 => (n, n),
+        _ => (0, 3 * n),
+    }
 }
 
 fn felts_raw(v: &[i64]) -> Vec<Felt> {
@@ -148,6 +169,48 @@ fn every_program_on_the_gpu_matches_the_cpu_vm() {
     // The programs above cover every way a lane stops but a full segment.
     for why in [Stop::Finished, Stop::Hint, Stop::StepLimit, Stop::Builtin] {
         assert!(all.count(why) > 0, "no lane stopped with {why:?}: {all:?}");
+    }
+}
+
+#[test]
+fn pedersen_and_poseidon_run_in_the_lanes() {
+    let Some(_) = gpu::context_or_skip("pedersen_and_poseidon_run_in_the_lanes") else {
+        return;
+    };
+    let program = load("hash_lanes");
+    let big = Felt::from(2u64).pow(250u128) + Felt::from(12345u64);
+    let mut jobs: Vec<Job> = (0..6).map(|i| hash_job(i, 1 + i % 3)).collect();
+    jobs.push(Job::entry("chain", vec![Arg::Felt(big), Arg::Felt(Felt::from(2))]));
+    jobs.push(Job::entry("hash_pointer", vec![Arg::Array(felts_raw(&[1, 2]))]));
+    jobs.push(Job::main());
+    let (mut pedersen, mut poseidon) = (2 + 3, 2 + 3 + 3 * 2);
+    for i in 0..6 {
+        let (a, b) = hash_job_cells(i, 1 + i % 3);
+        (pedersen, poseidon) = (pedersen + a, poseidon + b);
+    }
+    let b = check(Backend::Gpu, "hash_lanes", &program, &jobs, &small_lanes());
+    let l = lanes(&b);
+    // Every lane but the one hashing a pointer (an error, on the CPU)
+    // finishes on the GPU, every hash deduced there.
+    assert_eq!((l.count(Stop::Finished), l.count(Stop::General), l.fell_back()), (8, 1, 1), "{l:?}");
+    assert_eq!((l.pedersen_hashes, l.poseidon_hashes), (pedersen, poseidon), "{l:?}");
+    // The lanes ran every step, and the 7 of `hash_pointer` before its hash.
+    assert_eq!(l.gpu_steps, b.steps() + 7, "{l:?}");
+    assert!(b.runs[7].is_err(), "pedersen rejects a pointer");
+    // A lane budget that ends runs between hashes, dispatches of a few
+    // steps, and builtin segments too small for the hashes' cells: the CPU
+    // finishes those lanes, with the same results.
+    let tight = [
+        LaneConfig { max_steps: 60, dispatch_steps: 7, ..small_lanes().lanes },
+        LaneConfig { segment_cells: 4, ..small_lanes().lanes },
+    ];
+    for (k, cfg) in tight.into_iter().enumerate() {
+        let cfg = BatchConfig { lanes: cfg, ..small_lanes() };
+        let b = check(Backend::Gpu, "hash_lanes, tight", &program, &jobs, &cfg);
+        let l = lanes(&b);
+        let why = if k == 0 { Stop::StepLimit } else { Stop::Memory };
+        assert!(l.count(why) > 0 && l.device_hashes() > 0 && l.device_hashes() < pedersen + poseidon, "{l:?}");
+        assert_eq!(l.count(Stop::Builtin), 0, "{l:?}");
     }
 }
 
@@ -264,8 +327,8 @@ fn ins(off0: i64, off1: i64, off2: i64, flags: u64) -> String {
 
 /// A hand-made `main{bitwise_ptr, poseidon_ptr}`: writes `x, y` into a
 /// bitwise instance and `a, b, c` into a poseidon one, then reads every
-/// output cell, so they are deduced (bitwise in the lanes, poseidon on the
-/// CPU).
+/// output cell, so they are deduced (bitwise by the lane, poseidon by the
+/// lanes' poseidon pass).
 fn builtin_program(x: &Felt, y: &Felt, abc: [u64; 3]) -> String {
     const PUSH_IMM: u64 = 0x4806; // [ap] = imm; ap++ (op0 = [fp - 1])
     const STORE: u64 = 0x4002; // [ap - 1] = [[fp + off1] + off2]
@@ -291,8 +354,8 @@ fn builtin_program(x: &Felt, y: &Felt, abc: [u64; 3]) -> String {
 }
 
 #[test]
-fn bitwise_runs_in_the_lanes_and_poseidon_falls_back() {
-    let Some(_) = gpu::context_or_skip("bitwise_runs_in_the_lanes_and_poseidon_falls_back") else {
+fn bitwise_and_poseidon_run_in_the_lanes() {
+    let Some(_) = gpu::context_or_skip("bitwise_and_poseidon_run_in_the_lanes") else {
         return;
     };
     let mut rng = StdRng::seed_from_u64(7);
@@ -310,9 +373,9 @@ fn bitwise_runs_in_the_lanes_and_poseidon_falls_back() {
         if case == 3 {
             assert!(b.runs.iter().all(|r| r.is_err()) && l.count(Stop::General) == 2, "{l:?}");
         } else {
-            // 7 steps of bitwise (its outputs deduced in the lanes), 6 writing
-            // poseidon's inputs, then its first output: the CPU deduces it.
-            assert_eq!((l.count(Stop::Builtin), l.gpu_steps), (2, 2 * 13), "{l:?}");
+            // 7 steps of bitwise, 6 writing poseidon's inputs, 3 reading its
+            // outputs (each deduced on the device) and the return.
+            assert_eq!((l.count(Stop::Finished), l.gpu_steps, l.poseidon_hashes), (2, 2 * 17, 6), "{l:?}");
         }
     }
 }
@@ -358,7 +421,9 @@ fn random_single_steps_match_the_cpu_vm() {
     };
     let mut rng = StdRng::seed_from_u64(1616);
     let (mut ran, mut declined, mut needless) = (0, 0, Vec::new());
-    for builtin in [None, Some(Builtin::RangeCheck), Some(Builtin::Bitwise)] {
+    let builtins =
+        [None, Some(Builtin::RangeCheck), Some(Builtin::Bitwise), Some(Builtin::Pedersen), Some(Builtin::Poseidon)];
+    for builtin in builtins {
         let lanes = 300;
         let mut data = Vec::new();
         for _ in 0..lanes {

@@ -1,35 +1,11 @@
 // The Cairo 0 VM, one lane (invocation) per run: the host side and the
-// whole contract are in kernels/src/vm/gpu.rs. A lane runs the steps of the
+// whole contract are in kernels/src/vm/gpu/. A lane runs the steps of the
 // CPU VM's general path (kernels/src/vm/run.rs) with the same operand
 // deduction; anything else it declines *before changing anything* and stops
 // with a reason, so the host can finish the run on the CPU from exactly
-// that state.
-//
-// A cell is the CPU VM's packed cell (eight little-endian u32 words: a felt
-// in Montgomery form, or a pointer (segment, offset) tagged in the top bits)
-// with bit 31 of word 7 flipped, so that an all-zero cell is a hole and a
-// cleared buffer is empty memory: word 7 >> 30 is 0 for a hole, 2 for a
-// felt, 3 for a pointer.
-//! include field
-
-struct Cell { w: array<u32, 8> }
-
-// One lane: its status, registers, steps, the end pointer's segment and its
-// segments (1..nseg; 0 is the shared program) as (first cell in `mem`,
-// capacity, length) each. Same layout as the host's `LaneState`.
-struct Lane {
-    status: u32,
-    pc_seg: u32,
-    pc_off: u32,
-    ap: u32,
-    fp: u32,
-    steps: u32,
-    end_seg: u32,
-    nseg: u32,
-    base: array<u32, 16>,
-    cap: array<u32, 16>,
-    len: array<u32, 16>,
-}
+// that state, or parks (HASH) until a hash shader deduces the cell it needs.
+// Cells, lanes and status codes are in vm_lane.wgsl.
+//! include vm_lane
 
 struct Params {
     lanes: u32,
@@ -56,16 +32,8 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> lanes: array<Lane>;
 @group(0) @binding(4) var<uniform> params: Params;
 
-// Lane status (the host's `Stop`).
-const RUNNING: u32 = 0u;
-const DONE: u32 = 1u;
-const HINT: u32 = 2u;
-const STEP_LIMIT: u32 = 3u;
-const MEMORY: u32 = 4u;
-const BUILTIN: u32 = 5u;
-const GENERAL: u32 = 6u;
 // Not a status: the step needs an inversion and must start a dispatch.
-const DEFER: u32 = 7u;
+const DEFER: u32 = 8u;
 
 const VALID: u32 = 0x10000u;
 const HINTED: u32 = 0x20000u;
@@ -75,10 +43,12 @@ const EXEC: u32 = 1u;
 const K_PLAIN: u32 = 0u;
 const K_RANGE_CHECK: u32 = 1u;
 const K_BITWISE: u32 = 2u;
-// Output cells deduced on the CPU (pedersen, poseidon, ec_op, keccak): the
-// hash permutations would more than double the shader's compile time on
-// lavapipe, where CI runs it.
+// Output cells deduced on the CPU (ec_op, keccak): the lane stops.
 const K_CPU: u32 = 3u;
+// Output cells deduced by a hash shader (pedersen, poseidon): the lane
+// parks (HASH). The permutations stay out of this shader, whose compile
+// time on lavapipe they would more than double.
+const K_HASH: u32 = 4u;
 
 // Opcodes, res logic and pc updates as decode.rs numbers them.
 const OP_CALL: u32 = 1u;
@@ -115,20 +85,6 @@ fn is_hole(c: Cell) -> bool { return (c.w[7] >> 30u) == 0u; }
 fn is_int(c: Cell) -> bool { return (c.w[7] >> 30u) == 2u; }
 // A pointer whose offset fits in 32 bits (the only ones a lane follows).
 fn is_ptr(c: Cell) -> bool { return (c.w[7] >> 30u) == 3u && c.w[3] == 0u; }
-
-fn cell_fe(c: Cell) -> Fe {
-    var f: Fe;
-    for (var i = 0u; i < 8u; i++) { f.l[i] = c.w[i]; }
-    f.l[7] = c.w[7] & 0x7fffffffu;
-    return f;
-}
-
-fn fe_cell(f: Fe) -> Cell {
-    var c: Cell;
-    for (var i = 0u; i < 8u; i++) { c.w[i] = f.l[i]; }
-    c.w[7] = f.l[7] | 0x80000000u;
-    return c;
-}
 
 fn ptr_cell(seg: u32, off: u32) -> Cell {
     var c = hole();
@@ -268,12 +224,19 @@ fn deduce_builtin(seg: u32, off: u32) -> Deduced {
     if (idx < inputs) { return Deduced(RUNNING, false, hole()); }
     if (kind == K_CPU) { return Deduced(BUILTIN, false, hole()); }
     // The instance's inputs, in order (builtins.rs, `deduce`).
-    var xs: array<Fe, 2>;
+    var xs: array<Fe, 3>;
     for (var i = 0u; i < inputs; i++) {
         let c = load_cell(seg, off - idx + i);
         if (is_hole(c)) { return Deduced(RUNNING, false, hole()); }
         if (!is_int(c)) { return Deduced(GENERAL, false, hole()); }
         xs[i] = cell_fe(c);
+    }
+    if (kind == K_HASH) {
+        // The hash shader writes the cell, so it must fit the segment.
+        if (off >= L.cap[seg]) { return Deduced(MEMORY, false, hole()); }
+        L.need_seg = seg;
+        L.need_off = off;
+        return Deduced(HASH, false, hole());
     }
     // bitwise: (x, y, x & y, x ^ y, x | y) on the canonical integers.
     for (var i = 0u; i < 2u; i++) {

@@ -88,11 +88,43 @@ pub fn bench_program(name: &str, json: &str, budget: Duration, reporter: &mut Re
     Ok(())
 }
 
-/// The batch benchmark: `lanes` runs of `fib(1, 1, n_i)` (`fib_loop.json`)
-/// with `n_i` spread over `n .. n + spread`, so lanes branch on their data
-/// and end at different steps.
+/// What each run of the batch benchmark computes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Workload {
+    /// `fib(1, 1, n)` of `fib_loop.json`: about 7 steps per `n`.
+    #[default]
+    Fib,
+    /// `chain(i, n)` of `hash_lanes.json`: `n` rounds of a pedersen hash
+    /// then a poseidon hash (about 30 steps and two builtin cells each).
+    Hashes,
+}
+
+impl Workload {
+    /// The compiled program, its name and the entry point.
+    fn program(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Workload::Fib => ("fib", include_str!("../../tests/cairo/fib_loop.json"), "fib"),
+            Workload::Hashes => ("hashes", include_str!("../../tests/cairo/hash_lanes.json"), "chain"),
+        }
+    }
+
+    /// The arguments of lane `i` with length `n`.
+    fn args(self, i: u64, n: u64) -> Vec<Arg> {
+        let felts = |v: &[u64]| v.iter().map(|&x| Arg::Felt(Felt::from(x))).collect();
+        match self {
+            Workload::Fib => felts(&[1, 1, n]),
+            Workload::Hashes => felts(&[i, n]),
+        }
+    }
+}
+
+/// The batch benchmark: `lanes` runs of the workload (`fib(1, 1, n_i)` by
+/// default) with `n_i` spread over `n .. n + spread`, so lanes branch on
+/// their data and end at different steps.
 #[derive(Clone, Debug)]
 pub struct BatchBench {
+    /// What each run computes.
+    pub workload: Workload,
     /// Runs in the batch.
     pub lanes: usize,
     /// The smallest `n`.
@@ -122,24 +154,25 @@ pub fn batch_steps(o: &BatchBench) -> u64 {
 /// The lanes' jobs.
 fn batch_jobs(o: &BatchBench) -> Vec<Job> {
     let spread = o.spread.max(1);
-    (0..o.lanes as u64)
-        .map(|i| Job::entry("fib", [1, 1, o.n + i * 7919 % spread].map(|v| Arg::Felt(Felt::from(v))).to_vec()))
-        .collect()
+    let (_, _, entry) = o.workload.program();
+    (0..o.lanes as u64).map(|i| Job::entry(entry, o.workload.args(i, o.n + i * 7919 % spread))).collect()
 }
 
-/// cairo-vm's `run_from_entrypoint` on one job of [`batch_jobs`]; its steps.
+/// cairo-vm's `run_from_entrypoint` on one job of [`batch_jobs`], the
+/// builtins' bases first (the entry points take them as implicit
+/// arguments, in the program's order); its steps.
 fn cairo_vm_entry(program: &OracleProgram, pc: usize, job: &Job) -> anyhow::Result<u64> {
     let mut runner = CairoRunner::new(program, LayoutName::all_cairo, None, false, false, false)
         .map_err(|e| anyhow!("cairo-vm: {e}"))?;
     runner.initialize_builtins(false).map_err(|e| anyhow!("cairo-vm: {e}"))?;
     runner.initialize_segments(None);
-    let args: Vec<CairoArg> = job
-        .args
-        .iter()
-        .filter_map(|a| match a {
+    let bases = runner.vm.builtin_runners.iter().map(|b| MaybeRelocatable::from((b.base() as isize, 0)));
+    let args: Vec<CairoArg> = bases
+        .map(CairoArg::Single)
+        .chain(job.args.iter().filter_map(|a| match a {
             Arg::Felt(v) => Some(CairoArg::Single(MaybeRelocatable::from(*v))),
             Arg::Array(_) => None,
-        })
+        }))
         .collect();
     let refs: Vec<&CairoArg> = args.iter().collect();
     let mut hp = BuiltinHintProcessor::new_empty();
@@ -151,12 +184,16 @@ fn cairo_vm_entry(program: &OracleProgram, pc: usize, job: &Job) -> anyhow::Resu
 /// `simd`, the CPU VM on all cores), against cairo-vm running a sample of
 /// the same jobs one after another on one core. Every backend's lanes must
 /// end with the CPU VM's steps and registers; the GPU's figure also names
-/// its lane efficiency, how many lanes fell back and its ratio to `simd`.
+/// its lane efficiency, how many lanes fell back, the hashes deduced on the
+/// GPU and its ratio to `simd`.
 pub fn bench_batch(o: &BatchBench, rep: &mut Reporter) -> anyhow::Result<()> {
-    let json = include_str!("../../tests/cairo/fib_loop.json");
-    let program = Program::from_json(json).context("loading fib_loop")?;
+    let (name, json, entry) = o.workload.program();
+    let program = Program::from_json(json).with_context(|| format!("loading the {name} workload"))?;
     let theirs = OracleProgram::from_bytes(json.as_bytes(), None).map_err(|e| anyhow!("cairo-vm: {e}"))?;
-    let pc = theirs.get_identifier("__main__.fib").and_then(|f| f.pc).context("cairo-vm: no fib")?;
+    let pc = theirs
+        .get_identifier(&format!("__main__.{entry}"))
+        .and_then(|f| f.pc)
+        .with_context(|| format!("cairo-vm: no {entry}"))?;
     let jobs = batch_jobs(o);
     let cfg = BatchConfig::default();
     let want = run_batch(Backend::Scalar, &program, &jobs, &cfg)?;
@@ -166,7 +203,7 @@ pub fn bench_batch(o: &BatchBench, rep: &mut Reporter) -> anyhow::Result<()> {
         .map(|r| r.as_ref().map(|r| (r.steps, r.relocated_registers())).map_err(|e| anyhow!("{e}")))
         .collect::<anyhow::Result<_>>()?;
     let steps: u64 = want.iter().map(|w| w.0).sum();
-    let bench = format!("vm.batch.fib{}x{}", o.n, o.lanes);
+    let bench = format!("vm.batch.{name}{}x{}", o.n, o.lanes);
     rep.step(&format!("{bench} cairo-vm"));
     let sample = &jobs[..jobs.len().min(64)];
     let sample_steps: u64 = want[..sample.len()].iter().map(|w| w.0).sum();
@@ -203,9 +240,10 @@ pub fn bench_batch(o: &BatchBench, rep: &mut Reporter) -> anyhow::Result<()> {
         let rate = steps as f64 / secs;
         let scope = match (&got.lanes, simd_rate) {
             (Some(l), Some(simd)) => format!(
-                "end-to-end, lane efficiency {:.2}, {} fell back, {:.2}x simd",
+                "end-to-end, lane efficiency {:.2}, {} fell back, {} hashes on the gpu, {:.2}x simd",
                 l.efficiency(),
                 l.fell_back(),
+                l.device_hashes(),
                 rate / simd
             ),
             _ => "end-to-end".into(),

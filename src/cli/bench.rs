@@ -175,6 +175,15 @@ struct ScheduleArgs {
     seed: u64,
 }
 
+/// `bench vm --workload`.
+#[derive(Clone, Copy, ValueEnum)]
+enum VmWorkload {
+    /// `fib(1, 1, n)`.
+    Fib,
+    /// `chain(i, n)`: pedersen and poseidon builtins.
+    Hashes,
+}
+
 #[derive(Args)]
 struct VmArgs {
     /// A compiled Cairo 0 program (default: the bundled long-running ones).
@@ -182,18 +191,23 @@ struct VmArgs {
     program: Option<std::path::PathBuf>,
     /// Measure a batch of runs instead, on these backends (comma-separated:
     /// scalar, simd, gpu; simd, the CPU VM on all cores, is always
-    /// measured), against cairo-vm on one core: `--lanes` runs of
-    /// `fib(1, 1, n)` from tests/cairo/fib_loop.json with n from `--n` to
-    /// `--n` + `--spread`.
+    /// measured), against cairo-vm on one core: `--lanes` runs of the
+    /// `--workload` with n from `--n` to `--n` + `--spread`.
     #[arg(long, value_delimiter = ',')]
     backend: Vec<Backend>,
+    /// What each run of a batch computes: `fib` is `fib(1, 1, n)` from
+    /// tests/cairo/fib_loop.json (about 7 steps per n); `hashes` is
+    /// `chain(i, n)` from tests/cairo/hash_lanes.json, n rounds of a
+    /// pedersen then a poseidon hash (about 30 steps per n).
+    #[arg(long, value_enum, default_value = "fib", requires = "backend")]
+    workload: VmWorkload,
     /// Runs in the batch.
     #[arg(long, default_value_t = 1024)]
     lanes: usize,
-    /// The smallest fib length of a lane (about 7 steps each).
+    /// The smallest length of a lane (fib terms or hash rounds).
     #[arg(long, default_value_t = 200)]
     n: u64,
-    /// How far the lanes' fib lengths spread above `--n`.
+    /// How far the lanes' lengths spread above `--n`.
     #[arg(long, default_value_t = 100)]
     spread: u64,
 }
@@ -369,6 +383,10 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
             vec![Part::Hash(hash::Options { algos, sizes: h.sizes, budget, backends })]
         }
         Some(Kernel::Vm(v)) if !v.backend.is_empty() => vec![Part::VmBatch(vm::BatchBench {
+            workload: match v.workload {
+                VmWorkload::Fib => vm::Workload::Fib,
+                VmWorkload::Hashes => vm::Workload::Hashes,
+            },
             lanes: v.lanes,
             n: v.n,
             spread: v.spread,

@@ -113,6 +113,7 @@ pub(crate) fn run_cmd(args: CairoArgs) -> anyhow::Result<()> {
             out["fell_back"] = l.fell_back().into();
             out["gpu_steps"] = l.gpu_steps.into();
             out["lane_efficiency"] = l.efficiency().into();
+            out["device_hashes"] = serde_json::json!({ "pedersen": l.pedersen_hashes, "poseidon": l.poseidon_hashes });
         }
         println!("{out}");
     } else {
@@ -126,6 +127,9 @@ pub(crate) fn run_cmd(args: CairoArgs) -> anyhow::Result<()> {
             let why = if why.is_empty() { String::new() } else { format!(" ({})", why.join(", ")) };
             println!("fell back to the cpu: {}{why}", l.fell_back());
             println!("steps on the gpu: {}, lane efficiency {:.3}", l.gpu_steps, l.efficiency());
+            if l.device_hashes() > 0 {
+                println!("hashes on the gpu: pedersen {}, poseidon {}", l.pedersen_hashes, l.poseidon_hashes);
+            }
         }
         for (i, r) in batch.runs.iter().enumerate() {
             match r {

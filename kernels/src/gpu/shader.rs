@@ -15,7 +15,10 @@ const SOURCES: &[(&str, &str)] = &[
     ("trie_node", include_str!("../../shaders/trie_node.wgsl")),
     ("trie_pedersen", include_str!("../../shaders/trie_pedersen.wgsl")),
     ("trie_poseidon", include_str!("../../shaders/trie_poseidon.wgsl")),
+    ("vm_lane", include_str!("../../shaders/vm_lane.wgsl")),
     ("vm", include_str!("../../shaders/vm.wgsl")),
+    ("vm_pedersen", include_str!("../../shaders/vm_pedersen.wgsl")),
+    ("vm_poseidon", include_str!("../../shaders/vm_poseidon.wgsl")),
     ("native", include_str!("../../shaders/native.wgsl")),
     ("native_table", include_str!("../../shaders/native_table.wgsl")),
 ];

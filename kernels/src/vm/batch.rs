@@ -11,8 +11,9 @@
 //!
 //! Every job starts as the CPU VM starts it ([`start_main`],
 //! [`start_entry`]) and ends with [`resume`], so a lane that fell back (a
-//! hint, a full segment, the lanes' step budget, a builtin they lack) ends
-//! exactly as on the CPU; [`Batch::lanes`] says how many lanes did and why.
+//! hint, a full segment, the lanes' step budget, an ec_op or keccak cell)
+//! ends exactly as on the CPU; [`Batch::lanes`] says how many lanes did and
+//! why, and how many pedersen and poseidon cells the GPU deduced.
 //! A job that fails (bad arguments, a failed assertion, the step limit)
 //! fails with the CPU VM's error, on every backend.
 
@@ -194,8 +195,9 @@ pub enum Stop {
     StepLimit,
     /// A write past a segment's capacity.
     Memory,
-    /// A cell that a builtin the lanes lack (pedersen, poseidon, ec_op,
-    /// keccak) deduces.
+    /// A cell that a builtin the lanes lack (ec_op, keccak) deduces.
+    /// Pedersen and poseidon cells are deduced on the GPU; a lane only
+    /// waits for them.
     Builtin,
     /// Anything else the lane leaves to the CPU: an error to report, a
     /// value out of the lane's ranges, pc outside the program.
@@ -238,9 +240,17 @@ pub struct LaneReport {
     pub gpu_steps: u64,
     /// Lane-steps issued (see [`gpu`](super::gpu)).
     pub issued: u64,
-    /// Dispatches.
+    /// Dispatches of the lanes' steps.
     pub dispatches: u32,
-    /// Kernel-only seconds from timestamp queries, when the device has them.
+    /// Pedersen cells deduced on the GPU for lanes parked on them (one
+    /// hash each; see [`gpu`](super::gpu)).
+    pub pedersen_hashes: u64,
+    /// Poseidon cells deduced on the GPU (one permutation each).
+    pub poseidon_hashes: u64,
+    /// The passes that deduced them.
+    pub hash_dispatches: u32,
+    /// Kernel-only seconds from timestamp queries (steps and hashes), when
+    /// the device has them.
     pub kernel_s: Option<f64>,
 }
 
@@ -248,6 +258,11 @@ impl LaneReport {
     /// Lanes that stopped for `why`.
     pub fn count(&self, why: Stop) -> usize {
         self.stops[why.index()]
+    }
+
+    /// Hash builtin cells deduced on the GPU, pedersen and poseidon.
+    pub fn device_hashes(&self) -> u64 {
+        self.pedersen_hashes + self.poseidon_hashes
     }
 
     /// Lanes the CPU finishes (all but [`Stop::Finished`]).

@@ -16,10 +16,11 @@
 //! trace. Every failure is a [`VmError`] naming pc and step ([`error`]).
 //!
 //! [`batch`] runs many runs of one program on a backend: the CPU VM on one
-//! thread or across rayon's, or one GPU lane per run (`gpu.rs`,
-//! `shaders/vm.wgsl`), each lane that stops early (a hint, a full segment,
-//! its step budget, a builtin the lanes lack) finished on the CPU VM from
-//! the state it stopped in ([`Paused`], [`resume`]).
+//! thread or across rayon's, or one GPU lane per run (`gpu/`,
+//! `shaders/vm.wgsl`; pedersen and poseidon cells deduced by device passes
+//! while their lanes wait), each lane that stops early (a hint, a full
+//! segment, its step budget, an ec_op or keccak cell) finished on the CPU
+//! VM from the state it stopped in ([`Paused`], [`resume`]).
 //!
 //! ```no_run
 //! use wavelane_kernels::vm::{Program, RunConfig, run};

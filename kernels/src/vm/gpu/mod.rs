@@ -1,5 +1,6 @@
 //! Cairo VM lanes on the GPU: `shaders/vm.wgsl`, one invocation (a *lane*)
-//! per run, many independent runs of one program per dispatch.
+//! per run, many independent runs of one program per dispatch; the hash
+//! builtins' cells are deduced on the device too (`hashes.rs`).
 //!
 //! * **The program** is uploaded once and stays resident ([`LanesGpu`]
 //!   keeps the last one): its words as cells (the program segment, shared
@@ -29,15 +30,39 @@
 //!   `SOFTWARE_DISPATCH_STEPS` steps per lane and a step that inverts a
 //!   felt runs alone in its dispatch (see `vm.wgsl`).
 //! * **Builtins in the lanes**: output and ecdsa cells are plain memory,
-//!   range-check writes are validated, bitwise cells are deduced. Pedersen,
-//!   poseidon, ec_op and keccak cells are deduced on the CPU (the lane stops
-//!   with [`Stop::Builtin`]): a Poseidon permutation in the shader more
-//!   than doubled its compile time on lavapipe, where CI runs it.
+//!   range-check writes are validated, bitwise cells are deduced by the
+//!   lane. A pedersen or poseidon output cell that a step reads while it is
+//!   unknown, its inputs known, *parks* the lane (status `HASH`, the cell
+//!   named in its state block; nothing else changed). Before the next
+//!   dispatch the host lists the parked lanes from the state blocks it
+//!   reads anyway, and one small pass per hash (`vm_pedersen.wgsl`,
+//!   `vm_poseidon.wgsl`, over the hash shaders' cores and resident tables)
+//!   reads each lane's inputs from lane memory, writes the deduced cell
+//!   into it and sets the lane running: the cell never crosses to the
+//!   host, and the lane redoes the step finding it known, as the CPU VM
+//!   would after deducing it (`hashes.rs`). The permutations stay out of
+//!   `vm.wgsl`, whose compile time on lavapipe (where CI runs it) they
+//!   would more than double; each hash pass compiles only when a lane
+//!   first parks on it. ec_op and keccak cells are deduced on the CPU: the
+//!   lane stops with [`Stop::Builtin`].
+//!
+//! ```text
+//!            ┌──────── vm dispatch ◄──────────────┐
+//!            ▼                                    │
+//!   read back state blocks ── any RUNNING ────────┤
+//!            │                                    │
+//!            │ any HASH: pedersen / poseidon pass ┘ (lanes RUNNING again)
+//!            ▼
+//!   none RUNNING or HASH: read back memory, hand back Paused runs
+//! ```
 //!
 //! [`LaneReport`] counts the lanes by how they stopped, the steps run on
-//! the GPU and the lane efficiency: steps executed ÷ lane-steps issued,
-//! where a group of [`WARP`] consecutive lanes issues, per dispatch, its
-//! longest lane's steps for each of its lanes.
+//! the GPU, the hashes deduced on it and the lane efficiency: steps
+//! executed ÷ lane-steps issued, where a group of [`WARP`] consecutive
+//! lanes issues, per dispatch, its longest lane's steps for each of its
+//! lanes.
+
+mod hashes;
 
 use super::batch::{LaneConfig, LaneReport, Stop, MAX_SEGMENTS, WARP};
 use super::builtins::Builtin;
@@ -52,6 +77,9 @@ use std::sync::{Arc, Mutex};
 
 const WG: u32 = 64;
 const CELL_BYTES: u64 = 32;
+/// `vm_lane.wgsl`'s status codes the host acts on.
+const RUNNING: u32 = 0;
+const HASH: u32 = 7;
 const VALID: u32 = 0x10000;
 const HINTED: u32 = 0x20000;
 /// Steps per lane per dispatch on a software rasterizer. llvmpipe ends
@@ -73,6 +101,8 @@ struct LaneState {
     steps: u32,
     end_seg: u32,
     nseg: u32,
+    need_seg: u32,
+    need_off: u32,
     base: [u32; MAX_SEGMENTS],
     cap: [u32; MAX_SEGMENTS],
     len: [u32; MAX_SEGMENTS],
@@ -91,8 +121,8 @@ struct Params {
     kinds: [u32; MAX_SEGMENTS],
 }
 
-/// The reason for the status code the shader wrote. Status 0 (still
-/// running) cannot come back: the lanes run until none is.
+/// The reason for the status code the shader wrote. Statuses 0 (still
+/// running) and 7 (parked) cannot come back: the lanes run until none is.
 fn stop_of(status: u32) -> Stop {
     match status {
         1 => Stop::Finished,
@@ -124,10 +154,10 @@ fn kind_word(b: Builtin) -> u32 {
         Builtin::Output | Builtin::Ecdsa => (0, 0, 0),
         Builtin::RangeCheck => (1, 0, 0),
         Builtin::Bitwise => (2, 5, 2),
-        Builtin::Pedersen => (3, 3, 2),
+        Builtin::Pedersen => (4, 3, 2),
         Builtin::EcOp => (3, 7, 5),
         Builtin::Keccak => (3, 16, 8),
-        Builtin::Poseidon => (3, 6, 3),
+        Builtin::Poseidon => (4, 6, 3),
     };
     kind | cells << 8 | inputs << 16
 }
@@ -222,6 +252,8 @@ fn place(p: &Paused, cfg: &LaneConfig, base: u64) -> Option<(LaneState, u64)> {
         steps: small(p.steps)?,
         end_seg: p.end.segment,
         nseg: nseg as u32,
+        need_seg: 0,
+        need_off: 0,
         base: [0; MAX_SEGMENTS],
         cap: [0; MAX_SEGMENTS],
         len: [0; MAX_SEGMENTS],
@@ -335,7 +367,9 @@ fn run_group(
         wg: WG,
     };
     let state_bytes = (n * std::mem::size_of::<LaneState>()) as u64;
-    while states.iter().any(|s| s.status == 0) {
+    let mut hash_step = hashes::HashStep::new(&lanes[0].0.builtin_segments, n, &mem, &state_buf);
+    while states.iter().any(|s| s.status == RUNNING || s.status == HASH) {
+        hash_step.run(ctx, &mut states, report)?;
         let before: Vec<u32> = states.iter().map(|s| s.steps).collect();
         if let Some(t) = dispatch(ctx, &pass)? {
             *report.kernel_s.get_or_insert(0.0) += t;
@@ -409,12 +443,12 @@ mod tests {
 
     #[test]
     fn stops_have_the_shaders_codes() {
-        // vm.wgsl: RUNNING 0, DONE 1, HINT 2, STEP_LIMIT 3, MEMORY 4, BUILTIN 5, GENERAL 6.
+        // vm_lane.wgsl: RUNNING 0, DONE 1, HINT 2, STEP_LIMIT 3, MEMORY 4, BUILTIN 5, GENERAL 6, HASH 7.
         assert_eq!(stop_of(1), Stop::Finished);
         assert_eq!(stop_of(2), Stop::Hint);
         assert_eq!(stop_of(6), Stop::General);
         assert_eq!(stop_of(0), Stop::General);
         assert_eq!(stop_of(99), Stop::General);
-        assert_eq!(std::mem::size_of::<LaneState>(), 56 * 4);
+        assert_eq!(std::mem::size_of::<LaneState>(), 58 * 4);
     }
 }
