@@ -39,6 +39,17 @@ impl MemState {
         }
     }
 
+    /// Sets `address`'s class hash and nonce.
+    pub fn set_contract(&mut self, address: ContractAddress, record: ContractRecord) {
+        self.contracts.set_class_hash(address, record.class_hash);
+        self.contracts.set_nonce(address, record.nonce);
+    }
+
+    /// Declares `class` with its compiled class hash.
+    pub fn set_class(&mut self, class: ClassHash, compiled: Felt) {
+        self.classes.insert(class, compiled);
+    }
+
     /// The contract record at `address`, if any value of it was ever set.
     pub fn contract(&self, address: &ContractAddress) -> Option<ContractRecord> {
         self.contracts.get(address)

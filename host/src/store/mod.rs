@@ -30,7 +30,7 @@ pub use snapshot::{export, import, SnapshotError, SnapshotInfo};
 
 use crate::state::json::{parse_state_update, to_json, JsonForm};
 use crate::state::{
-    ContractAddress, MemState, StateCommitment, StateDiff, StateUpdate, StateWriter, StorageKey, TrieChanges,
+    ContractAddress, ContractRecord, MemState, StateCommitment, StateDiff, StateUpdate, StorageKey, TrieChanges,
 };
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 use starknet_types_core::felt::Felt;
@@ -350,34 +350,29 @@ impl Store {
         })
     }
 
-    /// The whole state, read into memory.
+    /// The whole state, read into memory (row by row into the state's
+    /// maps: no diff in between).
     pub fn load(&self) -> Result<MemState, StoreError> {
         let txn = self.db.begin_read().map_err(|e| self.err(e))?;
-        let mut diff = StateDiff::default();
+        let mut state = MemState::new();
         let corrupt = |what: &str| StoreError::Corrupt { path: self.path.clone(), what: what.into() };
         for row in txn.open_table(STORAGE).map_err(|e| self.err(e))?.iter().map_err(|e| self.err(e))? {
             let (k, v) = row.map_err(|e| self.err(e))?;
             let k = k.value();
             let a = ContractAddress::new(felt(&k[..32])).map_err(|_| corrupt("storage address"))?;
             let key = StorageKey::new(felt(&k[32..])).map_err(|_| corrupt("storage key"))?;
-            diff.storage.entry(a).or_default().insert(key, felt(&v.value()));
+            state.set_storage(a, key, felt(&v.value()));
         }
         for row in txn.open_table(CONTRACTS).map_err(|e| self.err(e))?.iter().map_err(|e| self.err(e))? {
             let (k, v) = row.map_err(|e| self.err(e))?;
             let a = ContractAddress::new(felt(&k.value())).map_err(|_| corrupt("contract address"))?;
             let v = v.value();
-            let (class, nonce) = (felt(&v[..32]), felt(&v[32..]));
-            if class != Felt::ZERO {
-                diff.deployed.insert(a, class);
-            }
-            diff.nonces.insert(a, nonce);
+            state.set_contract(a, ContractRecord { class_hash: felt(&v[..32]), nonce: felt(&v[32..]) });
         }
         for row in txn.open_table(CLASSES).map_err(|e| self.err(e))?.iter().map_err(|e| self.err(e))? {
             let (k, v) = row.map_err(|e| self.err(e))?;
-            diff.declared.insert(felt(&k.value()), felt(&v.value()));
+            state.set_class(felt(&k.value()), felt(&v.value()));
         }
-        let mut state = MemState::new();
-        state.apply_diff(&diff).expect("memory writes never fail");
         Ok(state)
     }
 
