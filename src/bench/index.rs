@@ -11,7 +11,7 @@ use super::{Measurement, Reporter};
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
 use std::time::Instant;
-use wavelane_host::state::{AccountIndex, ContractAddress, ContractRecord};
+use wavelane_host::state::{swiss_table_bytes as map_bytes, AccountIndex, ContractAddress, ContractRecord};
 use wavelane_kernels::Felt;
 
 /// The memory of both at one size.
@@ -23,14 +23,6 @@ pub struct IndexMemory {
     pub index_bytes_per_account: f64,
     /// The hash map's bytes per contract.
     pub map_bytes_per_account: f64,
-}
-
-/// Bytes a hashbrown map of `capacity` (as `capacity()` reports it) holds
-/// for entries of `entry` bytes.
-fn map_bytes(capacity: usize, entry: usize) -> usize {
-    let buckets =
-        if capacity < 8 { (capacity + 1).next_power_of_two() } else { (capacity * 8 / 7).next_power_of_two() };
-    buckets * (entry + 1)
 }
 
 /// Builds both for `n` random contracts (random addresses, small nonces,

@@ -102,16 +102,16 @@ impl Rec {
 /// A nonce too large for [`AccountIndex`]'s eight bytes: it is in the side map.
 const BIG_NONCE: u64 = u64::MAX;
 
-/// Bytes of a hashbrown table of `u32`s that reports `capacity`: its
-/// buckets (a power of two, 8/7 of the capacity), 4 bytes and a control
-/// byte each, and a group of control bytes more.
-fn table_bytes(capacity: usize) -> usize {
+/// Bytes a hashbrown table (`HashMap`, `HashSet`, `HashTable`) that
+/// reports `capacity` holds for entries of `entry` bytes: its buckets (a
+/// power of two, 8/7 of the capacity), an entry and a control byte each.
+pub fn swiss_table_bytes(capacity: usize, entry: usize) -> usize {
     if capacity == 0 {
         return 0;
     }
     let buckets =
         if capacity < 8 { (capacity + 1).next_power_of_two() } else { (capacity * 8 / 7).next_power_of_two() };
-    buckets * 5 + 16
+    buckets * (entry + 1)
 }
 
 /// Contract records by address, compactly; see the module documentation.
@@ -173,12 +173,11 @@ impl AccountIndex {
 
     /// Bytes of memory it holds (arrays, table, side maps).
     pub fn bytes(&self) -> usize {
-        let map = |n: usize, entry: usize| n * (entry + 1);
         self.records.bytes()
-            + table_bytes(self.table.capacity())
+            + swiss_table_bytes(self.table.capacity(), 4)
             + self.class_table.capacity() * 32
-            + map(self.class_numbers.capacity(), 36)
-            + map(self.big_nonces.capacity(), 36)
+            + swiss_table_bytes(self.class_numbers.capacity(), 36)
+            + swiss_table_bytes(self.big_nonces.capacity(), 36)
     }
 
     /// The number of `address`'s record, if it has one.

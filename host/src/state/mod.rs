@@ -29,7 +29,7 @@ mod resident;
 pub use cold::ColdLru;
 pub use commit::{CommitError, CommitStats, LeafSource, Roots, StateCommitment, TrieChanges};
 pub use diff::{BadVersion, StarknetVersion, StateDiff, StateUpdate};
-pub use index::AccountIndex;
+pub use index::{swiss_table_bytes, AccountIndex};
 pub use keys::{ClassHash, ContractAddress, StateError, StateKey, StateReader, StateWriter, StorageKey};
 pub use mem::{ContractRecord, MemState};
 pub use resident::{Residency, Settled, RESIDENT_ENTRY_BYTES};

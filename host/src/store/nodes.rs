@@ -127,10 +127,15 @@ fn read_root(b: &[u8]) -> Option<(NodeId, usize)> {
     (id != NONE).then_some((id, n as usize))
 }
 
-/// One block's changes as a log blob.
-fn log_blob(changes: &TrieChanges) -> Vec<u8> {
-    let n = changes.storage.len() + changes.contracts.len() + changes.classes.len();
-    let mut blob = Vec::with_capacity(n * 64 + changes.trees.len() * 45);
+/// One change as the tables take it: a node's row by key (`None`: freed)
+/// or a storage tree's root by address (`None`: removed).
+enum Change<'a> {
+    Node(u64, Option<&'a [u8]>),
+    Tree([u8; 32], Option<[u8; 12]>),
+}
+
+/// Calls `f` with each of `changes`, nodes in key order, then trees.
+fn each_change<E>(changes: &TrieChanges, mut f: impl FnMut(Change<'_>) -> Result<(), E>) -> Result<(), E> {
     let mut row = Vec::with_capacity(80);
     let spaces = [
         (Space::Storage, &changes.storage),
@@ -139,25 +144,59 @@ fn log_blob(changes: &TrieChanges) -> Vec<u8> {
     ];
     for (space, list) in spaces {
         for (id, now) in list.iter() {
-            blob.push(space as u8);
-            blob.extend_from_slice(&id.to_be_bytes());
-            match now {
-                Some((node, hash)) => {
-                    encode(node, *hash, &mut row);
-                    blob.push(row.len() as u8);
-                    blob.extend_from_slice(&row);
-                }
-                None => blob.push(0),
-            }
+            let now = now.map(|(node, hash)| {
+                encode(&node, hash, &mut row);
+                row.as_slice()
+            });
+            f(Change::Node(key(space, *id), now))?;
         }
     }
     for (address, root) in &changes.trees {
-        blob.push(TREE_RECORD);
-        blob.extend_from_slice(&address.felt().to_bytes_be());
         let mut v = [0u8; 12];
         root_bytes(*root, &mut v);
-        blob.extend_from_slice(&v);
+        f(Change::Tree(address.felt().to_bytes_be(), root.map(|_| v)))?;
     }
+    Ok(())
+}
+
+/// One change into the tables.
+fn apply(
+    nodes: &mut redb::Table<u64, &[u8]>,
+    trees: &mut redb::Table<[u8; 32], [u8; 12]>,
+    change: Change<'_>,
+) -> Result<(), redb::Error> {
+    match change {
+        Change::Node(k, Some(r)) => nodes.insert(k, r).map(drop),
+        Change::Node(k, None) => nodes.remove(k).map(drop),
+        Change::Tree(a, Some(v)) => trees.insert(a, v).map(drop),
+        Change::Tree(a, None) => trees.remove(a).map(drop),
+    }
+    .map_err(Into::into)
+}
+
+/// One block's changes as a log blob.
+fn log_blob(changes: &TrieChanges) -> Vec<u8> {
+    let n = changes.storage.len() + changes.contracts.len() + changes.classes.len();
+    let mut blob = Vec::with_capacity(n * 64 + changes.trees.len() * 45);
+    let _ = each_change(changes, |c| -> Result<(), ()> {
+        match c {
+            Change::Node(k, row) => {
+                blob.push((k >> 32) as u8);
+                blob.extend_from_slice(&((k & 0xffff_ffff) as u32).to_be_bytes());
+                let row = row.unwrap_or(&[]);
+                blob.push(row.len() as u8);
+                blob.extend_from_slice(row);
+            }
+            Change::Tree(a, root) => {
+                blob.push(TREE_RECORD);
+                blob.extend_from_slice(&a);
+                let mut none = [0u8; 12];
+                root_bytes(None, &mut none);
+                blob.extend_from_slice(&root.unwrap_or(none));
+            }
+        }
+        Ok(())
+    });
     blob
 }
 
@@ -232,45 +271,13 @@ pub(super) fn write(
         }
         log.retain(|_, _| false)?;
         for (k, row) in &folded.nodes {
-            match row {
-                Some(r) => nodes.insert(*k, r.as_slice())?,
-                None => nodes.remove(*k)?,
-            };
+            apply(&mut nodes, &mut trees, Change::Node(*k, row.as_deref()))?;
         }
         for (a, root) in &folded.trees {
-            match root {
-                Some(v) => trees.insert(*a, *v)?,
-                None => trees.remove(*a)?,
-            };
+            apply(&mut nodes, &mut trees, Change::Tree(*a, *root))?;
         }
         // This block's changes come after the log's, in key order.
-        let mut row = Vec::with_capacity(80);
-        let spaces = [
-            (Space::Storage, &changes.storage),
-            (Space::Contracts, &changes.contracts),
-            (Space::Classes, &changes.classes),
-        ];
-        for (space, list) in spaces {
-            for (id, now) in list.iter() {
-                match now {
-                    Some((node, hash)) => {
-                        encode(node, *hash, &mut row);
-                        nodes.insert(key(space, *id), row.as_slice())?;
-                    }
-                    None => {
-                        nodes.remove(key(space, *id))?;
-                    }
-                }
-            }
-        }
-        for (address, root) in &changes.trees {
-            let mut v = [0u8; 12];
-            root_bytes(*root, &mut v);
-            match root {
-                Some(_) => trees.insert(address.felt().to_bytes_be(), v)?,
-                None => trees.remove(address.felt().to_bytes_be())?,
-            };
-        }
+        each_change(changes, |c| apply(&mut nodes, &mut trees, c))?;
     }
     let mut roots = [0u8; 24];
     root_bytes(changes.contract_root, &mut roots[..12]);
