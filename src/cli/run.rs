@@ -122,6 +122,30 @@ pub(crate) struct RunArgs {
     /// `never` (fast; a power loss may take the store back some blocks).
     #[arg(long, default_value = "always")]
     sync: wavelane::host::store::Sync,
+    /// With --state: keep storage cells in memory up to this many bytes
+    /// (the RAM tier; `512M`, `2G` or a number) and read the others from
+    /// the store when a block needs them, instead of loading every cell.
+    /// Each block then reports its hits, misses and bytes read.
+    #[arg(long, value_name = "BYTES", value_parser = parse_bytes, requires = "state")]
+    ram_budget: Option<u64>,
+}
+
+/// A byte count: a number, or one with a `K`, `M` or `G` suffix (powers
+/// of 1024).
+pub(crate) fn parse_bytes(s: &str) -> Result<u64, String> {
+    let (digits, unit) = match s.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&s[..i], c.to_ascii_uppercase()),
+        _ => (s, 'B'),
+    };
+    let shift = match unit {
+        'B' => 0,
+        'K' => 10,
+        'M' => 20,
+        'G' => 30,
+        _ => return Err(format!("{s:?}: unknown unit {unit:?} (expected K, M or G)")),
+    };
+    let n: u64 = digits.parse().map_err(|_| format!("{s:?} is not a byte count (e.g. 1048576, 512M, 2G)"))?;
+    n.checked_mul(1 << shift).ok_or_else(|| format!("{s:?} is too large"))
 }
 
 /// The executor configuration from the shared options.
@@ -145,6 +169,7 @@ fn run_blocks(args: RunArgs) -> anyhow::Result<()> {
     let spec = args.workload.spec(args.hot)?;
     let mut config = config(args.backend, args.mode, args.threads)?;
     config.cache_size = args.cache_size;
+    config.ram_budget = args.ram_budget;
     if let Some(dir) = &args.diffs {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
@@ -173,13 +198,16 @@ fn run_blocks(args: RunArgs) -> anyhow::Result<()> {
                 for n in 1..exec.next_block() {
                     generator.block(n);
                 }
+                let cells = match exec.tiered() {
+                    true => "cells on disk".to_string(),
+                    false => format!("{} cells", exec.state().cells()),
+                };
                 eprintln!(
-                    "resumed {} at block {} (root {:#x}; {} contracts, {} cells; {:.2} s)",
+                    "resumed {} at block {} (root {:#x}; {} contracts, {cells}; {:.2} s)",
                     dir.display(),
                     exec.next_block() - 1,
                     exec.root(),
                     exec.state().contracts(),
-                    exec.state().cells(),
                     t.elapsed().as_secs_f64()
                 );
             }
@@ -195,7 +223,7 @@ fn run_blocks(args: RunArgs) -> anyhow::Result<()> {
             "genesis: {} accounts, {} contracts, {} cells, root {:#x} ({:.2} s)",
             spec.account_count(),
             exec.state().contracts(),
-            exec.state().cells(),
+            genesis.storage_updates(),
             roots.global,
             t.elapsed().as_secs_f64()
         );
@@ -245,6 +273,17 @@ pub(crate) fn block_line(r: &BlockResult) -> String {
             d.written_bytes,
             d.evictions,
             d.resident
+        );
+    }
+    if let Some(t) = &s.ram {
+        cold += &format!(
+            "  ram: hits {} misses {} ({} B read) resident {} ({:.1} MB) evicted {}",
+            t.hits,
+            t.misses,
+            t.bytes_read,
+            t.resident,
+            t.bytes as f64 / 1e6,
+            t.evicted
         );
     }
     if let Some(why) = &s.exec_fallback {
@@ -311,6 +350,14 @@ pub(crate) fn block_json(r: &BlockResult, workload: &str, mode: Mode, threads: u
             "leaves_from_table": d.leaves_from_table,
         })),
         "commit_kernel_seconds": s.commit_kernel_seconds,
+        "ram": s.ram.map(|t| json!({
+            "hits": t.hits,
+            "misses": t.misses,
+            "bytes_read": t.bytes_read,
+            "evicted": t.evicted,
+            "resident": t.resident,
+            "bytes": t.bytes,
+        })),
     })
 }
 

@@ -7,7 +7,7 @@ use crate::schedule::blockstm::BlockStmConfig;
 use crate::schedule::builder::{build_block, AllHot, BlockLimits, BuiltBlock};
 use crate::state::{
     ColdLru, CommitStats, ContractAddress, MemState, Roots, StarknetVersion, StateCommitment, StateDiff, StateKey,
-    StateWriter,
+    StateWriter, TierStats,
 };
 #[cfg(feature = "gpu")]
 use crate::state::{LeafSource, StorageKey};
@@ -47,6 +47,13 @@ pub struct ExecutorConfig {
     /// and hot hits: what would cross to the GPU with residency, or come
     /// from disk with a store.
     pub cache_size: Option<u64>,
+    /// With a store ([`BlockExecutor::open`]): keep storage cells in memory
+    /// between blocks up to this many bytes (the RAM tier,
+    /// [`crate::store::CellCache`]) and read the others from disk when a
+    /// block needs them, instead of loading the whole state. Contract
+    /// records and classes stay in memory. `None`: the whole state in
+    /// memory.
+    pub ram_budget: Option<u64>,
 }
 
 /// The storage state key of a (contract, key) pair of felts from a trie.
@@ -70,6 +77,7 @@ impl Default for ExecutorConfig {
             sequencer: MAINNET_SEQUENCER,
             block_stm: BlockStmConfig::default(),
             cache_size: None,
+            ram_budget: None,
         }
     }
 }
@@ -87,6 +95,10 @@ pub struct BlockExecutor {
     cold: Option<ColdLru>,
     #[cfg(feature = "store")]
     store: Option<crate::store::Store>,
+    /// The RAM tier's cells (with a store and a `ram_budget`): `state`
+    /// then holds only the contract records and classes.
+    #[cfg(feature = "store")]
+    cells: Option<crate::store::CellCache>,
     /// Set when a store write failed: the tries are ahead of the store.
     poisoned: Option<String>,
     /// The device-resident state (the `gpu` backend in the waves and
@@ -101,6 +113,12 @@ pub struct BlockExecutor {
 /// A block's run: its output, the counters, and the device's statistics
 /// and touched keys when it ran on the GPU.
 type Run = (BlockOutput, RunCounters, Option<(DeviceStats, Vec<StateKey>)>);
+
+/// What a block read from disk through the RAM tier, for the cache.
+#[cfg(feature = "store")]
+type Faults = Option<crate::store::Faults>;
+#[cfg(not(feature = "store"))]
+type Faults = Option<()>;
 
 impl BlockExecutor {
     /// An executor over the empty state; the first block is number 0.
@@ -124,6 +142,8 @@ impl BlockExecutor {
             cold,
             #[cfg(feature = "store")]
             store: None,
+            #[cfg(feature = "store")]
+            cells: None,
             poisoned: None,
             #[cfg(feature = "gpu")]
             device: None,
@@ -165,10 +185,27 @@ impl BlockExecutor {
         let mut exec = BlockExecutor::new(config)?;
         let fail = |block: u64, e: &dyn std::fmt::Display| BlockError::Store { block, message: e.to_string() };
         exec.commitment.keep_journal();
+        if let Some(budget) = exec.config.ram_budget {
+            #[cfg(feature = "gpu")]
+            if exec.runs_on_device() {
+                let message = "a RAM budget does not combine with GPU residency (the gpu backend in the waves and \
+                               optimistic modes): the device table is filled from the state in memory"
+                    .to_string();
+                return Err(BlockError::Store { block: 0, message });
+            }
+            exec.cells = Some(crate::store::CellCache::new(budget));
+        }
         if let Some((last, root)) = store.last_block().map_err(|e| fail(0, &e))? {
             let _span = trace::span("store.load");
-            let state = store.load().map_err(|e| fail(last, &e))?;
-            let (what, got) = match store.load_tries().map_err(|e| fail(last, &e))? {
+            let tries = store.load_tries().map_err(|e| fail(last, &e))?;
+            // The records alone with a RAM tier, unless the tries must be
+            // rebuilt from the whole state.
+            let state = match (&exec.cells, &tries) {
+                (Some(_), Some(_)) => store.load_records(),
+                _ => store.load(),
+            }
+            .map_err(|e| fail(last, &e))?;
+            let (what, got) = match tries {
                 Some(mut tries) => {
                     tries.keep_journal();
                     exec.commitment = tries;
@@ -196,6 +233,9 @@ impl BlockExecutor {
                 return Err(BlockError::Store { block: last, message });
             }
             exec.state = state;
+            if exec.cells.is_some() && exec.state.cells() > 0 {
+                exec.state = store.load_records().map_err(|e| fail(last, &e))?;
+            }
             exec.next_block = last + 1;
             exec.root = root;
         }
@@ -370,6 +410,10 @@ impl BlockExecutor {
     /// A new executor under `config` that starts where this one is: the
     /// same state, tries, root and next block number (the chain forks).
     pub fn fork(&self, config: ExecutorConfig) -> Result<BlockExecutor, BlockError> {
+        if self.tiered() {
+            let message = "a fork needs the whole state in memory; this executor keeps its cells in a RAM tier".into();
+            return Err(BlockError::Store { block: self.next_block, message });
+        }
         let mut fork = BlockExecutor::new(config)?;
         fork.state = self.state.clone();
         fork.commitment = self.commitment.clone();
@@ -386,7 +430,23 @@ impl BlockExecutor {
         &self.config
     }
 
-    /// The state after the last block.
+    /// Whether storage cells live in the store's RAM tier
+    /// ([`ExecutorConfig::ram_budget`]).
+    pub fn tiered(&self) -> bool {
+        #[cfg(feature = "store")]
+        return self.cells.is_some();
+        #[cfg(not(feature = "store"))]
+        false
+    }
+
+    /// The RAM tier's cells, when the executor keeps them there.
+    #[cfg(feature = "store")]
+    pub fn cells(&self) -> Option<&crate::store::CellCache> {
+        self.cells.as_ref()
+    }
+
+    /// The state after the last block; with a RAM tier
+    /// ([`BlockExecutor::tiered`]) only its contract records and classes.
     pub fn state(&self) -> &MemState {
         &self.state
     }
@@ -420,10 +480,69 @@ impl BlockExecutor {
         let mut span = trace::span("block.commit_diff");
         span.arg("number", block as f64);
         let (roots, stats, _) = self.commit_and_persist(block, diff, false)?;
-        self.state.apply_diff(diff).expect("memory writes never fail");
+        self.apply(diff, Faults::default());
         self.root = roots.global;
         self.next_block += 1;
         Ok((roots, stats))
+    }
+
+    /// A committed diff into the state: all of it, or with a RAM tier the
+    /// records into memory and the cells (with the block's faults) into
+    /// the cache, which then evicts to its budget.
+    fn apply(&mut self, diff: &StateDiff, faults: Faults) -> Option<TierStats> {
+        let _s = trace::span("apply");
+        #[cfg(feature = "store")]
+        if let Some(cells) = self.cells.as_mut() {
+            self.state.apply_records(diff);
+            let writes = diff.storage.iter().flat_map(|(a, c)| c.iter().map(|(k, v)| ((*a, *k), *v)));
+            return Some(cells.settle(faults.unwrap_or_default(), writes));
+        }
+        let _ = faults;
+        self.state.apply_diff(diff).expect("memory writes never fail");
+        None
+    }
+
+    /// Runs `block` on the CPU over the RAM tier, when the executor has
+    /// one: its output, counters, diff and faults (`None` without a tier).
+    /// A disk read that failed refuses the block.
+    #[cfg(feature = "store")]
+    fn run_tiered<T: Transaction>(
+        &self,
+        block: &[T],
+        number: u64,
+        seconds: &mut StageSeconds,
+    ) -> Result<Option<(BlockOutput, RunCounters, StateDiff, Faults)>, BlockError> {
+        let (Some(store), Some(cells)) = (&self.store, &self.cells) else { return Ok(None) };
+        let fail = |e: crate::store::StoreError| BlockError::Store { block: number, message: e.to_string() };
+        let read = crate::store::TierRead::new(store, cells, &self.state).map_err(fail)?;
+        let (config, sink) = (&self.config, &self.sink);
+        let t = Instant::now();
+        let (output, counters) = {
+            let _s = trace::span("execute");
+            self.pool
+                .install(|| execute_with_fees(config.mode, &config.block_stm, &read, block, sink))
+                .map_err(|source| BlockError::Schedule { block: number, source })?
+        };
+        seconds.schedule = counters.schedule;
+        seconds.execute = t.elapsed().as_secs_f64() - counters.schedule;
+        let t = Instant::now();
+        let diff = {
+            let _s = trace::span("diff");
+            output.to_diff(&read)
+        };
+        seconds.diff = t.elapsed().as_secs_f64();
+        let faults = read.finish().map_err(fail)?;
+        Ok(Some((output, counters, diff, Some(faults))))
+    }
+
+    #[cfg(not(feature = "store"))]
+    fn run_tiered<T: Transaction>(
+        &self,
+        _: &[T],
+        _: u64,
+        _: &mut StageSeconds,
+    ) -> Result<Option<(BlockOutput, RunCounters, StateDiff, Faults)>, BlockError> {
+        Ok(None)
     }
 
     /// Prepares native transactions: hashes and balance keys in batches.
@@ -494,40 +613,42 @@ impl BlockExecutor {
         let traffic_before = traffic();
         let mut seconds = StageSeconds::default();
 
-        let t = Instant::now();
-        let run = trace::span("execute");
         let mut exec_fallback = None;
-        let (output, counters, on_device) = match self.run_on_device(block, number, &mut exec_fallback)? {
-            Some(run) => run,
+        let (output, counters, on_device, diff, faults) = match self.run_tiered(block, number, &mut seconds)? {
+            Some((output, counters, diff, faults)) => (output, counters, None, diff, faults),
             None => {
-                let (config, state, sink) = (&self.config, &self.state, &self.sink);
-                let (output, counters) = self
-                    .pool
-                    .install(|| execute_with_fees(config.mode, &config.block_stm, state, block, sink))
-                    .map_err(|source| BlockError::Schedule { block: number, source })?;
-                (output, counters, None)
+                let t = Instant::now();
+                let run = trace::span("execute");
+                let (output, counters, on_device) = match self.run_on_device(block, number, &mut exec_fallback)? {
+                    Some(run) => run,
+                    None => {
+                        let (config, state, sink) = (&self.config, &self.state, &self.sink);
+                        let (output, counters) = self
+                            .pool
+                            .install(|| execute_with_fees(config.mode, &config.block_stm, state, block, sink))
+                            .map_err(|source| BlockError::Schedule { block: number, source })?;
+                        (output, counters, None)
+                    }
+                };
+                drop(run);
+                seconds.schedule = counters.schedule;
+                seconds.execute = t.elapsed().as_secs_f64() - counters.schedule;
+                let t = Instant::now();
+                let diff = {
+                    let _s = trace::span("diff");
+                    output.to_diff(&self.state)
+                };
+                seconds.diff = t.elapsed().as_secs_f64();
+                (output, counters, on_device, diff, Faults::default())
             }
         };
-        drop(run);
-        seconds.schedule = counters.schedule;
-        seconds.execute = t.elapsed().as_secs_f64() - counters.schedule;
-
-        let t = Instant::now();
-        let diff = {
-            let _s = trace::span("diff");
-            output.to_diff(&self.state)
-        };
-        seconds.diff = t.elapsed().as_secs_f64();
 
         let (roots, commit, persist) = self.commit_and_persist(number, &diff, on_device.is_some())?;
         [seconds.storage, seconds.leaves, seconds.contracts, seconds.classes] = commit.seconds;
         seconds.persist = persist;
 
         let t = Instant::now();
-        {
-            let _s = trace::span("apply");
-            self.state.apply_diff(&diff).expect("memory writes never fail");
-        }
+        let ram = self.apply(&diff, faults);
         seconds.apply = t.elapsed().as_secs_f64();
         seconds.total = start.elapsed().as_secs_f64();
 
@@ -600,6 +721,7 @@ impl BlockExecutor {
             cold_bytes,
             hot_hits,
             device,
+            ram,
             exec_fallback,
             commit_kernel_seconds: [
                 commit.storage.kernel_seconds,

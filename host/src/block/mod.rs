@@ -179,6 +179,9 @@ pub struct BlockStats {
     /// What the block moved and ran on the GPU, when it ran there (the
     /// `gpu` backend in the `waves` and `optimistic` modes).
     pub device: Option<DeviceStats>,
+    /// What the store's RAM tier read and kept, when the executor has one
+    /// ([`ExecutorConfig::ram_budget`]).
+    pub ram: Option<crate::state::TierStats>,
     /// Set when the block was to run on the GPU but ran on the CPU: why.
     pub exec_fallback: Option<String>,
     /// Kernel-only seconds of the commit on the GPU (timestamp queries),

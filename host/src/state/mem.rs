@@ -96,6 +96,23 @@ impl MemState {
     }
 }
 
+impl MemState {
+    /// Applies the contract records and classes of `diff`, not its
+    /// storage: the records of a state whose cells live in a store's RAM
+    /// tier.
+    pub fn apply_records(&mut self, diff: &StateDiff) {
+        for (address, nonce) in &diff.nonces {
+            self.contracts.set_nonce(*address, *nonce);
+        }
+        for (address, class) in diff.deployed.iter().chain(&diff.replaced) {
+            self.contracts.set_class_hash(*address, *class);
+        }
+        for (class, compiled) in diff.declared.iter().chain(&diff.migrated) {
+            self.classes.insert(*class, *compiled);
+        }
+    }
+}
+
 impl StateReader for MemState {
     fn storage_at(&self, address: ContractAddress, key: StorageKey) -> Result<Felt, StateError> {
         Ok(self.storage.get(&(address, key)).copied().unwrap_or_default())
@@ -121,15 +138,7 @@ impl StateWriter for MemState {
                 self.set_storage(*address, *key, *value);
             }
         }
-        for (address, nonce) in &diff.nonces {
-            self.contracts.set_nonce(*address, *nonce);
-        }
-        for (address, class) in diff.deployed.iter().chain(&diff.replaced) {
-            self.contracts.set_class_hash(*address, *class);
-        }
-        for (class, compiled) in diff.declared.iter().chain(&diff.migrated) {
-            self.classes.insert(*class, *compiled);
-        }
+        self.apply_records(diff);
         Ok(())
     }
 }

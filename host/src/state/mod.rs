@@ -52,6 +52,24 @@ impl StateRead for MemState {
     }
 }
 
+/// What the RAM tier did in one block.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TierStats {
+    /// Storage reads served from memory (the cache, or a cell this block
+    /// already read from disk).
+    pub hits: u64,
+    /// Storage cells read from disk.
+    pub misses: u64,
+    /// Bytes of those rows (`store::ROW_BYTES` each, found or not).
+    pub bytes_read: u64,
+    /// Cells evicted after the block.
+    pub evicted: u64,
+    /// Cells in memory after the block.
+    pub resident: u64,
+    /// Bytes of memory they hold after the block.
+    pub bytes: u64,
+}
+
 /// `base` with `delta` on top.
 pub(crate) struct Overlay<'a, S: ?Sized> {
     pub(crate) base: &'a S,

@@ -21,12 +21,16 @@
 //! * `nodes.rs`: the tries' tables and their rows.
 //! * `snapshot.rs`: a store's state at its last block as one checksummed
 //!   file, and back ([`export`], [`import`]).
+//! * `tier.rs`: the RAM tier, storage cells cached between blocks within a
+//!   byte budget ([`CellCache`], [`TierRead`]).
 
 mod nodes;
 mod snapshot;
+mod tier;
 
 pub use nodes::{COMPACT_EVERY, FOLD_NODES};
 pub use snapshot::{export, import, SnapshotError, SnapshotInfo};
+pub use tier::{CellCache, Faults, TierRead, ROW_BYTES};
 
 use crate::state::json::{parse_state_update, to_json, JsonForm};
 use crate::state::{
@@ -353,10 +357,22 @@ impl Store {
     /// The whole state, read into memory (row by row into the state's
     /// maps: no diff in between).
     pub fn load(&self) -> Result<MemState, StoreError> {
+        self.load_with(true)
+    }
+
+    /// The contract records and classes, without the storage cells: what
+    /// an executor with a RAM tier keeps in memory ([`CellCache`] holds the
+    /// cells it uses).
+    pub fn load_records(&self) -> Result<MemState, StoreError> {
+        self.load_with(false)
+    }
+
+    fn load_with(&self, cells: bool) -> Result<MemState, StoreError> {
         let txn = self.db.begin_read().map_err(|e| self.err(e))?;
         let mut state = MemState::new();
         let corrupt = |what: &str| StoreError::Corrupt { path: self.path.clone(), what: what.into() };
-        for row in txn.open_table(STORAGE).map_err(|e| self.err(e))?.iter().map_err(|e| self.err(e))? {
+        let storage = txn.open_table(STORAGE).map_err(|e| self.err(e))?;
+        for row in storage.iter().map_err(|e| self.err(e))?.take(if cells { usize::MAX } else { 0 }) {
             let (k, v) = row.map_err(|e| self.err(e))?;
             let k = k.value();
             let a = ContractAddress::new(felt(&k[..32])).map_err(|_| corrupt("storage address"))?;

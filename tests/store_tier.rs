@@ -1,0 +1,116 @@
+//! The store's RAM tier: storage cells cached between blocks within a byte
+//! budget, the others read from disk. Checked against the same chain in
+//! memory, and each block's misses against the cells its transactions
+//! declare.
+
+use ahash::AHashSet;
+use std::path::PathBuf;
+use wavelane::host::block::{BlockExecutor, ExecutorConfig, Mode, MAINNET_SEQUENCER};
+use wavelane::host::exec::Transaction;
+use wavelane::host::state::StateKey;
+use wavelane::host::store::{Store, Sync};
+use wavelane::kernels::Backend;
+use wavelane::workload::{Generator, Kind, Spec};
+
+const ACCOUNTS: usize = 3000;
+const TXS: usize = 400;
+const BLOCKS: u64 = 10;
+
+fn config(ram_budget: Option<u64>) -> ExecutorConfig {
+    ExecutorConfig { backend: Backend::Simd, mode: Mode::BlockStm, threads: 2, ram_budget, ..ExecutorConfig::default() }
+}
+
+/// The storage cells a block's transactions declare, with the fee cells.
+fn declared_cells(exec: &BlockExecutor, block: &[wavelane::host::exec::NativeTx]) -> AHashSet<StateKey> {
+    let mut cells: AHashSet<StateKey> = exec.fee_sink().cells().iter().copied().collect();
+    for tx in exec.prepare(block).expect("prepared") {
+        let set = tx.declared().expect("native transactions declare their keys");
+        cells.extend(set.reads.into_iter().chain(set.writes).filter(|k| matches!(k, StateKey::Storage(..))));
+    }
+    cells
+}
+
+fn run(budget: u64, name: &str) {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    let spec = Spec::new(Kind::P2p, ACCOUNTS, TXS);
+    let mut generator = Generator::new(spec.clone());
+    let genesis = generator.genesis(MAINNET_SEQUENCER);
+    let blocks: Vec<_> = (1..=BLOCKS).map(|n| generator.block(n)).collect();
+
+    let mut mem = BlockExecutor::new(config(None)).unwrap();
+    mem.commit_diff(&genesis).unwrap();
+    let mut tier = BlockExecutor::open(config(Some(budget)), Store::open(&dir, Sync::Never).unwrap()).unwrap();
+    assert!(tier.tiered());
+    tier.commit_diff(&genesis).unwrap();
+    let (mut misses, mut hits, mut evicted) = (0, 0, 0);
+    for (i, block) in blocks.iter().enumerate() {
+        if i as u64 == BLOCKS / 2 {
+            // Reopened half way: the cache starts empty, the chain goes on.
+            drop(tier);
+            tier = BlockExecutor::open(config(Some(budget)), Store::open(&dir, Sync::Never).unwrap()).unwrap();
+            assert_eq!((tier.next_block(), tier.root()), (mem.next_block(), mem.root()));
+            assert!(tier.cells().unwrap().is_empty());
+            assert_eq!(tier.state().cells(), 0, "no cell is loaded with the records");
+        }
+        let cells = tier.cells().unwrap();
+        let cold: Vec<StateKey> = declared_cells(&tier, block)
+            .into_iter()
+            .filter(|k| match k {
+                StateKey::Storage(a, key) => !cells.contains(*a, *key),
+                _ => unreachable!(),
+            })
+            .collect();
+        let want = mem.execute_native(block).unwrap();
+        let got = tier.execute_native(block).unwrap();
+        assert_eq!(got.new_root(), want.new_root(), "block {}", want.number);
+        assert_eq!(got.diff, want.diff, "block {}", want.number);
+        assert_eq!(got.receipts, want.receipts, "block {}", want.number);
+        let ram = got.stats.ram.expect("a tiered block reports its RAM tier");
+        // Every cell read from disk is a declared one not cached, and each
+        // declared one not cached is read, but for those of a transfer
+        // that fails before it reads them (at most the sender's and the
+        // receiver's two cells each).
+        let (cold, failed) = (cold.len() as u64, got.stats.failed as u64);
+        assert!(
+            ram.misses <= cold && ram.misses + 4 * failed >= cold,
+            "block {}: {ram:?}, {cold} declared cells not cached, {failed} failed",
+            want.number
+        );
+        assert_eq!(ram.bytes_read, ram.misses * wavelane::host::store::ROW_BYTES);
+        assert!(ram.bytes <= budget, "block {}: {} B held, budget {budget}", want.number, ram.bytes);
+        let cache = tier.cells().unwrap();
+        assert_eq!((ram.resident, ram.bytes), (cache.len() as u64, cache.bytes()));
+        assert!(cache.len() <= cache.max_cells());
+        (misses, hits, evicted) = (misses + ram.misses, hits + ram.hits, evicted + ram.evicted);
+    }
+    assert!(misses > 0 && hits > 0, "misses {misses} hits {hits}");
+    drop(tier);
+    // Every cell on disk is the chain's.
+    assert_eq!(Store::open(&dir, Sync::Never).unwrap().load().unwrap(), *mem.state());
+    // A budget below the blocks' cells evicts; one above keeps them all.
+    if budget < 1 << 20 {
+        assert!(evicted > 0);
+    } else {
+        assert_eq!(evicted, 0);
+    }
+}
+
+#[test]
+fn a_small_ram_tier_evicts_and_gives_the_in_memory_chain() {
+    run(64 << 10, "tier_small");
+}
+
+#[test]
+fn a_large_ram_tier_keeps_every_cell_it_has_seen() {
+    run(64 << 20, "tier_large");
+}
+
+#[test]
+fn a_fork_of_a_tiered_executor_is_refused() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("tier_fork");
+    let _ = std::fs::remove_dir_all(&dir);
+    let tier = BlockExecutor::open(config(Some(1 << 20)), Store::open(&dir, Sync::Never).unwrap()).unwrap();
+    let err = tier.fork(config(None)).err().expect("refused").to_string();
+    assert!(err.contains("whole state in memory"), "{err}");
+}
