@@ -34,7 +34,7 @@ fn run(budget: u64, name: &str) {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
     let _ = std::fs::remove_dir_all(&dir);
     let spec = Spec::new(Kind::P2p, ACCOUNTS, TXS);
-    let mut generator = Generator::new(spec.clone());
+    let mut generator = Generator::new(spec);
     let genesis = generator.genesis(MAINNET_SEQUENCER);
     let blocks: Vec<_> = (1..=BLOCKS).map(|n| generator.block(n)).collect();
 
