@@ -52,6 +52,9 @@ pub struct Options {
     pub trace_cost: bool,
     /// Also measure the best configuration with a redb store behind it.
     pub store: Option<wavelane_host::store::Sync>,
+    /// With `store`: also measure it with the RAM tier of this many bytes
+    /// (cells read from disk when not cached).
+    pub ram_budget: Option<u64>,
     /// The Cold LRU's (and on the GPU the resident table's) bytes, for
     /// every configuration.
     pub cache_size: Option<u64>,
@@ -159,7 +162,7 @@ pub fn steps(o: &Options) -> u64 {
     let shares = o.hot.len().max(1) as u64;
     shares * (1 + (o.backends.len() * (1 + o.modes.len())) as u64)
         + if o.trace_cost { 2 } else { 0 }
-        + if o.store.is_some() { 2 } else { 0 }
+        + if o.store.is_some() { 2 + o.ram_budget.is_some() as u64 } else { 0 }
 }
 
 fn same(got: &BlockResult, want: &BlockResult, what: &str) -> anyhow::Result<()> {

@@ -1,7 +1,9 @@
 //! `bench block --store always|never`: the best configuration's blocks
 //! with the redb store behind the executor (each block written in one
 //! transaction before it is applied) against the same blocks in memory, in
-//! alternating rounds; the per-block write latency (p50, p99).
+//! alternating rounds; the per-block write latency (p50, p99). With
+//! `--ram-budget`, also the store with its RAM tier: the cells read from
+//! disk as the blocks need them.
 
 use super::block::{label, Chain, Options};
 use super::{Measurement, Reporter};
@@ -27,6 +29,33 @@ pub struct StoreCost {
     pub store_vs_memory: f64,
     /// Bytes of the database after a round.
     pub bytes_on_disk: u64,
+    /// With a RAM tier (`--ram-budget`): what it did.
+    pub tier: Option<TierCost>,
+}
+
+/// The store with its RAM tier: the same blocks with only the cells the
+/// budget holds kept in memory, starting cold after the snapshot import.
+#[derive(Clone, Debug, Serialize)]
+pub struct TierCost {
+    /// The byte budget.
+    pub ram_budget: u64,
+    /// Best block, seconds.
+    pub seconds: f64,
+    /// Throughput with the tier over throughput in memory.
+    pub tier_vs_memory: f64,
+    /// Per block (mean over the chain's blocks and rounds): storage reads
+    /// served from memory, cells read from disk, bytes read, cells evicted.
+    pub hits: f64,
+    /// See `hits`.
+    pub misses: f64,
+    /// See `hits`.
+    pub bytes_read: f64,
+    /// See `hits`.
+    pub evicted: f64,
+    /// The cache's bytes after the last block.
+    pub bytes: u64,
+    /// The misses of the last block of a round (the warmest).
+    pub last_misses: u64,
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -52,6 +81,8 @@ pub(crate) fn measure(
     let mut persist = Vec::new();
     let mut cells = 0usize;
     let mut bytes_on_disk = 0;
+    let mut tiered = f64::INFINITY;
+    let mut tier_blocks = Vec::new();
     let start = Instant::now();
     let mut rounds = 0;
     while rounds < 1 || start.elapsed() < o.budget {
@@ -69,6 +100,18 @@ pub(crate) fn measure(
         })?;
         drop(exec);
         bytes_on_disk = std::fs::metadata(dir.join(wavelane_host::store::FILE)).map_or(0, |m| m.len());
+        if let Some(budget) = o.ram_budget {
+            rep.step(&format!("{name}: {what} with the store and a {budget}-byte RAM tier, round {}", rounds + 1));
+            let _ = std::fs::remove_dir_all(&dir);
+            let store = Store::open(&dir, sync)?;
+            store.import_state(base.next_block() - 1, base.root(), base.state(), None)?;
+            let config = ExecutorConfig { ram_budget: Some(budget), ..config.clone() };
+            let mut exec = BlockExecutor::open(config, store)?;
+            chain.check_blocks(&mut exec, &format!("{what} with the RAM tier"), |s| {
+                tiered = tiered.min(s.seconds.total);
+                tier_blocks.push(s.ram.unwrap_or_default());
+            })?;
+        }
         rounds += 1;
     }
     let _ = std::fs::remove_dir_all(&dir);
@@ -78,7 +121,26 @@ pub(crate) fn measure(
     rep.push(mem_row.clone());
     let row = Measurement::new(name, &format!("{what} + redb (sync {sync_name})"), txs, config.threads, stored);
     rep.push(row.against(&mem_row));
+    let tier = o.ram_budget.map(|ram_budget| {
+        let row = Measurement::new(name, &format!("{what} + redb + {ram_budget} B RAM tier"), txs, config.threads, tiered);
+        rep.push(row.against(&mem_row));
+        let n = tier_blocks.len().max(1) as f64;
+        let mean = |f: &dyn Fn(&wavelane_host::state::TierStats) -> u64| tier_blocks.iter().map(f).sum::<u64>() as f64 / n;
+        let last = tier_blocks.last().copied().unwrap_or_default();
+        TierCost {
+            ram_budget,
+            seconds: tiered,
+            tier_vs_memory: memory / tiered,
+            hits: mean(&|t| t.hits),
+            misses: mean(&|t| t.misses),
+            bytes_read: mean(&|t| t.bytes_read),
+            evicted: mean(&|t| t.evicted),
+            bytes: last.bytes,
+            last_misses: last.misses,
+        }
+    });
     Ok(StoreCost {
+        tier,
         sync: sync_name.into(),
         cells_per_block: cells as f64 / persist.len().max(1) as f64,
         persist_ms: [percentile(&persist, 0.5), percentile(&persist, 0.99)],

@@ -94,6 +94,10 @@ struct BlockArgs {
     /// (`always`: durable commits, `never`: fast), against memory.
     #[arg(long, value_name = "SYNC")]
     store: Option<wavelane::host::store::Sync>,
+    /// With --store: also measure the store with a RAM tier of this many
+    /// bytes (`512M`, `2G` or a number), starting cold.
+    #[arg(long, value_name = "BYTES", value_parser = crate::cli::run::parse_bytes, requires = "store")]
+    ram_budget: Option<u64>,
     /// The Cold LRU's bytes for every configuration; on the GPU (waves,
     /// optimistic) the resident table's (36 bytes per entry).
     #[arg(long, value_name = "BYTES")]
@@ -524,6 +528,7 @@ fn block_options(b: BlockArgs, budget: Duration) -> anyhow::Result<block::Option
         budget,
         trace_cost: b.trace_cost,
         store: b.store,
+        ram_budget: b.ram_budget,
         cache_size: b.cache_size,
     })
 }
@@ -562,6 +567,12 @@ fn print_block_summary(s: &block::Summary, json: bool) -> anyhow::Result<()> {
             "store (sync {}): {:.0} cells per block, write p50 {:.1} ms / p99 {:.1} ms; {:.2}× the in-memory throughput; {} bytes on disk",
             c.sync, c.cells_per_block, c.persist_ms[0], c.persist_ms[1], c.store_vs_memory, c.bytes_on_disk
         );
+        if let Some(t) = &c.tier {
+            println!(
+                "RAM tier of {} B: {:.2}× the in-memory throughput; per block {:.0} hits, {:.0} misses ({:.0} B read), {:.0} evicted; last block {} misses, cache {} B",
+                t.ram_budget, t.tier_vs_memory, t.hits, t.misses, t.bytes_read, t.evicted, t.last_misses, t.bytes
+            );
+        }
     }
     if let Some(t) = &s.trace_cost {
         println!(
