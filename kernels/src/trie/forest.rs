@@ -21,11 +21,13 @@
 //! values from a device buffer ([`LeafSource`]) rather than uploading them. Trees are named by a felt (a contract address); a tree
 //! whose last value is deleted disappears, and an absent tree's root is 0.
 
+use super::bits::U256;
+use super::paged::PagedStore;
 use super::proof::ProofNode;
 use super::source::{LeafSlots, LeafSource};
-use super::store::{MemStore, NodeChange, NodeId, NodeStore};
+use super::store::{Journaled, MemStore, NodeChange, NodeId, NodeStore};
 use super::update::{self, Plan, Write};
-use super::{Trie, TrieError, TrieHash, TrieStats, UpdateStats};
+use super::{cpu_unless_complete, Trie, TrieError, TrieHash, TrieStats, UpdateStats};
 use crate::backend::{Backend, Family};
 use crate::field::Fe;
 use starknet_types_core::felt::Felt;
@@ -54,15 +56,40 @@ impl Forest<MemStore> {
     pub fn new(hash: TrieHash) -> Forest<MemStore> {
         Forest::with_store(hash, MemStore::default())
     }
+}
 
-    /// A forest reloaded from its nodes: `store` (see
+impl<S: Journaled> Forest<S> {
+    /// Starts recording which nodes change ([`Journaled::keep_journal`]).
+    pub fn keep_journal(&mut self) {
+        self.engine.keep_journal();
+    }
+
+    /// The nodes changed since the journal started or was last taken
+    /// ([`Journaled::take_changes`]).
+    pub fn take_changes(&mut self) -> Vec<NodeChange> {
+        self.engine.take_changes()
+    }
+}
+
+impl Forest<PagedStore> {
+    /// Evicts nodes of the store down to `budget` bytes, keeping every
+    /// tree's root ([`PagedStore::evict_keeping`]); returns how many went.
+    pub fn evict(&mut self, budget: usize) -> usize {
+        let keep: Vec<NodeId> = self.trees.values().filter_map(|t| t.root).collect();
+        self.engine.store.evict_keeping(budget, &keep)
+    }
+}
+
+impl<S: NodeStore> Forest<S> {
+    /// A forest reloaded from its nodes: `store` (for a [`MemStore`], see
     /// [`MemStore::from_nodes`]) and each tree's name, root and number of
-    /// values. Errs when a root is not a stored node.
+    /// values. Errs when a root is not below the store's capacity, or when
+    /// a store that is not [`NodeStore::complete`] cannot read the roots in.
     pub fn from_parts(
         hash: TrieHash,
-        store: MemStore,
+        store: S,
         trees: impl IntoIterator<Item = (Felt, NodeId, usize)>,
-    ) -> Result<Forest, String> {
+    ) -> Result<Forest<S>, String> {
         let capacity = store.capacity();
         let mut forest = Forest::with_store(hash, store);
         for (name, root, leaves) in trees {
@@ -72,22 +99,48 @@ impl Forest<MemStore> {
             forest.trees.insert(name, Tree { root: Some(root), leaves });
             forest.leaves += leaves;
         }
+        let roots: Vec<NodeId> = forest.trees.values().filter_map(|t| t.root).collect();
+        forest.engine.store.fault(&roots).map_err(|e| format!("reading the roots: {e}"))?;
         Ok(forest)
     }
 
-    /// Starts recording which nodes change ([`MemStore::keep_journal`]).
-    pub fn keep_journal(&mut self) {
-        self.engine.keep_journal();
+    /// The node store (see [`Trie::store_mut`] for what may be done with
+    /// it; [`Forest::evict`] evicts).
+    pub fn store_mut(&mut self) -> &mut S {
+        &mut self.engine.store
     }
 
-    /// The nodes changed since the journal started or was last taken
-    /// ([`MemStore::take_changes`]).
-    pub fn take_changes(&mut self) -> Vec<NodeChange> {
-        self.engine.take_changes()
+    /// The node store.
+    pub fn store(&self) -> &S {
+        &self.engine.store
     }
-}
 
-impl<S: NodeStore> Forest<S> {
+    /// Brings into memory every node that an update, a `get` or a `prove`
+    /// of these keys would read (`(tree, keys)`; see [`Trie::prefetch`]),
+    /// one batched read per level across all trees. Nothing to do on a
+    /// [`NodeStore::complete`] store.
+    pub fn prefetch(&mut self, batch: &[(Felt, Vec<Felt>)]) -> Result<(), TrieError> {
+        if self.engine.store.complete() {
+            return Ok(());
+        }
+        let mut keys: HashMap<Felt, Vec<U256>> = HashMap::new();
+        for (tree, ks) in batch {
+            let limbs = keys.entry(*tree).or_default();
+            for &k in ks {
+                limbs.push(super::key_limbs(k)?);
+            }
+        }
+        let mut trees: Vec<(Option<NodeId>, Vec<U256>)> = keys
+            .into_iter()
+            .map(|(tree, mut ks)| {
+                super::prefetch::sort_keys(&mut ks);
+                (self.tree_root(&tree), ks)
+            })
+            .collect();
+        trees.sort_by_key(|t| t.0);
+        let views: Vec<(Option<NodeId>, &[U256])> = trees.iter().map(|(r, k)| (*r, k.as_slice())).collect();
+        self.engine.prefetch_trees(&views)
+    }
     /// An empty forest over `store` (which must be empty).
     pub fn with_store(hash: TrieHash, store: S) -> Forest<S> {
         Forest { engine: Trie::with_store(hash, store), trees: HashMap::new(), leaves: 0 }
@@ -159,6 +212,11 @@ impl<S: NodeStore> Forest<S> {
     /// Every key is checked before anything changes. If hashing fails (a
     /// GPU error) the trees keep their new shapes, the failed levels stay
     /// pending, and the next update (on any backend) computes them first.
+    ///
+    /// On a store that is not [`NodeStore::complete`] the update first
+    /// brings in what it reads ([`Forest::prefetch`]; a source error leaves
+    /// the forest unchanged) and hashes on the CPU: `gpu` runs as `simd`
+    /// (the device copy would need every id's hash).
     pub fn update(
         &mut self,
         backend: Backend,
@@ -179,7 +237,7 @@ impl<S: NodeStore> Forest<S> {
         source: Option<&LeafSource<'_>>,
     ) -> Result<(Vec<(Felt, Felt)>, UpdateStats), TrieError> {
         let writes = batch.iter().map(|(_, w)| w.len()).sum();
-        let backend = backend.resolve_for(Family::Trie, writes);
+        let backend = cpu_unless_complete(backend.resolve_for(Family::Trie, writes), &self.engine.store);
         let hash = self.engine.hash;
         if backend == Backend::Gpu {
             let prepared = prepare(batch)?;
@@ -195,12 +253,20 @@ impl<S: NodeStore> Forest<S> {
 
     /// [`Forest::update`] with the node hashes computed by `hash_pairs`
     /// (`out[i] = H(a[i], b[i])`, called once per level of the forest).
+    /// Prefetches first on a store that is not [`NodeStore::complete`],
+    /// as [`Forest::update`] does.
     pub fn update_with(
         &mut self,
         batch: &[(Felt, Vec<(Felt, Felt)>)],
         mut hash_pairs: impl FnMut(&[Fe], &[Fe], &mut [Fe]) -> Result<(), TrieError>,
     ) -> Result<(Vec<(Felt, Felt)>, UpdateStats), TrieError> {
         let prepared = prepare(batch)?;
+        if !self.engine.store.complete() {
+            let keys: Vec<Vec<U256>> = prepared.iter().map(|(_, ups)| ups.iter().map(|u| u.0).collect()).collect();
+            let trees: Vec<(Option<NodeId>, &[U256])> =
+                prepared.iter().zip(&keys).map(|((name, _), k)| (self.tree_root(name), k.as_slice())).collect();
+            self.engine.prefetch_trees(&trees)?;
+        }
         let keys = prepared.iter().map(|(_, u)| u.len()).sum();
         let mut stats = UpdateStats { keys, ..UpdateStats::default() };
         stats = stats.merge(self.engine.flush_pending()?);

@@ -30,12 +30,21 @@
 //! edge per leaf, about 163 bytes per leaf ([`Trie::stats`] reports it).
 //! Membership and non-membership proofs, and their verification, are in
 //! [`proof`].
+//!
+//! A store need not hold every node: [`paged::PagedStore`] keeps some in
+//! memory, up to a byte budget, and reads the rest from a
+//! [`paged::NodeSource`] (a disk). Before an update on such a store the trie
+//! walks the written keys' paths level by level and brings in, in one batch
+//! per level, every node the update will read (`prefetch.rs`); a source
+//! that fails leaves the trie as it was ([`TrieError::Source`]).
 
 pub mod bits;
 mod chunks;
 pub mod forest;
 #[cfg_attr(not(feature = "gpu"), path = "gpu_off.rs")]
 pub mod gpu;
+pub mod paged;
+mod prefetch;
 pub mod proof;
 pub mod source;
 pub mod store;
@@ -46,9 +55,10 @@ use crate::field::Fe;
 use crate::hash::HashError;
 use bits::U256;
 pub use forest::Forest;
+pub use paged::{NodeSource, PageStats, PagedStore};
 pub use source::{DeviceBuffer, LeafSource};
 use starknet_types_core::felt::Felt;
-pub use store::{MemStore, Node, NodeChange, NodeId, NodeStore, MAX_NODES};
+pub use store::{Journaled, MemStore, Node, NodeChange, NodeId, NodeStore, MAX_NODES};
 
 /// The node hash a trie uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -109,6 +119,10 @@ pub enum TrieError {
     /// The GPU backend failed.
     #[error(transparent)]
     Gpu(#[from] crate::gpu::GpuError),
+    /// A paged store could not read nodes from its source (the trie is
+    /// unchanged).
+    #[error("reading trie nodes from the store's source: {0}")]
+    Source(String),
 }
 
 /// What one [`Trie::update`] did.
@@ -164,37 +178,52 @@ impl Trie<MemStore> {
     pub fn new(hash: TrieHash) -> Trie<MemStore> {
         Trie::with_store(hash, MemStore::default())
     }
+}
 
-    /// A trie reloaded from its nodes: `store` (see
+impl<S: Journaled> Trie<S> {
+    /// Starts recording which nodes change ([`Journaled::keep_journal`]).
+    pub fn keep_journal(&mut self) {
+        self.store.keep_journal();
+    }
+
+    /// The nodes changed since the journal started or was last taken
+    /// ([`Journaled::take_changes`]).
+    pub fn take_changes(&mut self) -> Vec<NodeChange> {
+        self.store.take_changes()
+    }
+}
+
+impl Trie<PagedStore> {
+    /// Evicts nodes of the store down to `budget` bytes, keeping the root
+    /// ([`PagedStore::evict_keeping`]); returns how many went.
+    pub fn evict(&mut self, budget: usize) -> usize {
+        let keep: Vec<NodeId> = self.root.into_iter().collect();
+        self.store.evict_keeping(budget, &keep)
+    }
+}
+
+impl<S: NodeStore> Trie<S> {
+    /// A trie reloaded from its nodes: `store` (for a [`MemStore`], see
     /// [`MemStore::from_nodes`]) with root `root` holding `leaves` values.
-    /// Errs when the root is not a stored node.
-    pub fn from_parts(hash: TrieHash, store: MemStore, root: Option<NodeId>, leaves: usize) -> Result<Trie, String> {
-        if let Some(r) = root.filter(|&r| r as usize >= store.capacity()) {
-            return Err(format!("root node {r} is not stored ({} ids)", store.capacity()));
+    /// Errs when the root is not below the store's capacity, or when a
+    /// store that is not [`NodeStore::complete`] cannot read it in.
+    pub fn from_parts(hash: TrieHash, mut store: S, root: Option<NodeId>, leaves: usize) -> Result<Trie<S>, String> {
+        if let Some(r) = root {
+            if r as usize >= store.capacity() {
+                return Err(format!("root node {r} is not stored ({} ids)", store.capacity()));
+            }
+            store.fault(&[r]).map_err(|e| format!("root node {r}: {e}"))?;
         }
         let mut trie = Trie::with_store(hash, store);
         (trie.root, trie.leaves) = (root, leaves);
         Ok(trie)
     }
 
-    /// Starts recording which nodes change ([`MemStore::keep_journal`]).
-    pub fn keep_journal(&mut self) {
-        self.store.keep_journal();
-    }
-
-    /// The nodes changed since the journal started or was last taken
-    /// ([`MemStore::take_changes`]).
-    pub fn take_changes(&mut self) -> Vec<NodeChange> {
-        self.store.take_changes()
-    }
-
     /// The number of values stored.
     pub fn leaves(&self) -> usize {
         self.leaves
     }
-}
 
-impl<S: NodeStore> Trie<S> {
     /// An empty trie over `store` (which must be empty).
     pub fn with_store(hash: TrieHash, store: S) -> Trie<S> {
         Trie {
@@ -222,6 +251,14 @@ impl<S: NodeStore> Trie<S> {
     /// The node store.
     pub fn store(&self) -> &S {
         &self.store
+    }
+
+    /// The node store, for what is particular to it (a [`PagedStore`]'s
+    /// [`PagedStore::unpin_all`], [`PagedStore::next_epoch`] and
+    /// [`PagedStore::take_stats`]). Changing nodes through it, or evicting
+    /// the root, breaks the trie: use [`Trie::evict`] to evict.
+    pub fn store_mut(&mut self) -> &mut S {
+        &mut self.store
     }
 
     /// The root node, if the tree is not empty.
@@ -274,8 +311,14 @@ impl<S: NodeStore> Trie<S> {
     /// Every key is checked before anything changes. If hashing fails (a
     /// GPU error), the tree keeps the new shape, the failed levels stay
     /// pending, and the next update (on any backend) computes them first.
+    ///
+    /// On a store that is not [`NodeStore::complete`] the update first
+    /// brings in the nodes it reads ([`Trie::prefetch`]); a source error
+    /// then leaves the trie unchanged. Such a store runs on the CPU: the
+    /// GPU backend keeps every id's hash on the device, so `gpu` (and an
+    /// `auto` that picks it) hashes on `simd` instead.
     pub fn update(&mut self, backend: Backend, writes: &[(Felt, Felt)]) -> Result<(Felt, UpdateStats), TrieError> {
-        let backend = backend.resolve_for(Family::Trie, writes.len());
+        let backend = cpu_unless_complete(backend.resolve_for(Family::Trie, writes.len()), &self.store);
         let hash = self.hash;
         if backend == Backend::Gpu {
             let ups = update::prepare(writes)?;
@@ -291,12 +334,18 @@ impl<S: NodeStore> Trie<S> {
 
     /// [`Trie::update`] with the node hashes computed by `hash_pairs`
     /// (`out[i] = H(a[i], b[i])`), for peers and custom backends.
+    /// Prefetches first on a store that is not [`NodeStore::complete`],
+    /// as [`Trie::update`] does.
     pub fn update_with(
         &mut self,
         writes: &[(Felt, Felt)],
         mut hash_pairs: impl FnMut(&[Fe], &[Fe], &mut [Fe]) -> Result<(), TrieError>,
     ) -> Result<(Felt, UpdateStats), TrieError> {
         let ups = update::prepare(writes)?;
+        if !self.store.complete() {
+            let keys: Vec<U256> = ups.iter().map(|u| u.0).collect();
+            self.prefetch_trees(&[(self.root, &keys)])?;
+        }
         let mut stats = UpdateStats { keys: ups.len(), ..UpdateStats::default() };
         stats = stats.merge(self.flush_pending()?);
         let plan = self.apply(&ups);
@@ -320,6 +369,16 @@ impl UpdateStats {
                 (a, b) => a.or(b),
             },
         }
+    }
+}
+
+/// `backend`, or [`Backend::Simd`] for the GPU when `store` is not
+/// [`NodeStore::complete`] (the device would need every id's hash).
+pub(crate) fn cpu_unless_complete(backend: Backend, store: &impl NodeStore) -> Backend {
+    if backend == Backend::Gpu && !store.complete() {
+        Backend::Simd
+    } else {
+        backend
     }
 }
 

@@ -66,6 +66,30 @@ pub trait NodeStore {
     fn live(&self) -> usize;
     /// Bytes of memory the store holds.
     fn bytes(&self) -> usize;
+    /// Whether every node is in memory, so any id can be read at once. A
+    /// store that pages nodes in ([`super::paged::PagedStore`]) says no, and
+    /// the trie brings in what an update reads ([`NodeStore::fault`]) before
+    /// it changes anything.
+    fn complete(&self) -> bool {
+        true
+    }
+    /// Brings nodes `ids` into memory (a complete store holds them all
+    /// already). Errs with the source's message when it cannot read them.
+    fn fault(&mut self, ids: &[NodeId]) -> Result<(), String> {
+        let _ = ids;
+        Ok(())
+    }
+}
+
+/// A store that can record which nodes change, for a persistent copy that
+/// writes only those.
+pub trait Journaled: NodeStore {
+    /// Starts recording which ids change (see [`Journaled::take_changes`]).
+    fn keep_journal(&mut self);
+    /// The nodes changed since the journal started or was last taken, by
+    /// id, each with its shape and hash now (`None`: freed). Empty without
+    /// a journal.
+    fn take_changes(&mut self) -> Vec<NodeChange>;
 }
 
 /// A shape packed into two words; the top two bits of `a` say which.
@@ -82,7 +106,7 @@ pub trait NodeStore {
 /// 2^len`, so the highest set bit is bit `len`): inline when that fits a
 /// `u32`, else in a 32-byte entry of `paths` (`len ≤ 251` fits 256 bits).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Packed {
+pub(super) struct Packed {
     a: u32,
     b: u32,
 }
@@ -111,6 +135,54 @@ fn without_sentinel(mut s: U256) -> (U256, u8) {
     let len = bits::msb(&s).expect("a stored path has its sentinel bit");
     s[len as usize / 64] &= !(1 << (len % 64));
     (s, len as u8)
+}
+
+impl Packed {
+    /// Packs `node`; a long edge's path (with its sentinel) goes to
+    /// `put_long`, which returns what to keep in `b` (its index, say).
+    #[inline]
+    pub(super) fn new(node: Node, put_long: impl FnOnce(U256) -> u32) -> Packed {
+        match node {
+            Node::Leaf => Packed { a: LEAF, b: 0 },
+            Node::Binary { left, right } => {
+                debug_assert!(left & TAG == 0 && right & TAG == 0);
+                Packed { a: left, b: right }
+            }
+            Node::Edge { child, path, len } => {
+                debug_assert!(child & TAG == 0);
+                let stored = with_sentinel(&path, len);
+                if len <= SHORT_EDGE_BITS {
+                    Packed { a: SHORT_EDGE | child, b: stored[0] as u32 }
+                } else {
+                    Packed { a: LONG_EDGE | child, b: put_long(stored) }
+                }
+            }
+        }
+    }
+
+    /// The shape; a long edge's path comes from `long` (given `b`).
+    #[inline]
+    pub(super) fn unpack(self, long: impl FnOnce(u32) -> U256) -> Node {
+        let Packed { a, b } = self;
+        match a & TAG {
+            0 => Node::Binary { left: a, right: b },
+            LEAF => Node::Leaf,
+            LONG_EDGE => {
+                let (path, len) = without_sentinel(long(b));
+                Node::Edge { child: a & ID, path, len }
+            }
+            _ => {
+                let (path, len) = without_sentinel([b as u64, 0, 0, 0]);
+                Node::Edge { child: a & ID, path, len }
+            }
+        }
+    }
+
+    /// Whether this is an edge whose path is kept outside the shape.
+    #[inline]
+    pub(super) fn is_long_edge(self) -> bool {
+        self.a & TAG == LONG_EDGE
+    }
 }
 
 /// Nodes in memory, in arrays that grow a chunk at a time ([`Chunks`]):
@@ -142,13 +214,14 @@ pub struct MemStore {
 /// The ids changed since the journal was last taken: one bit per id, and
 /// the ids in the order of their first change (sorted when taken).
 #[derive(Clone, Debug, Default)]
-struct Journal {
+pub(super) struct Journal {
     marked: Vec<u64>,
     ids: Vec<NodeId>,
 }
 
 impl Journal {
-    fn mark(&mut self, id: NodeId) {
+    /// Records that `id` changed.
+    pub(super) fn mark(&mut self, id: NodeId) {
         let (word, bit) = (id as usize / 64, id % 64);
         if self.marked.len() <= word {
             self.marked.resize(word + 1, 0);
@@ -157,6 +230,25 @@ impl Journal {
             self.marked[word] |= 1 << bit;
             self.ids.push(id);
         }
+    }
+
+    /// Whether `id` changed since the last [`Journal::take`].
+    pub(super) fn has(&self, id: NodeId) -> bool {
+        self.marked.get(id as usize / 64).is_some_and(|w| w >> (id % 64) & 1 == 1)
+    }
+
+    /// The ids changed since the last take, ascending; starts afresh.
+    pub(super) fn take(&mut self) -> Vec<NodeId> {
+        let mut ids = std::mem::take(&mut self.ids);
+        // In id order, a store's inserts walk its pages in order.
+        ids.sort_unstable();
+        self.marked.iter_mut().for_each(|w| *w = 0);
+        ids
+    }
+
+    /// Bytes held.
+    pub(super) fn bytes(&self) -> usize {
+        self.marked.capacity() * 8 + self.ids.capacity() * 4
     }
 }
 
@@ -180,10 +272,7 @@ impl MemStore {
     /// a journal.
     pub fn take_changes(&mut self) -> Vec<NodeChange> {
         let Some(journal) = self.journal.as_mut() else { return Vec::new() };
-        let mut ids = std::mem::take(&mut journal.ids);
-        // In id order, a store's inserts walk its pages in order.
-        ids.sort_unstable();
-        journal.marked.iter_mut().for_each(|w| *w = 0);
+        let ids = journal.take();
         let mut dead = vec![0u64; self.shapes.len().div_ceil(64)];
         for &id in &self.free {
             dead[id as usize / 64] |= 1 << (id % 64);
@@ -250,27 +339,12 @@ impl MemStore {
 
     /// Packs `node`, storing a long edge's path.
     fn pack(&mut self, node: Node) -> Packed {
-        match node {
-            Node::Leaf => Packed { a: LEAF, b: 0 },
-            Node::Binary { left, right } => {
-                debug_assert!(left & TAG == 0 && right & TAG == 0);
-                Packed { a: left, b: right }
-            }
-            Node::Edge { child, path, len } => {
-                debug_assert!(child & TAG == 0);
-                let stored = with_sentinel(&path, len);
-                if len <= SHORT_EDGE_BITS {
-                    Packed { a: SHORT_EDGE | child, b: stored[0] as u32 }
-                } else {
-                    Packed { a: LONG_EDGE | child, b: self.put_path(stored) }
-                }
-            }
-        }
+        Packed::new(node, |stored| self.put_path(stored))
     }
 
     /// Releases what [`MemStore::pack`] stored beside a shape.
     fn release(&mut self, p: Packed) {
-        if p.a & TAG == LONG_EDGE {
+        if p.is_long_edge() {
             self.free_paths.push(p.b);
         }
     }
@@ -279,19 +353,7 @@ impl MemStore {
 impl NodeStore for MemStore {
     #[inline]
     fn node(&self, id: NodeId) -> Node {
-        let Packed { a, b } = self.shapes.get(id as usize);
-        match a & TAG {
-            0 => Node::Binary { left: a, right: b },
-            LEAF => Node::Leaf,
-            LONG_EDGE => {
-                let (path, len) = without_sentinel(self.paths.get(b as usize));
-                Node::Edge { child: a & ID, path, len }
-            }
-            _ => {
-                let (path, len) = without_sentinel([b as u64, 0, 0, 0]);
-                Node::Edge { child: a & ID, path, len }
-            }
-        }
+        self.shapes.get(id as usize).unpack(|i| self.paths.get(i as usize))
     }
 
     #[inline]
@@ -350,7 +412,17 @@ impl NodeStore for MemStore {
             + self.hashes.bytes()
             + self.paths.bytes()
             + (self.free.capacity() + self.free_paths.capacity()) * std::mem::size_of::<u32>()
-            + self.journal.as_ref().map_or(0, |j| j.marked.capacity() * 8 + j.ids.capacity() * 4)
+            + self.journal.as_ref().map_or(0, Journal::bytes)
+    }
+}
+
+impl Journaled for MemStore {
+    fn keep_journal(&mut self) {
+        MemStore::keep_journal(self);
+    }
+
+    fn take_changes(&mut self) -> Vec<NodeChange> {
+        MemStore::take_changes(self)
     }
 }
 
