@@ -253,8 +253,13 @@ pub fn run(rep: &mut Reporter, o: &Options) -> anyhow::Result<Summary> {
         let diff = out.to_diff(state);
         ensure!(out.receipts == reference[0].receipts && diff == reference[0].diff, "the peer differs from serial");
         let prefix = o.peer_updates.min(diff.storage_updates()).max(1);
-        let commit_seconds = per_key_peer(base.commitment(), state, &diff, prefix, Leaves::PerWrite)?
-            * diff.storage_updates() as f64
+        let commit_seconds = per_key_peer(
+            base.commitment().expect("the base keeps its tries in memory"),
+            state,
+            &diff,
+            prefix,
+            Leaves::PerWrite,
+        )? * diff.storage_updates() as f64
             / prefix as f64;
         let peer = Measurement::new(
             &name,

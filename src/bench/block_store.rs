@@ -10,6 +10,7 @@ use super::{Measurement, Reporter};
 use serde::Serialize;
 use std::time::Instant;
 use wavelane_host::block::{BlockExecutor, ExecutorConfig};
+use wavelane_host::state::CacheStats;
 use wavelane_host::store::{Store, Sync};
 
 /// What the store costs.
@@ -33,29 +34,55 @@ pub struct StoreCost {
     pub tier: Option<TierCost>,
 }
 
-/// The store with its RAM tier: the same blocks with only the cells the
-/// budget holds kept in memory, starting cold after the snapshot import.
+/// The store with its RAM tier: the same blocks with only the cells and
+/// trie nodes the budget holds kept in memory, starting cold after the
+/// snapshot import.
 #[derive(Clone, Debug, Serialize)]
 pub struct TierCost {
-    /// The byte budget.
+    /// The byte budget (a third for cells, the rest for trie nodes).
     pub ram_budget: u64,
     /// Best block, seconds.
     pub seconds: f64,
     /// Throughput with the tier over throughput in memory.
     pub tier_vs_memory: f64,
-    /// Per block (mean over the chain's blocks and rounds): storage reads
-    /// served from memory, cells read from disk, bytes read, cells evicted.
+    /// The storage cells' cache.
+    pub cells: CacheMeans,
+    /// The trie nodes' pages.
+    pub nodes: CacheMeans,
+}
+
+/// One cache of the RAM tier over the measured blocks.
+#[derive(Clone, Debug, Serialize)]
+pub struct CacheMeans {
+    /// Per block (mean over the chain's blocks and rounds): reads served
+    /// from memory.
     pub hits: f64,
-    /// See `hits`.
+    /// Per block: cells or nodes read from disk.
     pub misses: f64,
-    /// See `hits`.
+    /// Per block: bytes read.
     pub bytes_read: f64,
-    /// See `hits`.
+    /// Per block: evicted.
     pub evicted: f64,
-    /// The cache's bytes after the last block.
-    pub bytes: u64,
-    /// The misses of the last block of a round (the warmest).
+    /// The last block's misses (the warmest).
     pub last_misses: u64,
+    /// Bytes held after the last block.
+    pub bytes: u64,
+}
+
+impl CacheMeans {
+    fn of(blocks: &[CacheStats]) -> CacheMeans {
+        let n = blocks.len().max(1) as f64;
+        let mean = |f: &dyn Fn(&CacheStats) -> u64| blocks.iter().map(f).sum::<u64>() as f64 / n;
+        let last = blocks.last().copied().unwrap_or_default();
+        CacheMeans {
+            hits: mean(&|t| t.hits),
+            misses: mean(&|t| t.misses),
+            bytes_read: mean(&|t| t.bytes_read),
+            evicted: mean(&|t| t.evicted),
+            last_misses: last.misses,
+            bytes: last.bytes,
+        }
+    }
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -122,21 +149,17 @@ pub(crate) fn measure(
     let row = Measurement::new(name, &format!("{what} + redb (sync {sync_name})"), txs, config.threads, stored);
     rep.push(row.against(&mem_row));
     let tier = o.ram_budget.map(|ram_budget| {
-        let row = Measurement::new(name, &format!("{what} + redb + {ram_budget} B RAM tier"), txs, config.threads, tiered);
+        let row =
+            Measurement::new(name, &format!("{what} + redb + {ram_budget} B RAM tier"), txs, config.threads, tiered);
         rep.push(row.against(&mem_row));
-        let n = tier_blocks.len().max(1) as f64;
-        let mean = |f: &dyn Fn(&wavelane_host::state::TierStats) -> u64| tier_blocks.iter().map(f).sum::<u64>() as f64 / n;
-        let last = tier_blocks.last().copied().unwrap_or_default();
+        let cells: Vec<CacheStats> = tier_blocks.iter().map(|t| t.cells).collect();
+        let nodes: Vec<CacheStats> = tier_blocks.iter().map(|t| t.nodes).collect();
         TierCost {
             ram_budget,
             seconds: tiered,
             tier_vs_memory: memory / tiered,
-            hits: mean(&|t| t.hits),
-            misses: mean(&|t| t.misses),
-            bytes_read: mean(&|t| t.bytes_read),
-            evicted: mean(&|t| t.evicted),
-            bytes: last.bytes,
-            last_misses: last.misses,
+            cells: CacheMeans::of(&cells),
+            nodes: CacheMeans::of(&nodes),
         }
     });
     Ok(StoreCost {

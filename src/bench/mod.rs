@@ -4,7 +4,7 @@
 //! JSON object per line with `--json`; progress goes to stderr only).
 
 pub mod block;
-mod block_store;
+pub mod block_store;
 pub mod commit;
 pub mod field;
 pub mod hash;

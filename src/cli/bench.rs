@@ -266,7 +266,7 @@ enum Part {
 
 /// What a part prints after the table.
 enum Summary {
-    Block(block::Summary),
+    Block(Box<block::Summary>),
     Schedule(ScheduleStats),
     Trie(trie::Summary),
     Commit(commit::Summary),
@@ -293,7 +293,7 @@ impl Part {
             Part::Schedule(p) => schedule::run(p, rep).map(|s| Some(Summary::Schedule(s))),
             Part::Trie(o) => trie::run(rep, o).map(|s| Some(Summary::Trie(s))),
             Part::Commit(o) => commit::run(rep, o).map(|s| Some(Summary::Commit(s))),
-            Part::Block(o) => block::run(rep, o).map(|s| Some(Summary::Block(s))),
+            Part::Block(o) => block::run(rep, o).map(|s| Some(Summary::Block(Box::new(s)))),
             _ => self.run_kernel(rep).map(|()| None),
         }
     }
@@ -568,9 +568,18 @@ fn print_block_summary(s: &block::Summary, json: bool) -> anyhow::Result<()> {
             c.sync, c.cells_per_block, c.persist_ms[0], c.persist_ms[1], c.store_vs_memory, c.bytes_on_disk
         );
         if let Some(t) = &c.tier {
+            let line = |what: &str, m: &wavelane::bench::block_store::CacheMeans| {
+                format!(
+                    "{what}: per block {:.0} hits, {:.0} misses ({:.0} B read), {:.0} evicted; last block {} misses, {} B held",
+                    m.hits, m.misses, m.bytes_read, m.evicted, m.last_misses, m.bytes
+                )
+            };
             println!(
-                "RAM tier of {} B: {:.2}× the in-memory throughput; per block {:.0} hits, {:.0} misses ({:.0} B read), {:.0} evicted; last block {} misses, cache {} B",
-                t.ram_budget, t.tier_vs_memory, t.hits, t.misses, t.bytes_read, t.evicted, t.last_misses, t.bytes
+                "RAM tier of {} B: {:.2}× the in-memory throughput; {}; {}",
+                t.ram_budget,
+                t.tier_vs_memory,
+                line("cells", &t.cells),
+                line("trie nodes", &t.nodes)
             );
         }
     }

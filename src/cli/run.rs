@@ -276,15 +276,18 @@ pub(crate) fn block_line(r: &BlockResult) -> String {
         );
     }
     if let Some(t) = &s.ram {
-        cold += &format!(
-            "  ram: hits {} misses {} ({} B read) resident {} ({:.1} MB) evicted {}",
-            t.hits,
-            t.misses,
-            t.bytes_read,
-            t.resident,
-            t.bytes as f64 / 1e6,
-            t.evicted
-        );
+        let part = |what: &str, c: &wavelane::host::state::CacheStats| {
+            format!(
+                " {what} hits {} misses {} ({} B read) resident {} ({:.1} MB) evicted {}",
+                c.hits,
+                c.misses,
+                c.bytes_read,
+                c.resident,
+                c.bytes as f64 / 1e6,
+                c.evicted
+            )
+        };
+        cold += &format!("  ram:{};{}", part("cells", &t.cells), part("nodes", &t.nodes));
     }
     if let Some(why) = &s.exec_fallback {
         cold += &format!("  (ran on the CPU: {why})");
@@ -350,14 +353,17 @@ pub(crate) fn block_json(r: &BlockResult, workload: &str, mode: Mode, threads: u
             "leaves_from_table": d.leaves_from_table,
         })),
         "commit_kernel_seconds": s.commit_kernel_seconds,
-        "ram": s.ram.map(|t| json!({
-            "hits": t.hits,
-            "misses": t.misses,
-            "bytes_read": t.bytes_read,
-            "evicted": t.evicted,
-            "resident": t.resident,
-            "bytes": t.bytes,
-        })),
+        "ram": s.ram.map(|t| {
+            let part = |c: &wavelane::host::state::CacheStats| json!({
+                "hits": c.hits,
+                "misses": c.misses,
+                "bytes_read": c.bytes_read,
+                "evicted": c.evicted,
+                "resident": c.resident,
+                "bytes": c.bytes,
+            });
+            json!({"cells": part(&t.cells), "nodes": part(&t.nodes)})
+        }),
     })
 }
 

@@ -1,13 +1,15 @@
 //! [`BlockExecutor`]: the one call a sequencer or validator makes per block.
 
 use super::fees::{execute_with_fees, RunCounters};
+use super::tries::Tries;
 use super::{BlockError, BlockResult, BlockStats, DeviceStats, Mode, StageSeconds};
 use crate::exec::{prepare, BlockOutput, FeeSink, NativeTx, Prepared, Transaction, STRK};
 use crate::schedule::blockstm::BlockStmConfig;
 use crate::schedule::builder::{build_block, AllHot, BlockLimits, BuiltBlock};
+use crate::state::CacheStats;
 use crate::state::{
     ColdLru, CommitStats, ContractAddress, MemState, Roots, StarknetVersion, StateCommitment, StateDiff, StateKey,
-    StateWriter, TierStats,
+    StateWriter, TierStats, TrieChanges,
 };
 #[cfg(feature = "gpu")]
 use crate::state::{LeafSource, StorageKey};
@@ -88,7 +90,7 @@ pub struct BlockExecutor {
     config: ExecutorConfig,
     pool: rayon::ThreadPool,
     state: MemState,
-    commitment: StateCommitment,
+    tries: Tries,
     sink: FeeSink,
     next_block: u64,
     root: Felt,
@@ -135,7 +137,7 @@ impl BlockExecutor {
             config,
             pool,
             state: MemState::new(),
-            commitment: StateCommitment::new(),
+            tries: Tries::Mem(StateCommitment::new()),
             sink,
             next_block: 0,
             root: Felt::ZERO,
@@ -184,7 +186,7 @@ impl BlockExecutor {
     pub fn open(config: ExecutorConfig, store: crate::store::Store) -> Result<BlockExecutor, BlockError> {
         let mut exec = BlockExecutor::new(config)?;
         let fail = |block: u64, e: &dyn std::fmt::Display| BlockError::Store { block, message: e.to_string() };
-        exec.commitment.keep_journal();
+        exec.tries.keep_journal();
         if let Some(budget) = exec.config.ram_budget {
             #[cfg(feature = "gpu")]
             if exec.runs_on_device() {
@@ -193,7 +195,8 @@ impl BlockExecutor {
                     .to_string();
                 return Err(BlockError::Store { block: 0, message });
             }
-            exec.cells = Some(crate::store::CellCache::new(budget));
+            // A third for cells, two for trie nodes (about three per leaf).
+            exec.cells = Some(crate::store::CellCache::new(budget / 3));
         }
         if let Some((last, root)) = store.last_block().map_err(|e| fail(0, &e))? {
             let _span = trace::span("store.load");
@@ -208,23 +211,32 @@ impl BlockExecutor {
             let (what, got) = match tries {
                 Some(mut tries) => {
                     tries.keep_journal();
-                    exec.commitment = tries;
-                    ("stored tries have", exec.commitment.roots(exec.config.version).global)
+                    exec.tries = Tries::Mem(tries);
+                    ("stored tries have", exec.tries.roots(exec.config.version).global)
                 }
                 None => {
-                    let (pool, commitment) = (&exec.pool, &mut exec.commitment);
+                    let (pool, tries) = (&exec.pool, &mut exec.tries);
                     let diff = state.to_diff();
                     let (roots, _) = pool
                         .install(|| {
-                            commitment.commit(exec.config.backend, &MemState::new(), &diff, exec.config.version)
+                            tries.commit(exec.config.backend, &MemState::new(), &diff, exec.config.version, None)
                         })
                         .map_err(|source| BlockError::Commit { block: last, source })?;
                     if roots.global == root {
-                        store.write_tries(&commitment.take_changes([&diff])).map_err(|e| fail(last, &e))?;
+                        store.write_tries(&tries.take_changes([&diff])).map_err(|e| fail(last, &e))?;
                     }
                     ("state rebuilt from the store has", roots.global)
                 }
             };
+            if let (Some(budget), true) = (exec.config.ram_budget, got == root) {
+                // The RAM tier pages the tries just checked (or written).
+                let mut paged = store
+                    .load_tries_paged()
+                    .map_err(|e| fail(last, &e))?
+                    .ok_or_else(|| fail(last, &"the stored tries are not whole"))?;
+                paged.keep_journal();
+                exec.tries = Tries::Paged(paged, budget - budget / 3);
+            }
             if got != root {
                 let message = format!(
                     "{}: the {what} root {got:#x}, but block {last} recorded {root:#x}",
@@ -238,6 +250,11 @@ impl BlockExecutor {
             }
             exec.next_block = last + 1;
             exec.root = root;
+        } else if let Some(budget) = exec.config.ram_budget {
+            // An empty store: the tries start empty, paged from its tables.
+            let mut paged = store.empty_tries_paged();
+            paged.keep_journal();
+            exec.tries = Tries::Paged(paged, budget - budget / 3);
         }
         exec.store = Some(store);
         Ok(exec)
@@ -257,28 +274,28 @@ impl BlockExecutor {
         number: u64,
         diff: &StateDiff,
         from_table: bool,
-    ) -> Result<(Roots, CommitStats, f64), BlockError> {
-        let (pool, commitment, state, config) = (&self.pool, &mut self.commitment, &self.state, &self.config);
+    ) -> Result<(Roots, CommitStats, f64, Option<CacheStats>), BlockError> {
+        let (pool, tries, state, config) = (&self.pool, &mut self.tries, &self.state, &self.config);
         #[cfg(feature = "gpu")]
         let device = self.device.as_ref().filter(|_| from_table);
         #[cfg(not(feature = "gpu"))]
         let _ = from_table;
-        let commit = |commitment: &mut StateCommitment| {
+        let commit = |tries: &mut Tries| {
             #[cfg(feature = "gpu")]
             if let Some(dev) = device {
                 let slot = |a: &Felt, k: &Felt| dev.residency.slot(&storage_key(a, k));
                 let source = LeafSource { buffer: dev.table_buffer(), slot: &slot };
                 return pool
-                    .install(|| commitment.commit_from(config.backend, state, diff, config.version, Some(&source)))
+                    .install(|| tries.commit(config.backend, state, diff, config.version, Some(&source)))
                     .map_err(|source| BlockError::Commit { block: number, source });
             }
-            pool.install(|| commitment.commit(config.backend, state, diff, config.version))
+            pool.install(|| tries.commit(config.backend, state, diff, config.version, None))
                 .map_err(|source| BlockError::Commit { block: number, source })
         };
         #[cfg(feature = "store")]
         if let Some(store) = &self.store {
             let (tx, rx) = std::sync::mpsc::channel();
-            let (result, written) = std::thread::scope(|s| {
+            let result = std::thread::scope(|s| {
                 let writer = s.spawn(move || {
                     let _span = trace::span("persist");
                     let t = Instant::now();
@@ -286,16 +303,19 @@ impl BlockExecutor {
                         .commit_block_when(number, diff, diff, || rx.recv().ok().flatten())
                         .map(|done| (done, t.elapsed().as_secs_f64()))
                 });
-                let result = commit(commitment);
+                let result = commit(tries);
                 // The root and the nodes the commit changed, or nothing (the
                 // writer then drops its transaction).
                 let done = result.as_ref().ok().map(|(roots, _)| roots.global);
-                let _ = tx.send(done.map(|root| (root, Some(commitment.take_changes([diff])))));
-                (result, writer.join().expect("the store writer does not panic"))
+                let changes = done.map(|_| TrieChanges { fold: tries.wants_fold(), ..tries.take_changes([diff]) });
+                let folds = changes.as_ref().is_some_and(|c| crate::store::Store::folds(number, c));
+                let _ = tx.send(done.map(|root| (root, changes)));
+                (result, writer.join().expect("the store writer does not panic"), folds)
             });
+            let (result, written, folds) = (result.0, result.1, result.2);
             let (roots, stats) = result?;
             return match written {
-                Ok((_, seconds)) => Ok((roots, stats, seconds)),
+                Ok((_, seconds)) => Ok((roots, stats, seconds, self.tries.settle(folds))),
                 Err(e) => {
                     let message = e.to_string();
                     self.poisoned = Some(message.clone());
@@ -303,8 +323,8 @@ impl BlockExecutor {
                 }
             };
         }
-        let (roots, stats) = commit(commitment)?;
-        Ok((roots, stats, 0.0))
+        let (roots, stats) = commit(tries)?;
+        Ok((roots, stats, 0.0, None))
     }
 
     fn check_poisoned(&self) -> Result<(), BlockError> {
@@ -416,7 +436,7 @@ impl BlockExecutor {
         }
         let mut fork = BlockExecutor::new(config)?;
         fork.state = self.state.clone();
-        fork.commitment = self.commitment.clone();
+        fork.tries = self.tries.clone();
         fork.next_block = self.next_block;
         fork.root = self.root;
         if fork.cold.is_some() && fork.config.cache_size == self.config.cache_size {
@@ -452,8 +472,11 @@ impl BlockExecutor {
     }
 
     /// The tries after the last block (proofs, roots).
-    pub fn commitment(&self) -> &StateCommitment {
-        &self.commitment
+    pub fn commitment(&self) -> Option<&StateCommitment> {
+        match &self.tries {
+            Tries::Mem(c) => Some(c),
+            Tries::Paged(..) => None,
+        }
     }
 
     /// The global root after the last block (0 before the first).
@@ -479,7 +502,7 @@ impl BlockExecutor {
         self.check_poisoned()?;
         let mut span = trace::span("block.commit_diff");
         span.arg("number", block as f64);
-        let (roots, stats, _) = self.commit_and_persist(block, diff, false)?;
+        let (roots, stats, _, _) = self.commit_and_persist(block, diff, false)?;
         self.apply(diff, Faults::default());
         self.root = roots.global;
         self.next_block += 1;
@@ -489,7 +512,7 @@ impl BlockExecutor {
     /// A committed diff into the state: all of it, or with a RAM tier the
     /// records into memory and the cells (with the block's faults) into
     /// the cache, which then evicts to its budget.
-    fn apply(&mut self, diff: &StateDiff, faults: Faults) -> Option<TierStats> {
+    fn apply(&mut self, diff: &StateDiff, faults: Faults) -> Option<CacheStats> {
         let _s = trace::span("apply");
         #[cfg(feature = "store")]
         if let Some(cells) = self.cells.as_mut() {
@@ -643,12 +666,12 @@ impl BlockExecutor {
             }
         };
 
-        let (roots, commit, persist) = self.commit_and_persist(number, &diff, on_device.is_some())?;
+        let (roots, commit, persist, nodes) = self.commit_and_persist(number, &diff, on_device.is_some())?;
         [seconds.storage, seconds.leaves, seconds.contracts, seconds.classes] = commit.seconds;
         seconds.persist = persist;
 
         let t = Instant::now();
-        let ram = self.apply(&diff, faults);
+        let ram = self.apply(&diff, faults).map(|cells| TierStats { cells, nodes: nodes.unwrap_or_default() });
         seconds.apply = t.elapsed().as_secs_f64();
         seconds.total = start.elapsed().as_secs_f64();
 

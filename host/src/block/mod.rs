@@ -23,6 +23,7 @@ mod executor;
 mod fees;
 #[cfg(feature = "gpu")]
 mod gpu;
+mod tries;
 
 pub use executor::{BlockExecutor, ExecutorConfig, ENTRY_BYTES, MAINNET_SEQUENCER};
 

@@ -40,7 +40,9 @@ use wavelane_kernels::backend::Family;
 use wavelane_kernels::field::Fe;
 use wavelane_kernels::hash::{pedersen, poseidon, HashError};
 pub use wavelane_kernels::trie::LeafSource;
-use wavelane_kernels::trie::{Forest, MemStore, NodeChange, NodeId, Trie, TrieError, TrieHash, UpdateStats};
+use wavelane_kernels::trie::{
+    Forest, Journaled, MemStore, NodeChange, NodeId, NodeStore, Trie, TrieError, TrieHash, UpdateStats,
+};
 use wavelane_kernels::{trace, Backend};
 
 /// `"STARKNET_STATE_V0"` as a felt (a Cairo short string: ASCII bytes,
@@ -153,14 +155,19 @@ pub struct TrieChanges {
     pub contract_root: Option<(NodeId, usize)>,
     /// The class trie's root node and number of values.
     pub class_root: Option<(NodeId, usize)>,
+    /// Write them, and the log, into the tables now rather than as a log
+    /// row (the RAM tier asks for it when its pinned nodes grow).
+    pub fold: bool,
 }
 
-/// The storage forest, the contract trie and the class trie of one chain.
+/// The storage forest, the contract trie and the class trie of one chain,
+/// over a node store: in memory ([`MemStore`], the default), or paged
+/// from a store's disk (`PagedStore`, the RAM tier).
 #[derive(Clone, Debug)]
-pub struct StateCommitment {
-    storage: Forest,
-    contracts: Trie,
-    classes: Trie,
+pub struct StateCommitment<S: NodeStore = MemStore> {
+    storage: Forest<S>,
+    contracts: Trie<S>,
+    classes: Trie<S>,
 }
 
 impl Default for StateCommitment {
@@ -178,17 +185,19 @@ impl StateCommitment {
             classes: Trie::new(TrieHash::Poseidon),
         }
     }
+}
 
+impl<S: Journaled> StateCommitment<S> {
     /// A commitment reloaded from stored nodes: the storage forest's
     /// nodes and trees (name, root node, values), and the contract and
     /// class tries' nodes with their root node and number of values. Errs
     /// when a root is not among the nodes.
     pub fn from_parts(
-        storage: (MemStore, Vec<(Felt, NodeId, usize)>),
-        contracts: (MemStore, Option<(NodeId, usize)>),
-        classes: (MemStore, Option<(NodeId, usize)>),
-    ) -> Result<StateCommitment, String> {
-        let trie = |hash, (store, root): (MemStore, Option<(NodeId, usize)>)| {
+        storage: (S, Vec<(Felt, NodeId, usize)>),
+        contracts: (S, Option<(NodeId, usize)>),
+        classes: (S, Option<(NodeId, usize)>),
+    ) -> Result<StateCommitment<S>, String> {
+        let trie = |hash, (store, root): (S, Option<(NodeId, usize)>)| {
             Trie::from_parts(hash, store, root.map(|r| r.0), root.map_or(0, |r| r.1))
         };
         Ok(StateCommitment {
@@ -213,7 +222,7 @@ impl StateCommitment {
         let mut trees: Vec<ContractAddress> = diffs.into_iter().flat_map(|d| d.storage.keys().copied()).collect();
         trees.sort_unstable();
         trees.dedup();
-        let root = |t: &Trie| t.root_id().map(|r| (r, t.leaves()));
+        let root = |t: &Trie<S>| t.root_id().map(|r| (r, t.leaves()));
         TrieChanges {
             storage: self.storage.take_changes(),
             contracts: self.contracts.take_changes(),
@@ -221,9 +230,18 @@ impl StateCommitment {
             trees: trees.into_iter().map(|a| (a, self.storage.tree(&a.felt()))).collect(),
             contract_root: root(&self.contracts),
             class_root: root(&self.classes),
+            fold: false,
         }
     }
 
+    /// The storage forest, the contract trie and the class trie, to
+    /// change their stores (evict, unpin).
+    pub fn parts_mut(&mut self) -> (&mut Forest<S>, &mut Trie<S>, &mut Trie<S>) {
+        (&mut self.storage, &mut self.contracts, &mut self.classes)
+    }
+}
+
+impl<S: NodeStore> StateCommitment<S> {
     /// The current roots, the global one under `version`'s rule.
     pub fn roots(&self, version: StarknetVersion) -> Roots {
         let (contracts, classes) = (self.contracts.root(), self.classes.root());
@@ -236,17 +254,17 @@ impl StateCommitment {
     }
 
     /// The storage forest (proofs of cells, sizes).
-    pub fn storage_forest(&self) -> &Forest {
+    pub fn storage_forest(&self) -> &Forest<S> {
         &self.storage
     }
 
     /// The contract trie.
-    pub fn contract_trie(&self) -> &Trie {
+    pub fn contract_trie(&self) -> &Trie<S> {
         &self.contracts
     }
 
     /// The class trie.
-    pub fn class_trie(&self) -> &Trie {
+    pub fn class_trie(&self) -> &Trie<S> {
         &self.classes
     }
 
@@ -410,8 +428,8 @@ fn pedersen_batch(
 }
 
 /// A trie update on `backend`, finished on the CPU if the GPU fails.
-fn trie_update(
-    trie: &mut Trie,
+fn trie_update<S: NodeStore>(
+    trie: &mut Trie<S>,
     backend: Backend,
     writes: &[(Felt, Felt)],
     fallback: &mut Option<String>,

@@ -52,22 +52,34 @@ impl StateRead for MemState {
     }
 }
 
-/// What the RAM tier did in one block.
+/// What one cache of the RAM tier did in a block: the storage cells'
+/// ([`TierStats::cells`]) or the trie nodes' ([`TierStats::nodes`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct TierStats {
-    /// Storage reads served from memory (the cache, or a cell this block
-    /// already read from disk).
+pub struct CacheStats {
+    /// Reads served from memory. Cells: storage reads (a cell the block
+    /// already read from disk included); nodes: ids the prefetch found
+    /// in memory.
     pub hits: u64,
-    /// Storage cells read from disk.
+    /// Cells or nodes read from disk.
     pub misses: u64,
-    /// Bytes of those rows (`store::ROW_BYTES` each, found or not).
+    /// Bytes of the rows read: `store::ROW_BYTES` per cell (found or not),
+    /// a node's key and row.
     pub bytes_read: u64,
-    /// Cells evicted after the block.
+    /// Evicted after the block.
     pub evicted: u64,
-    /// Cells in memory after the block.
+    /// In memory after the block.
     pub resident: u64,
     /// Bytes of memory they hold after the block.
     pub bytes: u64,
+}
+
+/// What the store's RAM tier did in one block.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TierStats {
+    /// The storage cells' cache.
+    pub cells: CacheStats,
+    /// The trie nodes' pages.
+    pub nodes: CacheStats,
 }
 
 /// `base` with `delta` on top.

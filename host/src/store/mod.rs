@@ -39,6 +39,7 @@ use crate::state::{
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 use starknet_types_core::felt::Felt;
 use std::path::{Path, PathBuf};
+use wavelane_kernels::trie::PagedStore;
 
 const CONTRACTS: TableDefinition<[u8; 32], [u8; 64]> = TableDefinition::new("contracts");
 const STORAGE: TableDefinition<[u8; 64], [u8; 32]> = TableDefinition::new("storage");
@@ -129,7 +130,7 @@ pub struct StoreInfo {
 
 /// The state on disk; see the module documentation.
 pub struct Store {
-    db: Database,
+    db: std::sync::Arc<Database>,
     path: PathBuf,
     sync: Sync,
 }
@@ -184,7 +185,7 @@ impl Store {
         std::fs::create_dir_all(dir).map_err(|source| StoreError::Io { path: dir.to_path_buf(), source })?;
         let path = dir.join(FILE);
         let db = Database::create(&path).map_err(|e| StoreError::Db { path: path.clone(), source: e.into() })?;
-        let store = Store { db, path, sync };
+        let store = Store { db: std::sync::Arc::new(db), path, sync };
         // The tables exist from the first open on, so reads never miss one.
         store.write(|txn| {
             txn.open_table(CONTRACTS)?;
@@ -352,6 +353,30 @@ impl Store {
             nodes::ReadError::Db(e) => self.err(e),
             nodes::ReadError::Corrupt(what) => StoreError::Corrupt { path: self.path.clone(), what },
         })
+    }
+
+    /// The stored tries paged: only the nodes changed since the log was
+    /// last folded are read now; the others are read from the `nodes`
+    /// table when an update needs them (the RAM tier). `None` when the
+    /// tries are not whole.
+    pub fn load_tries_paged(&self) -> Result<Option<StateCommitment<PagedStore>>, StoreError> {
+        let txn = self.db.begin_read().map_err(|e| self.err(e))?;
+        nodes::read_paged(&self.db, &txn).map_err(|e| match e {
+            nodes::ReadError::Db(e) => self.err(e),
+            nodes::ReadError::Corrupt(what) => StoreError::Corrupt { path: self.path.clone(), what },
+        })
+    }
+
+    /// Empty tries paged from this store's tables (for a store without
+    /// blocks yet).
+    pub fn empty_tries_paged(&self) -> StateCommitment<PagedStore> {
+        nodes::empty_paged(&self.db)
+    }
+
+    /// Whether writing block `number` with `changes` folds the trie log
+    /// into the tables, after which the `nodes` table holds every node.
+    pub fn folds(number: u64, changes: &TrieChanges) -> bool {
+        changes.fold || nodes::folds(number, changes.storage.len() + changes.contracts.len() + changes.classes.len())
     }
 
     /// The whole state, read into memory (row by row into the state's

@@ -29,10 +29,11 @@
 //! tries and writes them anew.
 
 use crate::state::{ContractAddress, StateCommitment, TrieChanges};
-use redb::{ReadableTable, TableDefinition};
+use redb::{ReadableDatabase, ReadableTable, TableDefinition};
 use starknet_types_core::felt::Felt;
+use std::sync::Arc;
 use wavelane_kernels::field::Fe;
-use wavelane_kernels::trie::{MemStore, Node, NodeId};
+use wavelane_kernels::trie::{MemStore, Node, NodeId, NodeSource, PagedStore};
 
 pub(super) const NODES: TableDefinition<u64, &[u8]> = TableDefinition::new("nodes");
 pub(super) const TREES: TableDefinition<[u8; 32], [u8; 12]> = TableDefinition::new("trees");
@@ -258,7 +259,7 @@ pub(super) fn write(
         log.retain(|_, _| false)?;
     }
     let changed = changes.storage.len() + changes.contracts.len() + changes.classes.len();
-    if !whole && !(block + 1).is_multiple_of(COMPACT_EVERY) && changed < FOLD_NODES {
+    if !whole && !changes.fold && !folds(block, changed) {
         log.insert(block, log_blob(changes).as_slice())?;
     } else {
         let mut folded = Folded::default();
@@ -304,9 +305,16 @@ impl<E: Into<redb::Error>> From<E> for ReadError {
     }
 }
 
-/// The tries as stored (the tables with the log over them), or `None`
-/// when they are not whole.
-pub(super) fn read(txn: &redb::ReadTransaction) -> Result<Option<StateCommitment>, ReadError> {
+/// What every reading of the tries starts from: the two tries' roots
+/// (`meta.tries`), the log folded, and every storage tree's root with the
+/// log over the table. `None` when the tries are not whole.
+struct Stored {
+    roots: Vec<u8>,
+    folded: Folded,
+    trees: Vec<(Felt, NodeId, usize)>,
+}
+
+fn stored(txn: &redb::ReadTransaction) -> Result<Option<Stored>, ReadError> {
     let meta = txn.open_table(super::META)?;
     let Some(roots) = meta.get(TRIES)? else { return Ok(None) };
     let roots = roots.value().to_vec();
@@ -320,9 +328,41 @@ pub(super) fn read(txn: &redb::ReadTransaction) -> Result<Option<StateCommitment
             .add(blob.value())
             .ok_or_else(|| ReadError::Corrupt(format!("the trie log of block {}", block.value())))?;
     }
+    let mut trees = Vec::new();
+    let mut add_tree = |a: &[u8; 32], v: &[u8; 12]| -> Result<(), ReadError> {
+        let address = Felt::from_bytes_be(a);
+        ContractAddress::new(address).map_err(|_| ReadError::Corrupt(format!("storage tree {address:#x}")))?;
+        let (root, leaves) =
+            read_root(v).ok_or_else(|| ReadError::Corrupt(format!("storage tree {address:#x}: no root")))?;
+        trees.push((address, root, leaves));
+        Ok(())
+    };
+    for row in txn.open_table(TREES)?.iter()? {
+        let (k, v) = row?;
+        let k = k.value();
+        if !folded.trees.contains_key(&k) {
+            add_tree(&k, &v.value())?;
+        }
+    }
+    for (a, v) in &folded.trees {
+        if let Some(v) = v {
+            add_tree(a, v)?;
+        }
+    }
+    Ok(Some(Stored { roots, folded, trees }))
+}
+
+/// The three tries' names and spaces.
+const SPACES: [(Space, &str); 3] =
+    [(Space::Storage, "storage"), (Space::Contracts, "contract"), (Space::Classes, "class")];
+
+/// The tries as stored (the tables with the log over them), or `None`
+/// when they are not whole.
+pub(super) fn read(txn: &redb::ReadTransaction) -> Result<Option<StateCommitment>, ReadError> {
+    let Some(Stored { roots, folded, trees }) = stored(txn)? else { return Ok(None) };
     let nodes = txn.open_table(NODES)?;
     let mut stores = Vec::with_capacity(3);
-    for (space, name) in [(Space::Storage, "storage"), (Space::Contracts, "contract"), (Space::Classes, "class")] {
+    for (space, name) in SPACES {
         let bad = |id: u64| ReadError::Corrupt(format!("{name} trie node {}", id & 0xffff_ffff));
         let mut parsed = Vec::new();
         let (lo, hi) = (key(space, 0), key(space, NodeId::MAX));
@@ -355,26 +395,81 @@ pub(super) fn read(txn: &redb::ReadTransaction) -> Result<Option<StateCommitment
         let store = MemStore::from_nodes(parsed).map_err(|e| ReadError::Corrupt(format!("{name} trie: {e}")))?;
         stores.push(store);
     }
-    let mut trees = Vec::new();
-    let mut add_tree = |a: &[u8; 32], v: &[u8; 12]| -> Result<(), ReadError> {
-        let address = Felt::from_bytes_be(a);
-        ContractAddress::new(address).map_err(|_| ReadError::Corrupt(format!("storage tree {address:#x}")))?;
-        let (root, leaves) =
-            read_root(v).ok_or_else(|| ReadError::Corrupt(format!("storage tree {address:#x}: no root")))?;
-        trees.push((address, root, leaves));
-        Ok(())
-    };
-    for row in txn.open_table(TREES)?.iter()? {
-        let (k, v) = row?;
-        let k = k.value();
-        if !folded.trees.contains_key(&k) {
-            add_tree(&k, &v.value())?;
-        }
+    let classes = stores.pop().expect("three stores");
+    let contracts = stores.pop().expect("three stores");
+    let storage = stores.pop().expect("three stores");
+    StateCommitment::from_parts(
+        (storage, trees),
+        (contracts, read_root(&roots[..12])),
+        (classes, read_root(&roots[12..])),
+    )
+    .map(Some)
+    .map_err(ReadError::Corrupt)
+}
+
+/// One trie's nodes in the `nodes` table, read by id for a [`PagedStore`]:
+/// the nodes changed since the log was last folded are not there, so the
+/// paged store holds them pinned until the next folding.
+struct TableSource {
+    db: Arc<redb::Database>,
+    space: Space,
+}
+
+impl NodeSource for TableSource {
+    fn read(&self, ids: &[NodeId], out: &mut Vec<Option<(Node, Fe)>>) -> Result<u64, String> {
+        let mut read = || -> Result<u64, ReadError> {
+            let nodes = self.db.begin_read()?.open_table(NODES)?;
+            let mut bytes = 0;
+            for &id in ids {
+                let k = key(self.space, id);
+                out.push(match nodes.get(k)? {
+                    Some(row) => {
+                        let row = row.value();
+                        bytes += 8 + row.len() as u64;
+                        Some(decode(row).ok_or_else(|| ReadError::Corrupt(format!("trie node {id}")))?)
+                    }
+                    None => None,
+                });
+            }
+            Ok(bytes)
+        };
+        read().map_err(|e| match e {
+            ReadError::Db(e) => e.to_string(),
+            ReadError::Corrupt(what) => format!("corrupt {what}"),
+        })
     }
-    for (a, v) in &folded.trees {
-        if let Some(v) = v {
-            add_tree(a, v)?;
+}
+
+/// The tries as stored, paged: only the nodes the log holds (newer than
+/// the table) are read now, pinned; the others come from the `nodes`
+/// table as updates need them. `None` when the tries are not whole.
+pub(super) fn read_paged(
+    db: &Arc<redb::Database>,
+    txn: &redb::ReadTransaction,
+) -> Result<Option<StateCommitment<PagedStore>>, ReadError> {
+    let Some(Stored { roots, folded, trees }) = stored(txn)? else { return Ok(None) };
+    let nodes = txn.open_table(NODES)?;
+    let mut stores = Vec::with_capacity(3);
+    for (space, name) in SPACES {
+        let (lo, hi) = (key(space, 0), key(space, NodeId::MAX));
+        let logged = folded.nodes.range(lo..=hi);
+        let in_table = nodes.range(lo..=hi)?.next_back().transpose()?.map(|(k, _)| k.value());
+        let last = logged.clone().next_back().map(|(k, _)| *k).max(in_table);
+        let next_id = last.map_or(0, |k| (k & 0xffff_ffff) as NodeId + 1);
+        let mut store = PagedStore::new(Arc::new(TableSource { db: db.clone(), space }), next_id);
+        for (&k, row) in logged {
+            let id = (k & 0xffff_ffff) as NodeId;
+            match row {
+                Some(r) => {
+                    let (node, hash) =
+                        decode(r).ok_or_else(|| ReadError::Corrupt(format!("{name} trie node {id} in the log")))?;
+                    store.insert(id, node, hash, true);
+                }
+                None => store.forget(id),
+            }
         }
+        store.keep_journal();
+        stores.push(store);
     }
     let classes = stores.pop().expect("three stores");
     let contracts = stores.pop().expect("three stores");
@@ -386,6 +481,27 @@ pub(super) fn read(txn: &redb::ReadTransaction) -> Result<Option<StateCommitment
     )
     .map(Some)
     .map_err(ReadError::Corrupt)
+}
+
+/// Empty paged tries over the tables of `db`.
+pub(super) fn empty_paged(db: &Arc<redb::Database>) -> StateCommitment<PagedStore> {
+    let store = |space| {
+        let mut s = PagedStore::new(Arc::new(TableSource { db: db.clone(), space }), 0);
+        s.keep_journal();
+        s
+    };
+    StateCommitment::from_parts(
+        (store(Space::Storage), Vec::new()),
+        (store(Space::Contracts), None),
+        (store(Space::Classes), None),
+    )
+    .expect("empty tries have no roots to read")
+}
+
+/// Whether block `block`'s write, changing `changed` nodes, folds the log
+/// into the tables (so that every node is in the `nodes` table after it).
+pub(super) fn folds(block: u64, changed: usize) -> bool {
+    (block + 1).is_multiple_of(COMPACT_EVERY) || changed >= FOLD_NODES
 }
 
 /// Rows of the nodes table (all three tries), and of the log.

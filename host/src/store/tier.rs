@@ -27,7 +27,7 @@
 use super::{cell_key, felt, Store, StoreError, STORAGE};
 use crate::state::swiss_table_bytes;
 use crate::state::{
-    ClassHash, ContractAddress, MemState, StateError, StateKey, StateRead, StateReader, StorageKey, TierStats,
+    CacheStats, ClassHash, ContractAddress, MemState, StateError, StateKey, StateRead, StateReader, StorageKey,
 };
 use ahash::AHashMap;
 use redb::ReadableDatabase;
@@ -100,9 +100,9 @@ impl CellCache {
     /// (`writes`, the new values) join the cache as used now, then the
     /// least recently used are evicted if the cache is over budget. Returns
     /// the block's statistics.
-    pub fn settle(&mut self, faults: Faults, writes: impl IntoIterator<Item = (Cell, Felt)>) -> TierStats {
+    pub fn settle(&mut self, faults: Faults, writes: impl IntoIterator<Item = (Cell, Felt)>) -> CacheStats {
         let epoch = self.epoch;
-        let mut stats = TierStats { hits: faults.hits, misses: faults.cells.len() as u64, ..TierStats::default() };
+        let mut stats = CacheStats { hits: faults.hits, misses: faults.cells.len() as u64, ..CacheStats::default() };
         stats.bytes_read = stats.misses * ROW_BYTES;
         for (cell, value) in faults.cells.into_iter().chain(writes) {
             self.map.insert(cell, Entry { value, used: AtomicU32::new(epoch) });

@@ -242,6 +242,12 @@ impl PagedStore {
         self.nodes.len()
     }
 
+    /// Nodes pinned since the last [`PagedStore::unpin_all`] (an upper
+    /// bound: some may have been freed since).
+    pub fn pinned(&self) -> usize {
+        self.pinned.len()
+    }
+
     /// Evicts nodes that are not pinned, least recently used first (ties
     /// by id), until [`NodeStore::bytes`] is at most `budget` or none is
     /// left to evict, and shrinks the tables. Returns how many went.
