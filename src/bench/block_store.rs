@@ -130,7 +130,7 @@ pub(crate) fn measure(
         if let Some(budget) = o.ram_budget {
             rep.step(&format!("{name}: {what} with the store and a {budget}-byte RAM tier, round {}", rounds + 1));
             let _ = std::fs::remove_dir_all(&dir);
-            let store = Store::open(&dir, sync)?;
+            let store = Store::open_with_cache(&dir, sync, wavelane_host::store::tier_page_cache(budget))?;
             store.import_state(base.next_block() - 1, base.root(), base.state(), None)?;
             let config = ExecutorConfig { ram_budget: Some(budget), ..config.clone() };
             let mut exec = BlockExecutor::open(config, store)?;

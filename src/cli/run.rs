@@ -122,10 +122,12 @@ pub(crate) struct RunArgs {
     /// `never` (fast; a power loss may take the store back some blocks).
     #[arg(long, default_value = "always")]
     sync: wavelane::host::store::Sync,
-    /// With --state: keep storage cells in memory up to this many bytes
-    /// (the RAM tier; `512M`, `2G` or a number) and read the others from
-    /// the store when a block needs them, instead of loading every cell.
-    /// Each block then reports its hits, misses and bytes read.
+    /// With --state: keep storage cells and trie nodes in memory up to this
+    /// many bytes (the RAM tier: a third for cells, two thirds for nodes;
+    /// `512M`, `2G` or a number) and read the others from the store when a
+    /// block needs them, instead of loading the whole state. redb's page
+    /// cache gets a quarter of it on top. Each block reports the tier's
+    /// hits, misses and bytes read.
     #[arg(long, value_name = "BYTES", value_parser = parse_bytes, requires = "state")]
     ram_budget: Option<u64>,
 }
@@ -179,7 +181,15 @@ fn run_blocks(args: RunArgs) -> anyhow::Result<()> {
     let mut exec = match &args.state {
         None => BlockExecutor::new(config)?,
         Some(dir) => {
-            let store = wavelane::host::store::Store::open(dir, args.sync)?;
+            let store = match args.ram_budget {
+                // redb's page cache a quarter of the tier's budget beside it.
+                Some(b) => wavelane::host::store::Store::open_with_cache(
+                    dir,
+                    args.sync,
+                    wavelane::host::store::tier_page_cache(b),
+                )?,
+                None => wavelane::host::store::Store::open(dir, args.sync)?,
+            };
             let label = format!("wavelane run {spec:?}");
             let stored = store.set_label(&label)?;
             if stored != label {

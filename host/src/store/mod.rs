@@ -47,6 +47,12 @@ const CLASSES: TableDefinition<[u8; 32], [u8; 32]> = TableDefinition::new("class
 const BLOCKS: TableDefinition<u64, &[u8]> = TableDefinition::new("blocks");
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 
+/// redb's page cache beside a RAM tier of `budget` bytes: a quarter of
+/// it, at least 4 MiB ([`Store::open_with_cache`]).
+pub fn tier_page_cache(budget: u64) -> usize {
+    (budget / 4).max(4 << 20) as usize
+}
+
 /// The database file inside a state directory.
 pub const FILE: &str = "state.redb";
 
@@ -180,11 +186,20 @@ fn write_diff(txn: &redb::WriteTransaction, diff: &StateDiff) -> Result<(), redb
 
 impl Store {
     /// Opens the store in `dir` (made if missing), creating the database
-    /// on first use.
+    /// on first use, with redb's page cache at its default (1 GiB).
     pub fn open(dir: &Path, sync: Sync) -> Result<Store, StoreError> {
+        Store::open_with_cache(dir, sync, 1 << 30)
+    }
+
+    /// [`Store::open`] with redb's page cache at most `cache` bytes (with
+    /// a RAM tier, what the process holds beside the tier's budget).
+    pub fn open_with_cache(dir: &Path, sync: Sync, cache: usize) -> Result<Store, StoreError> {
         std::fs::create_dir_all(dir).map_err(|source| StoreError::Io { path: dir.to_path_buf(), source })?;
         let path = dir.join(FILE);
-        let db = Database::create(&path).map_err(|e| StoreError::Db { path: path.clone(), source: e.into() })?;
+        let db = Database::builder()
+            .set_cache_size(cache)
+            .create(&path)
+            .map_err(|e| StoreError::Db { path: path.clone(), source: e.into() })?;
         let store = Store { db: std::sync::Arc::new(db), path, sync };
         // The tables exist from the first open on, so reads never miss one.
         store.write(|txn| {

@@ -2,6 +2,8 @@
 
 use super::fees::{execute_with_fees, RunCounters};
 use super::tries::Tries;
+
+mod store;
 use super::{BlockError, BlockResult, BlockStats, DeviceStats, Mode, StageSeconds};
 use crate::exec::{prepare, BlockOutput, FeeSink, NativeTx, Prepared, Transaction, STRK};
 use crate::schedule::blockstm::BlockStmConfig;
@@ -174,90 +176,6 @@ impl BlockExecutor {
                 Err(e) => self.device_failed = Some(e.to_string()),
             }
         }
-    }
-
-    /// An executor over the state in `store`: the state is loaded into
-    /// memory with its tries (rebuilt by one commit of the whole state, and
-    /// written back, when the store's are not whole), the root checked
-    /// against the store's last block, and each block from then on written
-    /// to the store in one transaction, with the trie nodes it changed. An
-    /// empty store starts at block 0.
-    #[cfg(feature = "store")]
-    pub fn open(config: ExecutorConfig, store: crate::store::Store) -> Result<BlockExecutor, BlockError> {
-        let mut exec = BlockExecutor::new(config)?;
-        let fail = |block: u64, e: &dyn std::fmt::Display| BlockError::Store { block, message: e.to_string() };
-        exec.tries.keep_journal();
-        if let Some(budget) = exec.config.ram_budget {
-            #[cfg(feature = "gpu")]
-            if exec.runs_on_device() {
-                let message = "a RAM budget does not combine with GPU residency (the gpu backend in the waves and \
-                               optimistic modes): the device table is filled from the state in memory"
-                    .to_string();
-                return Err(BlockError::Store { block: 0, message });
-            }
-            // A third for cells, two for trie nodes (about three per leaf).
-            exec.cells = Some(crate::store::CellCache::new(budget / 3));
-        }
-        if let Some((last, root)) = store.last_block().map_err(|e| fail(0, &e))? {
-            let _span = trace::span("store.load");
-            let tries = store.load_tries().map_err(|e| fail(last, &e))?;
-            // The records alone with a RAM tier, unless the tries must be
-            // rebuilt from the whole state.
-            let state = match (&exec.cells, &tries) {
-                (Some(_), Some(_)) => store.load_records(),
-                _ => store.load(),
-            }
-            .map_err(|e| fail(last, &e))?;
-            let (what, got) = match tries {
-                Some(mut tries) => {
-                    tries.keep_journal();
-                    exec.tries = Tries::Mem(tries);
-                    ("stored tries have", exec.tries.roots(exec.config.version).global)
-                }
-                None => {
-                    let (pool, tries) = (&exec.pool, &mut exec.tries);
-                    let diff = state.to_diff();
-                    let (roots, _) = pool
-                        .install(|| {
-                            tries.commit(exec.config.backend, &MemState::new(), &diff, exec.config.version, None)
-                        })
-                        .map_err(|source| BlockError::Commit { block: last, source })?;
-                    if roots.global == root {
-                        store.write_tries(&tries.take_changes([&diff])).map_err(|e| fail(last, &e))?;
-                    }
-                    ("state rebuilt from the store has", roots.global)
-                }
-            };
-            if let (Some(budget), true) = (exec.config.ram_budget, got == root) {
-                // The RAM tier pages the tries just checked (or written).
-                let mut paged = store
-                    .load_tries_paged()
-                    .map_err(|e| fail(last, &e))?
-                    .ok_or_else(|| fail(last, &"the stored tries are not whole"))?;
-                paged.keep_journal();
-                exec.tries = Tries::Paged(paged, budget - budget / 3);
-            }
-            if got != root {
-                let message = format!(
-                    "{}: the {what} root {got:#x}, but block {last} recorded {root:#x}",
-                    store.path().display()
-                );
-                return Err(BlockError::Store { block: last, message });
-            }
-            exec.state = state;
-            if exec.cells.is_some() && exec.state.cells() > 0 {
-                exec.state = store.load_records().map_err(|e| fail(last, &e))?;
-            }
-            exec.next_block = last + 1;
-            exec.root = root;
-        } else if let Some(budget) = exec.config.ram_budget {
-            // An empty store: the tries start empty, paged from its tables.
-            let mut paged = store.empty_tries_paged();
-            paged.keep_journal();
-            exec.tries = Tries::Paged(paged, budget - budget / 3);
-        }
-        exec.store = Some(store);
-        Ok(exec)
     }
 
     /// Commits `diff` to the tries and, when there is a store, writes the
@@ -459,6 +377,11 @@ impl BlockExecutor {
         false
     }
 
+    /// Whether the tries are paged from the store (the RAM tier).
+    fn tiered_tries(&self) -> bool {
+        matches!(self.tries, Tries::Paged(..))
+    }
+
     /// The RAM tier's cells, when the executor keeps them there.
     #[cfg(feature = "store")]
     pub fn cells(&self) -> Option<&crate::store::CellCache> {
@@ -507,65 +430,6 @@ impl BlockExecutor {
         self.root = roots.global;
         self.next_block += 1;
         Ok((roots, stats))
-    }
-
-    /// A committed diff into the state: all of it, or with a RAM tier the
-    /// records into memory and the cells (with the block's faults) into
-    /// the cache, which then evicts to its budget.
-    fn apply(&mut self, diff: &StateDiff, faults: Faults) -> Option<CacheStats> {
-        let _s = trace::span("apply");
-        #[cfg(feature = "store")]
-        if let Some(cells) = self.cells.as_mut() {
-            self.state.apply_records(diff);
-            let writes = diff.storage.iter().flat_map(|(a, c)| c.iter().map(|(k, v)| ((*a, *k), *v)));
-            return Some(cells.settle(faults.unwrap_or_default(), writes));
-        }
-        let _ = faults;
-        self.state.apply_diff(diff).expect("memory writes never fail");
-        None
-    }
-
-    /// Runs `block` on the CPU over the RAM tier, when the executor has
-    /// one: its output, counters, diff and faults (`None` without a tier).
-    /// A disk read that failed refuses the block.
-    #[cfg(feature = "store")]
-    fn run_tiered<T: Transaction>(
-        &self,
-        block: &[T],
-        number: u64,
-        seconds: &mut StageSeconds,
-    ) -> Result<Option<(BlockOutput, RunCounters, StateDiff, Faults)>, BlockError> {
-        let (Some(store), Some(cells)) = (&self.store, &self.cells) else { return Ok(None) };
-        let fail = |e: crate::store::StoreError| BlockError::Store { block: number, message: e.to_string() };
-        let read = crate::store::TierRead::new(store, cells, &self.state).map_err(fail)?;
-        let (config, sink) = (&self.config, &self.sink);
-        let t = Instant::now();
-        let (output, counters) = {
-            let _s = trace::span("execute");
-            self.pool
-                .install(|| execute_with_fees(config.mode, &config.block_stm, &read, block, sink))
-                .map_err(|source| BlockError::Schedule { block: number, source })?
-        };
-        seconds.schedule = counters.schedule;
-        seconds.execute = t.elapsed().as_secs_f64() - counters.schedule;
-        let t = Instant::now();
-        let diff = {
-            let _s = trace::span("diff");
-            output.to_diff(&read)
-        };
-        seconds.diff = t.elapsed().as_secs_f64();
-        let faults = read.finish().map_err(fail)?;
-        Ok(Some((output, counters, diff, Some(faults))))
-    }
-
-    #[cfg(not(feature = "store"))]
-    fn run_tiered<T: Transaction>(
-        &self,
-        _: &[T],
-        _: u64,
-        _: &mut StageSeconds,
-    ) -> Result<Option<(BlockOutput, RunCounters, StateDiff, Faults)>, BlockError> {
-        Ok(None)
     }
 
     /// Prepares native transactions: hashes and balance keys in batches.
