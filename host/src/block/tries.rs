@@ -9,6 +9,9 @@
 //! stay pinned (the `nodes` table lacks them) until the next folding,
 //! which comes early when they hold over half the budget.
 
+// Without the store nothing pages the tries.
+#![cfg_attr(not(feature = "store"), allow(dead_code))]
+
 use crate::state::{
     CacheStats, CommitError, CommitStats, LeafSource, Roots, StarknetVersion, StateCommitment, StateDiff, StateReader,
     TrieChanges,

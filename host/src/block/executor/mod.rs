@@ -9,9 +9,11 @@ use crate::exec::{prepare, BlockOutput, FeeSink, NativeTx, Prepared, Transaction
 use crate::schedule::blockstm::BlockStmConfig;
 use crate::schedule::builder::{build_block, AllHot, BlockLimits, BuiltBlock};
 use crate::state::CacheStats;
+#[cfg(feature = "store")]
+use crate::state::TrieChanges;
 use crate::state::{
     ColdLru, CommitStats, ContractAddress, MemState, Roots, StarknetVersion, StateCommitment, StateDiff, StateKey,
-    StateWriter, TierStats, TrieChanges,
+    StateWriter, TierStats,
 };
 #[cfg(feature = "gpu")]
 use crate::state::{LeafSource, StorageKey};
@@ -375,11 +377,6 @@ impl BlockExecutor {
         return self.cells.is_some();
         #[cfg(not(feature = "store"))]
         false
-    }
-
-    /// Whether the tries are paged from the store (the RAM tier).
-    fn tiered_tries(&self) -> bool {
-        matches!(self.tries, Tries::Paged(..))
     }
 
     /// The RAM tier's cells, when the executor keeps them there.

@@ -155,4 +155,10 @@ impl BlockExecutor {
     ) -> Result<Option<(BlockOutput, RunCounters, StateDiff, Faults)>, BlockError> {
         Ok(None)
     }
+
+    /// Whether the tries are paged from the store (the RAM tier).
+    #[cfg(feature = "store")]
+    fn tiered_tries(&self) -> bool {
+        matches!(self.tries, Tries::Paged(..))
+    }
 }
