@@ -50,7 +50,7 @@ const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 /// redb's page cache beside a RAM tier of `budget` bytes: a quarter of
 /// it, at least 4 MiB ([`Store::open_with_cache`]).
 pub fn tier_page_cache(budget: u64) -> usize {
-    (budget / 4).max(4 << 20) as usize
+    (budget / 4).max(64 << 20) as usize
 }
 
 /// The database file inside a state directory.

@@ -420,17 +420,19 @@ impl NodeSource for TableSource {
         let mut read = || -> Result<u64, ReadError> {
             let nodes = self.db.begin_read()?.open_table(NODES)?;
             let mut bytes = 0;
-            for &id in ids {
-                let k = key(self.space, id);
-                out.push(match nodes.get(k)? {
-                    Some(row) => {
-                        let row = row.value();
-                        bytes += 8 + row.len() as u64;
-                        Some(decode(row).ok_or_else(|| ReadError::Corrupt(format!("trie node {id}")))?)
-                    }
-                    None => None,
-                });
+            // In key order, so that neighbours share the B-tree's pages.
+            let mut order: Vec<usize> = (0..ids.len()).collect();
+            order.sort_unstable_by_key(|&i| ids[i]);
+            let mut found = vec![None; ids.len()];
+            for i in order {
+                let id = ids[i];
+                if let Some(row) = nodes.get(key(self.space, id))? {
+                    let row = row.value();
+                    bytes += 8 + row.len() as u64;
+                    found[i] = Some(decode(row).ok_or_else(|| ReadError::Corrupt(format!("trie node {id}")))?);
+                }
             }
+            out.extend(found);
             Ok(bytes)
         };
         read().map_err(|e| match e {

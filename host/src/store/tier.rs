@@ -194,6 +194,36 @@ impl<'a> TierRead<'a> {
         Ok(Faults { cells: self.faults.into_inner().unwrap_or_else(|p| p.into_inner()), hits: self.hits.into_inner() })
     }
 
+    /// Reads the cells of `keys` that are neither cached nor read yet, in
+    /// key order (neighbours share the B-tree's pages), before the block
+    /// runs: a block whose transactions declare their keys then reads only
+    /// memory.
+    pub fn prefetch(&self, keys: impl IntoIterator<Item = StateKey>) {
+        let mut cells: Vec<([u8; 64], Cell)> = keys
+            .into_iter()
+            .filter_map(|k| match k {
+                StateKey::Storage(a, key) if !self.cache.map.contains_key(&(a, key)) => {
+                    Some((cell_key(a, key), (a, key)))
+                }
+                _ => None,
+            })
+            .collect();
+        cells.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        cells.dedup_by(|a, b| a.0 == b.0);
+        let mut faults = self.faults.lock().unwrap_or_else(|p| p.into_inner());
+        for (raw, cell) in cells {
+            match self.table.get(raw) {
+                Ok(row) => {
+                    faults.insert(cell, row.map_or(Felt::ZERO, |v| felt(&v.value())));
+                }
+                Err(e) => {
+                    self.error.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(self.store.err(e));
+                    return;
+                }
+            }
+        }
+    }
+
     fn cell(&self, address: ContractAddress, key: StorageKey) -> Felt {
         let cell = (address, key);
         if let Some(v) = self.cache.get(&cell) {

@@ -126,6 +126,11 @@ impl BlockExecutor {
         let (Some(store), Some(cells)) = (&self.store, &self.cells) else { return Ok(None) };
         let fail = |e: crate::store::StoreError| BlockError::Store { block: number, message: e.to_string() };
         let read = crate::store::TierRead::new(store, cells, &self.state).map_err(fail)?;
+        if let Some(sets) = block.iter().map(Transaction::declared).collect::<Option<Vec<_>>>() {
+            let _s = trace::span("tier.prefetch");
+            let fees = self.sink.cells().iter().copied();
+            read.prefetch(sets.into_iter().flat_map(|s| s.reads.into_iter().chain(s.writes)).chain(fees));
+        }
         let (config, sink) = (&self.config, &self.sink);
         let t = Instant::now();
         let (output, counters) = {
