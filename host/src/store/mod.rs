@@ -4,8 +4,8 @@
 //! Tables: contracts (address → class hash, nonce), storage cells
 //! ((address, key) → value; a zero value is no row), declared classes
 //! (class hash → compiled class hash), blocks (number → global root and the
-//! block's state diff as JSON-RPC JSON) and `meta` (the last block, the
-//! label of what produced the chain). [`Store::commit_block`] writes a
+//! block's state diff, in binary: `record.rs`) and `meta` (the last block,
+//! the label of what produced the chain). [`Store::commit_block`] writes a
 //! block's diff, its record and the new last block in one transaction:
 //! after a crash at any moment the database holds every block up to some
 //! N whole and nothing of N + 1, and [`Store::last_block`] names N.
@@ -19,12 +19,14 @@
 //! whole state) and written back.
 //!
 //! * `nodes.rs`: the tries' tables and their rows.
+//! * `record.rs`: a block's record (its root and diff), binary.
 //! * `snapshot.rs`: a store's state at its last block as one checksummed
 //!   file, and back ([`export`], [`import`]).
 //! * `tier.rs`: the RAM tier, storage cells cached between blocks within a
 //!   byte budget ([`CellCache`], [`TierRead`]).
 
 mod nodes;
+mod record;
 mod snapshot;
 mod tier;
 
@@ -32,13 +34,13 @@ pub use nodes::{COMPACT_EVERY, FOLD_NODES};
 pub use snapshot::{export, import, SnapshotError, SnapshotInfo};
 pub use tier::{CellCache, Faults, TierRead, ROW_BYTES};
 
-use crate::state::json::{parse_state_update, to_json, JsonForm};
 use crate::state::{
     ContractAddress, ContractRecord, MemState, StateCommitment, StateDiff, StateUpdate, StorageKey, TrieChanges,
 };
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 use starknet_types_core::felt::Felt;
 use std::path::{Path, PathBuf};
+use wavelane_kernels::trace;
 use wavelane_kernels::trie::PagedStore;
 
 const CONTRACTS: TableDefinition<[u8; 32], [u8; 64]> = TableDefinition::new("contracts");
@@ -298,26 +300,32 @@ impl Store {
         recorded: &StateDiff,
         root: impl FnOnce() -> Option<(Felt, Option<TrieChanges>)>,
     ) -> Result<bool, StoreError> {
-        let update = StateUpdate { block_number: Some(number), diff: recorded.clone(), ..StateUpdate::default() };
-        let json = serde_json::to_vec(&to_json(&update, JsonForm::Rpc)).expect("JSON of a state update");
         let mut txn = self.db.begin_write().map_err(|e| self.err(e))?;
         let durability = match self.sync {
             Sync::Always => Durability::Immediate,
             Sync::Never => Durability::None,
         };
         txn.set_durability(durability).map_err(|e| self.err(e))?;
-        write_diff(&txn, diff).map_err(|e| self.err(e))?;
+        {
+            let _s = trace::span("store.diff");
+            write_diff(&txn, diff).map_err(|e| self.err(e))?;
+        }
+        let wait = trace::span("store.wait");
         let Some((root, tries)) = root() else {
             return Ok(false); // the transaction is dropped: nothing of it lands
         };
+        drop(wait);
+        let span = trace::span("store.tries");
         match &tries {
             Some(changes) => nodes::write(&txn, number, changes, false),
             None => nodes::forget(&txn),
         }
         .map_err(|e| self.err(e))?;
-        let mut record = Vec::with_capacity(32 + json.len());
-        record.extend_from_slice(&root.to_bytes_be());
-        record.extend_from_slice(&json);
+        drop(span);
+        let record = {
+            let _s = trace::span("store.record");
+            record::encode(root, recorded)
+        };
         let meta = |txn: &redb::WriteTransaction| -> Result<(), redb::Error> {
             txn.open_table(BLOCKS)?.insert(number, record.as_slice())?;
             let mut last = [0u8; 40];
@@ -327,6 +335,7 @@ impl Store {
             Ok(())
         };
         meta(&txn).map_err(|e| self.err(e))?;
+        let _s = trace::span("store.commit");
         txn.commit().map_err(|e| self.err(e))?;
         Ok(true)
     }
@@ -437,14 +446,9 @@ impl Store {
         let txn = self.db.begin_read().map_err(|e| self.err(e))?;
         let blocks = txn.open_table(BLOCKS).map_err(|e| self.err(e))?;
         let Some(v) = blocks.get(number).map_err(|e| self.err(e))? else { return Ok(None) };
-        let corrupt = |what: String| StoreError::Corrupt { path: self.path.clone(), what };
-        let v = v.value();
-        if v.len() < 32 {
-            return Err(corrupt(format!("block {number}: a record of {} bytes", v.len())));
-        }
-        let text = std::str::from_utf8(&v[32..]).map_err(|_| corrupt(format!("block {number}")))?;
-        let mut update = parse_state_update(text).map_err(|e| corrupt(format!("block {number}: {e}")))?;
-        update.new_root = Some(felt(&v[..32]));
+        let what = |e: String| StoreError::Corrupt { path: self.path.clone(), what: format!("block {number}: {e}") };
+        let mut update = record::decode(v.value().as_ref()).map_err(what)?;
+        update.block_number = Some(number);
         Ok(Some(update))
     }
 
