@@ -51,6 +51,7 @@ pub(crate) fn run(args: StateArgs) -> anyhow::Result<()> {
             "blocks": info.blocks,
             "trie_nodes": info.trie_nodes,
             "trie_log_blocks": info.trie_log_blocks,
+            "diff_log_blocks": info.diff_log_blocks,
             "tries_whole": info.tries_whole,
             "bytes_on_disk": info.bytes_on_disk,
             "label": info.label,
@@ -67,6 +68,10 @@ pub(crate) fn run(args: StateArgs) -> anyhow::Result<()> {
         );
         let whole = if info.tries_whole { "whole" } else { "stale: the next open rebuilds them" };
         println!("tries: {} nodes, {} blocks in the log ({whole})", info.trie_nodes, info.trie_log_blocks);
+        println!(
+            "state tables: {} blocks' diffs not folded in yet (the counts above are the tables')",
+            info.diff_log_blocks
+        );
         if let Some(l) = info.label {
             println!("made by: {l}");
         }

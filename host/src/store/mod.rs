@@ -19,23 +19,29 @@
 //! whole state) and written back.
 //!
 //! * `nodes.rs`: the tries' tables and their rows.
+//! * `fold.rs`: the state tables' log: a block's cells and records are
+//!   kept in its record until every [`COMPACT_EVERY`] blocks they are
+//!   folded into the tables.
 //! * `record.rs`: a block's record (its root and diff), binary.
 //! * `snapshot.rs`: a store's state at its last block as one checksummed
 //!   file, and back ([`export`], [`import`]).
 //! * `tier.rs`: the RAM tier, storage cells cached between blocks within a
 //!   byte budget ([`CellCache`], [`TierRead`]).
 
+mod fold;
 mod nodes;
 mod record;
 mod snapshot;
 mod tier;
 
+pub use fold::{folds_cells, FOLD_CELLS};
 pub use nodes::{COMPACT_EVERY, FOLD_NODES};
 pub use snapshot::{export, import, SnapshotError, SnapshotInfo};
 pub use tier::{CellCache, Faults, TierRead, ROW_BYTES};
 
 use crate::state::{
-    ContractAddress, ContractRecord, MemState, StateCommitment, StateDiff, StateUpdate, StorageKey, TrieChanges,
+    ContractAddress, ContractRecord, MemState, StateCommitment, StateDiff, StateUpdate, StateWriter, StorageKey,
+    TrieChanges,
 };
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 use starknet_types_core::felt::Felt;
@@ -108,6 +114,19 @@ pub enum StoreError {
     },
 }
 
+/// How the executor writes a block ([`Store::commit_block_when`]): its
+/// diff in its record alone until the next folding of the state tables'
+/// log (`fold.rs`), its touched contracts' records made from `pre`.
+#[derive(Clone, Copy)]
+pub struct Log<'a> {
+    /// The state before the block, with every contract record (its cells
+    /// may be absent).
+    pub pre: &'a MemState,
+    /// Fold the log in this block even off the schedule (the RAM tier asks
+    /// when the cells it must hold grow).
+    pub fold: bool,
+}
+
 /// A summary of a store.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoreInfo {
@@ -127,6 +146,9 @@ pub struct StoreInfo {
     /// Blocks whose trie changes are in the log, not yet folded into the
     /// nodes table.
     pub trie_log_blocks: u64,
+    /// Blocks whose diffs are in their records alone, not yet folded into
+    /// the state tables (`cells` and `contracts` count the tables).
+    pub diff_log_blocks: u64,
     /// Whether the stored tries are whole (else the next open rebuilds
     /// them).
     pub tries_whole: bool,
@@ -154,8 +176,10 @@ fn felt(b: &[u8]) -> Felt {
     Felt::from_bytes_be_slice(b)
 }
 
-/// `diff` into the state tables of `txn`.
-fn write_diff(txn: &redb::WriteTransaction, diff: &StateDiff) -> Result<(), redb::Error> {
+/// `diff` into the state tables of `txn`. With `pre` (the state before
+/// the block), a touched contract's record is made from it and the diff
+/// instead of being read from the table first.
+fn write_diff(txn: &redb::WriteTransaction, diff: &StateDiff, pre: Option<&MemState>) -> Result<(), redb::Error> {
     let mut storage = txn.open_table(STORAGE)?;
     for (a, cells) in &diff.storage {
         for (k, v) in cells {
@@ -170,7 +194,16 @@ fn write_diff(txn: &redb::WriteTransaction, diff: &StateDiff) -> Result<(), redb
     let touched = diff.nonces.keys().chain(diff.deployed.keys()).chain(diff.replaced.keys());
     for a in touched {
         let key = a.felt().to_bytes_be();
-        let mut rec = contracts.get(key)?.map_or([0u8; 64], |v| v.value());
+        let mut rec = match pre {
+            Some(pre) => {
+                let old = pre.contract(a).unwrap_or_default();
+                let mut rec = [0u8; 64];
+                rec[..32].copy_from_slice(&old.class_hash.to_bytes_be());
+                rec[32..].copy_from_slice(&old.nonce.to_bytes_be());
+                rec
+            }
+            None => contracts.get(key)?.map_or([0u8; 64], |v| v.value()),
+        };
         if let Some(n) = diff.nonces.get(a) {
             rec[32..].copy_from_slice(&n.to_bytes_be());
         }
@@ -283,7 +316,45 @@ impl Store {
         diff: &StateDiff,
         tries: Option<TrieChanges>,
     ) -> Result<(), StoreError> {
-        self.commit_block_when(number, diff, diff, || Some((root, tries))).map(|_| ())
+        self.commit_block_when(number, diff, diff, None, || Some((root, tries))).map(|_| ())
+    }
+
+    /// The state tables' part of block `number`'s transaction: without a
+    /// log, or when the block folds, the diffs since the last folding
+    /// merged with this one into the tables; else only the mark that the
+    /// tables lag.
+    fn write_state(
+        &self,
+        txn: &redb::WriteTransaction,
+        number: u64,
+        diff: &StateDiff,
+        log: Option<Log<'_>>,
+    ) -> Result<(), StoreError> {
+        let corrupt = |what: String| StoreError::Corrupt { path: self.path.clone(), what };
+        let mut meta = txn.open_table(META).map_err(|e| self.err(e))?;
+        let first = fold::first_unfolded(&meta).map_err(corrupt)?;
+        if !log.is_none_or(|l| folds_cells(number, diff, l.fold)) {
+            if first.is_none() {
+                meta.insert(fold::UNFOLDED, number.to_be_bytes().as_slice()).map_err(|e| self.err(e))?;
+            }
+            return Ok(());
+        }
+        let pre = log.map(|l| l.pre);
+        match first {
+            None => write_diff(txn, diff, pre),
+            Some(first) => {
+                let older = fold::diffs(&txn.open_table(BLOCKS).map_err(|e| self.err(e))?, first).map_err(corrupt)?;
+                let mut all = StateDiff::default();
+                for (_, d) in &older {
+                    fold::merge(&mut all, d);
+                }
+                fold::merge(&mut all, diff);
+                write_diff(txn, &all, pre)
+            }
+        }
+        .map_err(|e| self.err(e))?;
+        meta.remove(fold::UNFOLDED).map_err(|e| self.err(e))?;
+        Ok(())
     }
 
     /// [`Store::commit_block`] with the root still being computed: the
@@ -292,12 +363,15 @@ impl Store {
     /// committed with them, or dropped (nothing written) when it gives
     /// `None`. Run on a thread of its own, the write overlaps the commit of
     /// the tries. Returns whether the block was committed. `recorded` is
-    /// the diff kept in the block's record.
+    /// the diff kept in the block's record. With a `log` (the executor's
+    /// blocks; `recorded` is then `diff`), the diff goes into the state
+    /// tables only when the block folds their log ([`folds_cells`]).
     pub fn commit_block_when(
         &self,
         number: u64,
         diff: &StateDiff,
         recorded: &StateDiff,
+        log: Option<Log<'_>>,
         root: impl FnOnce() -> Option<(Felt, Option<TrieChanges>)>,
     ) -> Result<bool, StoreError> {
         let mut txn = self.db.begin_write().map_err(|e| self.err(e))?;
@@ -308,7 +382,7 @@ impl Store {
         txn.set_durability(durability).map_err(|e| self.err(e))?;
         {
             let _s = trace::span("store.diff");
-            write_diff(&txn, diff).map_err(|e| self.err(e))?;
+            self.write_state(&txn, number, diff, log)?;
         }
         let wait = trace::span("store.wait");
         let Some((root, tries)) = root() else {
@@ -358,7 +432,8 @@ impl Store {
         }
         // The block's record names its root; its diff (the whole state)
         // is not kept twice.
-        self.commit_block_when(number, &state.to_diff(), &StateDiff::default(), || Some((root, tries))).map(|_| ())
+        self.commit_block_when(number, &state.to_diff(), &StateDiff::default(), None, || Some((root, tries)))
+            .map(|_| ())
     }
 
     /// Writes the tries whole (every node, from a journal kept while they
@@ -438,7 +513,26 @@ impl Store {
             let (k, v) = row.map_err(|e| self.err(e))?;
             state.set_class(felt(&k.value()), felt(&v.value()));
         }
+        for (_, diff) in self.unfolded_in(&txn)? {
+            match cells {
+                true => state.apply_diff(&diff).expect("memory writes never fail"),
+                false => state.apply_records(&diff),
+            }
+        }
         Ok(state)
+    }
+
+    /// The diffs not yet folded into the state tables, by block, in order.
+    pub fn unfolded(&self) -> Result<Vec<(u64, StateDiff)>, StoreError> {
+        let txn = self.db.begin_read().map_err(|e| self.err(e))?;
+        self.unfolded_in(&txn)
+    }
+
+    fn unfolded_in(&self, txn: &redb::ReadTransaction) -> Result<Vec<(u64, StateDiff)>, StoreError> {
+        let corrupt = |what: String| StoreError::Corrupt { path: self.path.clone(), what };
+        let meta = txn.open_table(META).map_err(|e| self.err(e))?;
+        let Some(first) = fold::first_unfolded(&meta).map_err(corrupt)? else { return Ok(Vec::new()) };
+        fold::diffs(&txn.open_table(BLOCKS).map_err(|e| self.err(e))?, first).map_err(corrupt)
     }
 
     /// Block `number`'s recorded diff and root.
@@ -447,7 +541,7 @@ impl Store {
         let blocks = txn.open_table(BLOCKS).map_err(|e| self.err(e))?;
         let Some(v) = blocks.get(number).map_err(|e| self.err(e))? else { return Ok(None) };
         let what = |e: String| StoreError::Corrupt { path: self.path.clone(), what: format!("block {number}: {e}") };
-        let mut update = record::decode(v.value().as_ref()).map_err(what)?;
+        let mut update = record::decode(v.value()).map_err(what)?;
         update.block_number = Some(number);
         Ok(Some(update))
     }
@@ -461,6 +555,13 @@ impl Store {
         let classes = count(txn.open_table(CLASSES).map_err(|e| self.err(e))?.len())?;
         let blocks = count(txn.open_table(BLOCKS).map_err(|e| self.err(e))?.len())?;
         let (trie_nodes, trie_log_blocks) = nodes::count(&txn).map_err(|e| self.err(e))?;
+        let meta = txn.open_table(META).map_err(|e| self.err(e))?;
+        let first =
+            fold::first_unfolded(&meta).map_err(|what| StoreError::Corrupt { path: self.path.clone(), what })?;
+        let diff_log_blocks = match (first, self.last_block()?) {
+            (Some(f), Some((last, _))) => last + 1 - f,
+            _ => 0,
+        };
         let tries_whole =
             txn.open_table(META).map_err(|e| self.err(e))?.get(nodes::TRIES).map_err(|e| self.err(e))?.is_some();
         drop(txn);
@@ -473,6 +574,7 @@ impl Store {
             blocks,
             trie_nodes,
             trie_log_blocks,
+            diff_log_blocks,
             tries_whole,
             bytes_on_disk,
             label: self.label()?,

@@ -45,6 +45,9 @@ pub const ROW_BYTES: u64 = 96;
 struct Entry {
     value: Felt,
     used: AtomicU32,
+    /// Written since the state tables' log was last folded: the tables
+    /// lack it, so it is never evicted.
+    pinned: bool,
 }
 
 /// Storage cells in memory up to a byte budget; see the module
@@ -54,12 +57,13 @@ pub struct CellCache {
     map: AHashMap<Cell, Entry>,
     budget: u64,
     epoch: u32,
+    pinned: usize,
 }
 
 impl CellCache {
     /// An empty cache that keeps at most `budget` bytes.
     pub fn new(budget: u64) -> CellCache {
-        CellCache { map: AHashMap::new(), budget, epoch: 1 }
+        CellCache { map: AHashMap::new(), budget, epoch: 1, pinned: 0 }
     }
 
     /// The byte budget.
@@ -100,17 +104,57 @@ impl CellCache {
     /// (`writes`, the new values) join the cache as used now, then the
     /// least recently used are evicted if the cache is over budget. Returns
     /// the block's statistics.
-    pub fn settle(&mut self, faults: Faults, writes: impl IntoIterator<Item = (Cell, Felt)>) -> CacheStats {
+    ///
+    /// `folded`: the block's write folded the state tables' log, so every
+    /// cell is in the tables now and none stays pinned; else the written
+    /// cells are pinned until the next folding.
+    pub fn settle(
+        &mut self,
+        faults: Faults,
+        writes: impl IntoIterator<Item = (Cell, Felt)>,
+        folded: bool,
+    ) -> CacheStats {
         let epoch = self.epoch;
         let mut stats = CacheStats { hits: faults.hits, misses: faults.cells.len() as u64, ..CacheStats::default() };
         stats.bytes_read = stats.misses * ROW_BYTES;
-        for (cell, value) in faults.cells.into_iter().chain(writes) {
-            self.map.insert(cell, Entry { value, used: AtomicU32::new(epoch) });
+        if folded {
+            self.map.values_mut().for_each(|e| e.pinned = false);
+            self.pinned = 0;
         }
+        for (cell, value) in faults.cells {
+            self.map.insert(cell, Entry { value, used: AtomicU32::new(epoch), pinned: false });
+        }
+        self.pin(writes, !folded);
         stats.evicted = self.evict() as u64;
         self.epoch += 1;
         (stats.resident, stats.bytes) = (self.map.len() as u64, self.bytes());
         stats
+    }
+
+    /// Puts `cells` in memory as used now, pinned with `pin` (cells the
+    /// state tables lack: written since their log was last folded).
+    pub fn pin(&mut self, cells: impl IntoIterator<Item = (Cell, Felt)>, pin: bool) {
+        for (cell, value) in cells {
+            let e = self.map.entry(cell).or_insert(Entry { value, used: AtomicU32::new(0), pinned: false });
+            e.value = value;
+            *e.used.get_mut() = self.epoch;
+            if pin && !e.pinned {
+                e.pinned = true;
+                self.pinned += 1;
+            }
+        }
+    }
+
+    /// Cells pinned (written since the state tables' log was last folded).
+    pub fn pinned(&self) -> usize {
+        self.pinned
+    }
+
+    /// Whether the block writing `diff` should fold the state tables' log
+    /// early: its cells with those pinned would pass half of what the
+    /// budget holds.
+    pub fn wants_fold(&self, diff: &crate::state::StateDiff) -> bool {
+        2 * (self.pinned + diff.storage_updates()) > self.max_cells()
     }
 
     /// The most cells the budget holds: a table of the largest power of
@@ -125,16 +169,17 @@ impl CellCache {
     }
 
     /// When more cells are in memory than the budget holds, evicts the
-    /// least recently used (ties by key) down to 7/8 of that and shrinks
-    /// the table; returns how many.
+    /// least recently used that are not pinned (ties by key) down to 7/8
+    /// of that and shrinks the table; returns how many.
     fn evict(&mut self) -> usize {
         let max = self.max_cells();
         if self.map.len() <= max && self.bytes() <= self.budget {
             return 0;
         }
         let keep = max / 8 * 7;
-        let mut order: Vec<(u32, Cell)> = self.map.iter().map(|(c, e)| (e.used.load(Relaxed), *c)).collect();
-        let cut = order.len().saturating_sub(keep);
+        let mut order: Vec<(u32, Cell)> =
+            self.map.iter().filter(|(_, e)| !e.pinned).map(|(c, e)| (e.used.load(Relaxed), *c)).collect();
+        let cut = (order.len() + self.pinned).saturating_sub(keep).min(order.len());
         if cut > 0 && cut < order.len() {
             order.select_nth_unstable(cut);
         }
@@ -208,7 +253,7 @@ impl<'a> TierRead<'a> {
                 _ => None,
             })
             .collect();
-        cells.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        cells.sort_unstable_by_key(|c| c.0);
         cells.dedup_by(|a, b| a.0 == b.0);
         let mut faults = self.faults.lock().unwrap_or_else(|p| p.into_inner());
         for (raw, cell) in cells {

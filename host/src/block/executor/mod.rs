@@ -120,6 +120,17 @@ pub struct BlockExecutor {
 /// and touched keys when it ran on the GPU.
 type Run = (BlockOutput, RunCounters, Option<(DeviceStats, Vec<StateKey>)>);
 
+/// A block's commit and write: the roots, the commit's statistics, the
+/// write's seconds, the trie nodes' tier (paged tries), and whether the
+/// write folded the state tables' log.
+struct Persisted {
+    roots: Roots,
+    stats: CommitStats,
+    seconds: f64,
+    nodes: Option<CacheStats>,
+    folded_cells: bool,
+}
+
 /// What a block read from disk through the RAM tier, for the cache.
 #[cfg(feature = "store")]
 type Faults = Option<crate::store::Faults>;
@@ -189,12 +200,9 @@ impl BlockExecutor {
     /// With `from_table` (the block ran on the device), the storage leaves
     /// of resident cells are read from the device table, where execution
     /// left their new values, instead of being uploaded.
-    fn commit_and_persist(
-        &mut self,
-        number: u64,
-        diff: &StateDiff,
-        from_table: bool,
-    ) -> Result<(Roots, CommitStats, f64, Option<CacheStats>), BlockError> {
+    fn commit_and_persist(&mut self, number: u64, diff: &StateDiff, from_table: bool) -> Result<Persisted, BlockError> {
+        #[cfg(feature = "store")]
+        let fold_cells = self.cells.as_ref().is_some_and(|c| c.wants_fold(diff));
         let (pool, tries, state, config) = (&self.pool, &mut self.tries, &self.state, &self.config);
         #[cfg(feature = "gpu")]
         let device = self.device.as_ref().filter(|_| from_table);
@@ -220,7 +228,13 @@ impl BlockExecutor {
                     let _span = trace::span("persist");
                     let t = Instant::now();
                     store
-                        .commit_block_when(number, diff, diff, || rx.recv().ok().flatten())
+                        .commit_block_when(
+                            number,
+                            diff,
+                            diff,
+                            Some(crate::store::Log { pre: state, fold: fold_cells }),
+                            || rx.recv().ok().flatten(),
+                        )
                         .map(|done| (done, t.elapsed().as_secs_f64()))
                 });
                 let result = commit(tries);
@@ -235,7 +249,13 @@ impl BlockExecutor {
             let (result, written, folds) = (result.0, result.1, result.2);
             let (roots, stats) = result?;
             return match written {
-                Ok((_, seconds)) => Ok((roots, stats, seconds, self.tries.settle(folds))),
+                Ok((_, seconds)) => Ok(Persisted {
+                    roots,
+                    stats,
+                    seconds,
+                    nodes: self.tries.settle(folds),
+                    folded_cells: crate::store::folds_cells(number, diff, fold_cells),
+                }),
                 Err(e) => {
                     let message = e.to_string();
                     self.poisoned = Some(message.clone());
@@ -244,7 +264,7 @@ impl BlockExecutor {
             };
         }
         let (roots, stats) = commit(tries)?;
-        Ok((roots, stats, 0.0, None))
+        Ok(Persisted { roots, stats, seconds: 0.0, nodes: None, folded_cells: true })
     }
 
     fn check_poisoned(&self) -> Result<(), BlockError> {
@@ -422,8 +442,9 @@ impl BlockExecutor {
         self.check_poisoned()?;
         let mut span = trace::span("block.commit_diff");
         span.arg("number", block as f64);
-        let (roots, stats, _, _) = self.commit_and_persist(block, diff, false)?;
-        self.apply(diff, Faults::default());
+        let p = self.commit_and_persist(block, diff, false)?;
+        let (roots, stats) = (p.roots, p.stats);
+        self.apply(diff, Faults::default(), p.folded_cells);
         self.root = roots.global;
         self.next_block += 1;
         Ok((roots, stats))
@@ -527,12 +548,15 @@ impl BlockExecutor {
             }
         };
 
-        let (roots, commit, persist, nodes) = self.commit_and_persist(number, &diff, on_device.is_some())?;
+        let p = self.commit_and_persist(number, &diff, on_device.is_some())?;
+        let (roots, commit, persist, nodes) = (p.roots, p.stats, p.seconds, p.nodes);
         [seconds.storage, seconds.leaves, seconds.contracts, seconds.classes] = commit.seconds;
         seconds.persist = persist;
 
         let t = Instant::now();
-        let ram = self.apply(&diff, faults).map(|cells| TierStats { cells, nodes: nodes.unwrap_or_default() });
+        let ram = self
+            .apply(&diff, faults, p.folded_cells)
+            .map(|cells| TierStats { cells, nodes: nodes.unwrap_or_default() });
         seconds.apply = t.elapsed().as_secs_f64();
         seconds.total = start.elapsed().as_secs_f64();
 

@@ -85,6 +85,13 @@ impl BlockExecutor {
                 );
                 return Err(BlockError::Store { block: last, message });
             }
+            if let Some(cells) = exec.cells.as_mut() {
+                // The cells the state tables lack stay in memory until the
+                // next folding.
+                for (_, diff) in store.unfolded().map_err(|e| fail(last, &e))? {
+                    cells.pin(diff.storage.iter().flat_map(|(a, c)| c.iter().map(|(k, v)| ((*a, *k), *v))), true);
+                }
+            }
             exec.next_block = last + 1;
             exec.root = root;
         } else if let Some(budget) = exec.config.ram_budget {
@@ -100,15 +107,15 @@ impl BlockExecutor {
     /// A committed diff into the state: all of it, or with a RAM tier the
     /// records into memory and the cells (with the block's faults) into
     /// the cache, which then evicts to its budget.
-    pub(super) fn apply(&mut self, diff: &StateDiff, faults: Faults) -> Option<CacheStats> {
+    pub(super) fn apply(&mut self, diff: &StateDiff, faults: Faults, folded: bool) -> Option<CacheStats> {
         let _s = trace::span("apply");
         #[cfg(feature = "store")]
         if let Some(cells) = self.cells.as_mut() {
             self.state.apply_records(diff);
             let writes = diff.storage.iter().flat_map(|(a, c)| c.iter().map(|(k, v)| ((*a, *k), *v)));
-            return Some(cells.settle(faults.unwrap_or_default(), writes));
+            return Some(cells.settle(faults.unwrap_or_default(), writes, folded));
         }
-        let _ = faults;
+        let _ = (faults, folded);
         self.state.apply_diff(diff).expect("memory writes never fail");
         None
     }

@@ -1,0 +1,66 @@
+//! The state tables' log: a block written by the executor keeps its diff
+//! in its record alone, and every [`COMPACT_EVERY`] blocks (or when asked,
+//! or for a block of [`FOLD_CELLS`] cells or more, such as a genesis) the
+//! diffs since the last folding are merged, each cell and record once,
+//! and written into the `storage`, `contracts` and `classes` tables in key
+//! order, in that block's transaction.
+//!
+//! A block changes cells all over the tables, and writing them in place
+//! every block dirties most of the B-trees' pages (a 5k-transfer block over
+//! 100k accounts rewrites some 18 MB); the record is one row. `meta`'s
+//! `unfolded` names the first block whose diff is not in the tables yet
+//! (absent: every block is); readers merge those blocks' diffs over the
+//! tables ([`super::Store::load`]), and the RAM tier keeps their cells in
+//! memory until the next folding.
+
+use super::nodes::COMPACT_EVERY;
+use super::record;
+use crate::state::StateDiff;
+use redb::ReadableTable;
+
+/// The `meta` key of the first block whose diff is not in the tables.
+pub(super) const UNFOLDED: &str = "unfolded";
+
+/// A block with this many storage cells or more folds (a genesis).
+pub const FOLD_CELLS: usize = 1 << 20;
+
+/// Whether block `number`, with `diff`, folds the state tables' log
+/// (`asked`: the writer wants it now).
+pub fn folds_cells(number: u64, diff: &StateDiff, asked: bool) -> bool {
+    asked || (number + 1).is_multiple_of(COMPACT_EVERY) || diff.storage_updates() >= FOLD_CELLS
+}
+
+/// `later` over `into`: each cell, nonce and class takes the later value.
+pub(super) fn merge(into: &mut StateDiff, later: &StateDiff) {
+    for (a, cells) in &later.storage {
+        into.storage.entry(*a).or_default().extend(cells.iter().map(|(k, v)| (*k, *v)));
+    }
+    into.nonces.extend(later.nonces.iter().map(|(a, n)| (*a, *n)));
+    into.deployed.extend(later.deployed.iter().map(|(a, c)| (*a, *c)));
+    into.replaced.extend(later.replaced.iter().map(|(a, c)| (*a, *c)));
+    into.declared.extend(later.declared.iter().map(|(c, cc)| (*c, *cc)));
+    into.migrated.extend(later.migrated.iter().map(|(c, cc)| (*c, *cc)));
+    into.deprecated_declared.extend(later.deprecated_declared.iter().copied());
+}
+
+/// The first unfolded block, from `meta`.
+pub(super) fn first_unfolded(meta: &impl ReadableTable<&'static str, &'static [u8]>) -> Result<Option<u64>, String> {
+    let Some(v) = meta.get(UNFOLDED).map_err(|e| e.to_string())? else { return Ok(None) };
+    let b: [u8; 8] = v.value().try_into().map_err(|_| format!("meta.{UNFOLDED}: {} bytes", v.value().len()))?;
+    Ok(Some(u64::from_be_bytes(b)))
+}
+
+/// The diffs of blocks `first..`, in order, from their records.
+pub(super) fn diffs(
+    blocks: &impl ReadableTable<u64, &'static [u8]>,
+    first: u64,
+) -> Result<Vec<(u64, StateDiff)>, String> {
+    let mut out = Vec::new();
+    for row in blocks.range(first..).map_err(|e| e.to_string())? {
+        let (n, v) = row.map_err(|e| e.to_string())?;
+        let n = n.value();
+        let update = record::decode(v.value()).map_err(|e| format!("block {n}: {e}"))?;
+        out.push((n, update.diff));
+    }
+    Ok(out)
+}
