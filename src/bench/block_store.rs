@@ -28,6 +28,12 @@ pub struct StoreCost {
     pub store_seconds: f64,
     /// Throughput with the store over throughput in memory.
     pub store_vs_memory: f64,
+    /// Mean block in memory and with the store, seconds: with the store,
+    /// the blocks that fold its logs included (one in
+    /// `store::COMPACT_EVERY`; run at least that many blocks).
+    pub mean_seconds: [f64; 2],
+    /// Mean throughput with the store over mean throughput in memory.
+    pub mean_vs_memory: f64,
     /// Bytes of the database after a round.
     pub bytes_on_disk: u64,
     /// With a RAM tier (`--ram-budget`): what it did.
@@ -109,12 +115,16 @@ pub(crate) fn measure(
     let mut cells = 0usize;
     let mut bytes_on_disk = 0;
     let mut tiered = f64::INFINITY;
+    let mut means: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
     let mut tier_blocks = Vec::new();
     let start = Instant::now();
     let mut rounds = 0;
     while rounds < 1 || start.elapsed() < o.budget {
         rep.step(&format!("{name}: {what} in memory, round {}", rounds + 1));
-        chain.check_blocks(&mut base.fork(config.clone())?, &what, |s| memory = memory.min(s.seconds.total))?;
+        chain.check_blocks(&mut base.fork(config.clone())?, &what, |s| {
+            memory = memory.min(s.seconds.total);
+            means[0].push(s.seconds.total);
+        })?;
         rep.step(&format!("{name}: {what} with the store (sync {sync_name}), round {}", rounds + 1));
         let _ = std::fs::remove_dir_all(&dir);
         let store = Store::open(&dir, sync)?;
@@ -122,6 +132,7 @@ pub(crate) fn measure(
         let mut exec = BlockExecutor::open(config.clone(), store)?;
         chain.check_blocks(&mut exec, &format!("{what} with the store"), |s| {
             stored = stored.min(s.seconds.total);
+            means[1].push(s.seconds.total);
             persist.push(s.seconds.persist * 1e3);
             cells += s.storage_updates;
         })?;
@@ -162,8 +173,12 @@ pub(crate) fn measure(
             nodes: CacheMeans::of(&nodes),
         }
     });
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+    let mean_seconds = [mean(&means[0]), mean(&means[1])];
     Ok(StoreCost {
         tier,
+        mean_seconds,
+        mean_vs_memory: mean_seconds[0] / mean_seconds[1],
         sync: sync_name.into(),
         cells_per_block: cells as f64 / persist.len().max(1) as f64,
         persist_ms: [percentile(&persist, 0.5), percentile(&persist, 0.99)],
