@@ -131,3 +131,28 @@ fn a_fork_of_a_tiered_executor_is_refused() {
     let err = tier.fork(config(None)).err().expect("refused").to_string();
     assert!(err.contains("whole state in memory"), "{err}");
 }
+
+#[test]
+fn a_tier_over_stale_tries_rebuilds_them_then_pages_them() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("tier_stale");
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut generator = Generator::new(Spec::new(Kind::P2p, ACCOUNTS, TXS));
+    let genesis = generator.genesis(MAINNET_SEQUENCER);
+    let blocks: Vec<_> = (1..=3).map(|n| generator.block(n)).collect();
+    let mut mem = BlockExecutor::new(config(None)).unwrap();
+    mem.commit_diff(&genesis).unwrap();
+    let results: Vec<_> = blocks.iter().map(|b| mem.execute_native(b).unwrap()).collect();
+    // Genesis and block 1 with their tries; block 2 by hand without them.
+    let mut exec = BlockExecutor::open(config(None), Store::open(&dir, Sync::Never).unwrap()).unwrap();
+    exec.commit_diff(&genesis).unwrap();
+    exec.execute_native(&blocks[0]).unwrap();
+    drop(exec);
+    let store = Store::open(&dir, Sync::Never).unwrap();
+    store.commit_block(2, results[1].new_root(), &results[1].diff, None).unwrap();
+    assert!(!store.info().unwrap().tries_whole);
+    let mut tier = BlockExecutor::open(config(Some(256 << 10)), store).unwrap();
+    assert!(tier.tiered() && tier.commitment().is_none(), "the tries are paged once rebuilt");
+    assert_eq!(tier.state().cells(), 0);
+    let r3 = tier.execute_native(&blocks[2]).unwrap();
+    assert_eq!((r3.new_root(), &r3.diff), (results[2].new_root(), &results[2].diff));
+}
