@@ -6,8 +6,7 @@
 //! order, in that block's transaction.
 //!
 //! A block changes cells all over the tables, and writing them in place
-//! every block dirties most of the B-trees' pages (a 5k-transfer block over
-//! 100k accounts rewrites some 18 MB); the record is one row. `meta`'s
+//! every block dirties most of the B-trees' pages; the record is one row. `meta`'s
 //! `unfolded` names the first block whose diff is not in the tables yet
 //! (absent: every block is); readers merge those blocks' diffs over the
 //! tables ([`super::Store::load`]), and the RAM tier keeps their cells in

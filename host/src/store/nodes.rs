@@ -33,7 +33,7 @@ use redb::{ReadableDatabase, ReadableTable, TableDefinition};
 use starknet_types_core::felt::Felt;
 use std::sync::Arc;
 use wavelane_kernels::field::Fe;
-use wavelane_kernels::trie::{MemStore, Node, NodeId, NodeSource, PagedStore};
+use wavelane_kernels::trie::{Journaled, MemStore, Node, NodeId, NodeSource, PagedStore};
 
 pub(super) const NODES: TableDefinition<u64, &[u8]> = TableDefinition::new("nodes");
 pub(super) const TREES: TableDefinition<[u8; 32], [u8; 12]> = TableDefinition::new("trees");
@@ -352,6 +352,25 @@ fn stored(txn: &redb::ReadTransaction) -> Result<Option<Stored>, ReadError> {
     Ok(Some(Stored { roots, folded, trees }))
 }
 
+/// The commitment from its three stores (storage, contracts, classes),
+/// the storage trees and `meta.tries`' roots.
+fn assemble<S: Journaled>(
+    mut stores: Vec<S>,
+    trees: Vec<(Felt, NodeId, usize)>,
+    roots: &[u8],
+) -> Result<Option<StateCommitment<S>>, ReadError> {
+    let classes = stores.pop().expect("three stores");
+    let contracts = stores.pop().expect("three stores");
+    let storage = stores.pop().expect("three stores");
+    StateCommitment::from_parts(
+        (storage, trees),
+        (contracts, read_root(&roots[..12])),
+        (classes, read_root(&roots[12..])),
+    )
+    .map(Some)
+    .map_err(ReadError::Corrupt)
+}
+
 /// The three tries' names and spaces.
 const SPACES: [(Space, &str); 3] =
     [(Space::Storage, "storage"), (Space::Contracts, "contract"), (Space::Classes, "class")];
@@ -395,16 +414,7 @@ pub(super) fn read(txn: &redb::ReadTransaction) -> Result<Option<StateCommitment
         let store = MemStore::from_nodes(parsed).map_err(|e| ReadError::Corrupt(format!("{name} trie: {e}")))?;
         stores.push(store);
     }
-    let classes = stores.pop().expect("three stores");
-    let contracts = stores.pop().expect("three stores");
-    let storage = stores.pop().expect("three stores");
-    StateCommitment::from_parts(
-        (storage, trees),
-        (contracts, read_root(&roots[..12])),
-        (classes, read_root(&roots[12..])),
-    )
-    .map(Some)
-    .map_err(ReadError::Corrupt)
+    assemble(stores, trees, &roots)
 }
 
 /// One trie's nodes in the `nodes` table, read by id for a [`PagedStore`]:
@@ -473,16 +483,7 @@ pub(super) fn read_paged(
         store.keep_journal();
         stores.push(store);
     }
-    let classes = stores.pop().expect("three stores");
-    let contracts = stores.pop().expect("three stores");
-    let storage = stores.pop().expect("three stores");
-    StateCommitment::from_parts(
-        (storage, trees),
-        (contracts, read_root(&roots[..12])),
-        (classes, read_root(&roots[12..])),
-    )
-    .map(Some)
-    .map_err(ReadError::Corrupt)
+    assemble(stores, trees, &roots)
 }
 
 /// Empty paged tries over the tables of `db`.

@@ -8,8 +8,9 @@
 //!
 //! Counts are 4-byte big-endian, felts 32-byte big-endian. Records written
 //! before this form hold the diff as JSON-RPC JSON after the root; they
-//! are still read. Binary is some ten times faster to write than JSON for
-//! a block of 78k cells, and its writing sits on the block's critical path.
+//! are still read. For a block of 78k cells the binary record takes 12 ms
+//! to write where JSON took 376 ms (`wavelane run --txs 50000 --accounts
+//! 200000 --state DIR --trace FILE`, span `store.record`).
 
 use crate::state::json::parse_state_update;
 use crate::state::{ContractAddress, StateDiff, StateUpdate, StorageKey};
