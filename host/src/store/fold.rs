@@ -12,7 +12,7 @@
 //! tables ([`super::Store::load`]), and the RAM tier keeps their cells in
 //! memory until the next folding.
 
-use super::nodes::COMPACT_EVERY;
+use super::nodes::{Folded, COMPACT_EVERY};
 use super::record;
 use crate::state::StateDiff;
 use redb::ReadableTable;
@@ -62,4 +62,38 @@ pub(super) fn diffs(
         out.push((n, update.diff));
     }
     Ok(out)
+}
+
+/// The unfolded logs as the last commits left them, so that a folding
+/// writes them without reading them back and decoding them: each part is
+/// valid only for the block it names next (`None`: not known, read from
+/// the tables), and a commit takes both and puts them back only once it
+/// has landed, so a failed write leaves them unknown.
+#[derive(Default)]
+pub(super) struct Pending {
+    /// The next block, and the merged diffs of the blocks since the last
+    /// folding of the state tables' log.
+    pub(super) cells: Option<(u64, StateDiff)>,
+    /// The next block, and the trie log's changes merged but for the last
+    /// block's, which the next commit merges while its root is computed.
+    pub(super) nodes: Option<(u64, Folded, Option<crate::state::TrieChanges>)>,
+}
+
+impl Pending {
+    /// The cells part, when it is the one block `number` follows.
+    pub(super) fn cells_for(&mut self, number: u64) -> Option<StateDiff> {
+        self.cells.take().and_then(|(n, d)| (n == number).then_some(d))
+    }
+
+    /// The nodes part, when it is the one block `number` follows.
+    pub(super) fn nodes_for(&mut self, number: u64) -> Option<Folded> {
+        let (n, mut folded, last) = self.nodes.take()?;
+        if n != number {
+            return None;
+        }
+        if let Some(changes) = last {
+            folded.add_changes(&changes);
+        }
+        Some(folded)
+    }
 }

@@ -163,6 +163,8 @@ pub struct Store {
     db: std::sync::Arc<Database>,
     path: PathBuf,
     sync: Sync,
+    /// The unfolded logs as the last commit left them (`fold.rs`).
+    pending: std::sync::Mutex<fold::Pending>,
 }
 
 fn cell_key(a: ContractAddress, k: StorageKey) -> [u8; 64] {
@@ -235,7 +237,7 @@ impl Store {
             .set_cache_size(cache)
             .create(&path)
             .map_err(|e| StoreError::Db { path: path.clone(), source: e.into() })?;
-        let store = Store { db: std::sync::Arc::new(db), path, sync };
+        let store = Store { db: std::sync::Arc::new(db), path, sync, pending: Default::default() };
         // The tables exist from the first open on, so reads never miss one.
         store.write(|txn| {
             txn.open_table(CONTRACTS)?;
@@ -267,8 +269,15 @@ impl Store {
             Sync::Never => Durability::None,
         };
         txn.set_durability(durability).map_err(|e| self.err(e))?;
+        // Whatever this writes, the logs are read back from the tables next.
+        self.take_pending();
         f(&txn).map_err(|e| self.err(e))?;
         txn.commit().map_err(|e| self.err(e))
+    }
+
+    /// The pending logs, taken: they are unknown until a commit puts them back.
+    fn take_pending(&self) -> fold::Pending {
+        std::mem::take(&mut *self.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
     }
 
     /// The last block committed and its global root.
@@ -329,32 +338,43 @@ impl Store {
         number: u64,
         diff: &StateDiff,
         log: Option<Log<'_>>,
-    ) -> Result<(), StoreError> {
+        pending: Option<StateDiff>,
+    ) -> Result<Option<StateDiff>, StoreError> {
         let corrupt = |what: String| StoreError::Corrupt { path: self.path.clone(), what };
         let mut meta = txn.open_table(META).map_err(|e| self.err(e))?;
         let first = fold::first_unfolded(&meta).map_err(corrupt)?;
         if !log.is_none_or(|l| folds_cells(number, diff, l.fold)) {
             if first.is_none() {
                 meta.insert(fold::UNFOLDED, number.to_be_bytes().as_slice()).map_err(|e| self.err(e))?;
+                return Ok(Some(diff.clone()));
             }
-            return Ok(());
+            return Ok(pending.map(|mut p| {
+                fold::merge(&mut p, diff);
+                p
+            }));
         }
         let pre = log.map(|l| l.pre);
         match first {
             None => write_diff(txn, diff, pre),
             Some(first) => {
-                let older = fold::diffs(&txn.open_table(BLOCKS).map_err(|e| self.err(e))?, first).map_err(corrupt)?;
-                let mut all = StateDiff::default();
-                for (_, d) in &older {
-                    fold::merge(&mut all, d);
-                }
+                let mut all = match pending {
+                    Some(p) => p,
+                    None => {
+                        let blocks = txn.open_table(BLOCKS).map_err(|e| self.err(e))?;
+                        let mut all = StateDiff::default();
+                        for (_, d) in &fold::diffs(&blocks, first).map_err(corrupt)? {
+                            fold::merge(&mut all, d);
+                        }
+                        all
+                    }
+                };
                 fold::merge(&mut all, diff);
                 write_diff(txn, &all, pre)
             }
         }
         .map_err(|e| self.err(e))?;
         meta.remove(fold::UNFOLDED).map_err(|e| self.err(e))?;
-        Ok(())
+        Ok(Some(StateDiff::default()))
     }
 
     /// [`Store::commit_block`] with the root still being computed: the
@@ -380,19 +400,28 @@ impl Store {
             Sync::Never => Durability::None,
         };
         txn.set_durability(durability).map_err(|e| self.err(e))?;
-        {
+        let mut pending = self.take_pending();
+        let (cells, mut trie_log) = {
             let _s = trace::span("store.diff");
-            self.write_state(&txn, number, diff, log)?;
-        }
+            let cells = self.write_state(&txn, number, diff, log, pending.cells_for(number))?;
+            // The trie log: merged here, while the root is computed, and
+            // folded here when the schedule folds it, whatever the block changes.
+            let mut trie_log = pending.nodes_for(number);
+            if nodes::folds_on_schedule(number) {
+                nodes::fold_log(&txn, trie_log.take()).map_err(|e| self.err(e))?;
+                trie_log = Some(Default::default());
+            }
+            (cells, trie_log)
+        };
         let wait = trace::span("store.wait");
         let Some((root, tries)) = root() else {
             return Ok(false); // the transaction is dropped: nothing of it lands
         };
         drop(wait);
         let span = trace::span("store.tries");
-        match &tries {
-            Some(changes) => nodes::write(&txn, number, changes, false),
-            None => nodes::forget(&txn),
+        let (trie_log, logged) = match &tries {
+            Some(changes) => nodes::write(&txn, number, changes, false, trie_log.take()),
+            None => nodes::forget(&txn).map(|()| (None, false)),
         }
         .map_err(|e| self.err(e))?;
         drop(span);
@@ -411,6 +440,10 @@ impl Store {
         meta(&txn).map_err(|e| self.err(e))?;
         let _s = trace::span("store.commit");
         txn.commit().map_err(|e| self.err(e))?;
+        *self.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = fold::Pending {
+            cells: cells.map(|d| (number + 1, d)),
+            nodes: trie_log.map(|f| (number + 1, f, tries.filter(|_| logged))),
+        };
         Ok(true)
     }
 
@@ -441,7 +474,7 @@ impl Store {
     /// transaction of their own.
     pub fn write_tries(&self, changes: &TrieChanges) -> Result<(), StoreError> {
         let block = self.last_block()?.map_or(0, |(n, _)| n);
-        self.write(|txn| nodes::write(txn, block, changes, true))
+        self.write(|txn| nodes::write(txn, block, changes, true, None).map(drop))
     }
 
     /// The stored tries, or `None` when they are not whole (the store was

@@ -206,12 +206,23 @@ const TREE_RECORD: u8 = 3;
 /// A log blob's changes, last one of each key winning: node rows by key,
 /// tree roots by address (`None`: removed).
 #[derive(Default)]
-struct Folded {
+pub(super) struct Folded {
     nodes: std::collections::BTreeMap<u64, Option<Vec<u8>>>,
     trees: std::collections::BTreeMap<[u8; 32], Option<[u8; 12]>>,
 }
 
 impl Folded {
+    /// Folds one block's changes in, as [`Folded::add`] folds their blob.
+    pub(super) fn add_changes(&mut self, changes: &TrieChanges) {
+        let _ = each_change(changes, |c| -> Result<(), ()> {
+            match c {
+                Change::Node(k, row) => drop(self.nodes.insert(k, row.map(<[u8]>::to_vec))),
+                Change::Tree(a, root) => drop(self.trees.insert(a, root)),
+            }
+            Ok(())
+        });
+    }
+
     /// Folds one blob in; `None` when it is not one [`log_blob`] writes.
     fn add(&mut self, mut b: &[u8]) -> Option<()> {
         while let Some(&kind) = b.first() {
@@ -243,13 +254,17 @@ impl Folded {
 /// [`COMPACT_EVERY`] blocks and for a block changing [`FOLD_NODES`] nodes
 /// or more (a genesis), the log folded into the tables and the changes
 /// written there after it. With `whole` (the changes are every node, after
-/// a rebuild) the tries' tables are replaced.
+/// a rebuild) the tries' tables are replaced. `pending` is the log as the
+/// last commit left it, when known (else the folding reads it); returns
+/// the log before this block's changes, when known, and whether they were
+/// logged (else they are in the tables and the log is empty).
 pub(super) fn write(
     txn: &redb::WriteTransaction,
     block: u64,
     changes: &TrieChanges,
     whole: bool,
-) -> Result<(), redb::Error> {
+    pending: Option<Folded>,
+) -> Result<(Option<Folded>, bool), redb::Error> {
     let mut log = txn.open_table(NODE_LOG)?;
     let mut nodes = txn.open_table(NODES)?;
     let mut trees = txn.open_table(TREES)?;
@@ -259,32 +274,64 @@ pub(super) fn write(
         log.retain(|_, _| false)?;
     }
     let changed = changes.storage.len() + changes.contracts.len() + changes.classes.len();
-    if !whole && !changes.fold && !folds(block, changed) {
+    let logged = !whole && !changes.fold && !folds(block, changed);
+    let pending = if logged {
         log.insert(block, log_blob(changes).as_slice())?;
+        pending
     } else {
-        let mut folded = Folded::default();
-        for row in log.iter()? {
-            let (_, blob) = row?;
-            if folded.add(blob.value()).is_none() {
-                let e = std::io::Error::new(std::io::ErrorKind::InvalidData, "a trie log row wavelane does not write");
-                return Err(redb::StorageError::Io(e).into());
-            }
-        }
-        log.retain(|_, _| false)?;
-        for (k, row) in &folded.nodes {
-            apply(&mut nodes, &mut trees, Change::Node(*k, row.as_deref()))?;
-        }
-        for (a, root) in &folded.trees {
-            apply(&mut nodes, &mut trees, Change::Tree(*a, *root))?;
-        }
+        // After a rebuild the log was just emptied.
+        fold_into(&mut log, &mut nodes, &mut trees, pending.filter(|_| !whole))?;
         // This block's changes come after the log's, in key order.
         each_change(changes, |c| apply(&mut nodes, &mut trees, c))?;
-    }
+        Some(Folded::default())
+    };
     let mut roots = [0u8; 24];
     root_bytes(changes.contract_root, &mut roots[..12]);
     root_bytes(changes.class_root, &mut roots[12..]);
     txn.open_table(super::META)?.insert(TRIES, roots.as_slice())?;
+    Ok((pending, logged))
+}
+
+/// Folds the log into the tables of `txn` and empties it: `pending`, the
+/// log as the last commit left it, or else the log's rows.
+pub(super) fn fold_log(txn: &redb::WriteTransaction, pending: Option<Folded>) -> Result<(), redb::Error> {
+    fold_into(&mut txn.open_table(NODE_LOG)?, &mut txn.open_table(NODES)?, &mut txn.open_table(TREES)?, pending)
+}
+
+fn fold_into(
+    log: &mut redb::Table<u64, &[u8]>,
+    nodes: &mut redb::Table<u64, &[u8]>,
+    trees: &mut redb::Table<[u8; 32], [u8; 12]>,
+    pending: Option<Folded>,
+) -> Result<(), redb::Error> {
+    let folded = match pending {
+        Some(p) => p,
+        None => {
+            let mut folded = Folded::default();
+            for row in log.iter()? {
+                let (_, blob) = row?;
+                if folded.add(blob.value()).is_none() {
+                    let e =
+                        std::io::Error::new(std::io::ErrorKind::InvalidData, "a trie log row wavelane does not write");
+                    return Err(redb::StorageError::Io(e).into());
+                }
+            }
+            folded
+        }
+    };
+    log.retain(|_, _| false)?;
+    for (k, row) in &folded.nodes {
+        apply(nodes, trees, Change::Node(*k, row.as_deref()))?;
+    }
+    for (a, root) in &folded.trees {
+        apply(nodes, trees, Change::Tree(*a, *root))?;
+    }
     Ok(())
+}
+
+/// Whether block `block`'s write folds the log whatever it changes.
+pub(super) fn folds_on_schedule(block: u64) -> bool {
+    (block + 1).is_multiple_of(COMPACT_EVERY)
 }
 
 /// Marks the stored tries stale (a block written without its changes).
@@ -504,7 +551,7 @@ pub(super) fn empty_paged(db: &Arc<redb::Database>) -> StateCommitment<PagedStor
 /// Whether block `block`'s write, changing `changed` nodes, folds the log
 /// into the tables (so that every node is in the `nodes` table after it).
 pub(super) fn folds(block: u64, changed: usize) -> bool {
-    (block + 1).is_multiple_of(COMPACT_EVERY) || changed >= FOLD_NODES
+    folds_on_schedule(block) || changed >= FOLD_NODES
 }
 
 /// Rows of the nodes table (all three tries), and of the log.
