@@ -11,6 +11,13 @@
 //! (absent: every block is); readers merge those blocks' diffs over the
 //! tables ([`super::Store::load`]), and the RAM tier keeps their cells in
 //! memory until the next folding.
+//!
+//! The store also keeps both logs in memory as its commits wrote them
+//! ([`Pending`]): the diffs merged, and the trie changes merged by key (the
+//! last block's merged by the next commit, while that block's root is
+//! computed). A folding writes those instead of reading the records and
+//! the node log back; after an open, or a write that failed, they are not
+//! known and the first folding reads them.
 
 use super::nodes::{Folded, COMPACT_EVERY};
 use super::record;

@@ -54,6 +54,8 @@ const STORAGE: TableDefinition<[u8; 64], [u8; 32]> = TableDefinition::new("stora
 const CLASSES: TableDefinition<[u8; 32], [u8; 32]> = TableDefinition::new("classes");
 const BLOCKS: TableDefinition<u64, &[u8]> = TableDefinition::new("blocks");
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+/// The `meta` key of the last block and its root.
+const LAST_BLOCK: &str = "last_block";
 
 /// redb's page cache beside a RAM tier of `budget` bytes: a quarter of
 /// it, at least 4 MiB ([`Store::open_with_cache`]).
@@ -143,8 +145,8 @@ pub struct StoreInfo {
     /// Trie nodes in the nodes table (all three tries), as of the last
     /// folding of the log.
     pub trie_nodes: u64,
-    /// Blocks whose trie changes are in the log, not yet folded into the
-    /// nodes table.
+    /// Blocks whose trie changes are not in the nodes table yet (reading
+    /// the tries recomputes them from those blocks' diffs).
     pub trie_log_blocks: u64,
     /// Blocks whose diffs are in their records alone, not yet folded into
     /// the state tables (`cells` and `contracts` count the tables).
@@ -284,7 +286,7 @@ impl Store {
     pub fn last_block(&self) -> Result<Option<(u64, Felt)>, StoreError> {
         let txn = self.db.begin_read().map_err(|e| self.err(e))?;
         let meta = txn.open_table(META).map_err(|e| self.err(e))?;
-        let Some(last) = meta.get("last_block").map_err(|e| self.err(e))? else { return Ok(None) };
+        let Some(last) = meta.get(LAST_BLOCK).map_err(|e| self.err(e))? else { return Ok(None) };
         let bytes = last.value();
         if bytes.len() != 40 {
             return Err(StoreError::Corrupt { path: self.path.clone(), what: "meta.last_block".into() });
@@ -407,9 +409,10 @@ impl Store {
             // The trie log: merged here, while the root is computed, and
             // folded here when the schedule folds it, whatever the block changes.
             let mut trie_log = pending.nodes_for(number);
-            if nodes::folds_on_schedule(number) {
-                nodes::fold_log(&txn, trie_log.take()).map_err(|e| self.err(e))?;
-                trie_log = Some(Default::default());
+            if let Some(log) = trie_log.as_ref().filter(|_| nodes::folds_on_schedule(number)) {
+                if nodes::fold_pending(&txn, log).map_err(|e| self.err(e))? {
+                    trie_log = Some(Default::default());
+                }
             }
             (cells, trie_log)
         };
@@ -434,7 +437,7 @@ impl Store {
             let mut last = [0u8; 40];
             last[..8].copy_from_slice(&number.to_be_bytes());
             last[8..].copy_from_slice(&root.to_bytes_be());
-            txn.open_table(META)?.insert("last_block", last.as_slice())?;
+            txn.open_table(META)?.insert(LAST_BLOCK, last.as_slice())?;
             Ok(())
         };
         meta(&txn).map_err(|e| self.err(e))?;
@@ -465,6 +468,8 @@ impl Store {
         }
         // The block's record names its root; its diff (the whole state)
         // is not kept twice.
+        // Its tries go into the tables: the record holds no diff to recompute them from.
+        let tries = tries.map(|t| TrieChanges { fold: true, ..t });
         self.commit_block_when(number, &state.to_diff(), &StateDiff::default(), None, || Some((root, tries)))
             .map(|_| ())
     }
@@ -474,29 +479,86 @@ impl Store {
     /// transaction of their own.
     pub fn write_tries(&self, changes: &TrieChanges) -> Result<(), StoreError> {
         let block = self.last_block()?.map_or(0, |(n, _)| n);
-        self.write(|txn| nodes::write(txn, block, changes, true, None).map(drop))
+        self.write(|txn| nodes::write(txn, block, changes, true, None).map(drop))?;
+        self.lock_pending().nodes = Some((block + 1, Default::default(), None));
+        Ok(())
     }
 
-    /// The stored tries, or `None` when they are not whole (the store was
-    /// written without them); a row that is not a node is an error.
+    fn lock_pending(&self) -> std::sync::MutexGuard<'_, fold::Pending> {
+        self.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn read_error(&self, e: nodes::ReadError) -> StoreError {
+        match e {
+            nodes::ReadError::Db(e) => self.err(e),
+            nodes::ReadError::Corrupt(what) => StoreError::Corrupt { path: self.path.clone(), what },
+        }
+    }
+
+    /// The tries at the last block, or `None` when they are not whole (the
+    /// store was written without them); a row that is not a node is an
+    /// error. The tables are as of the last folding: the changes since are
+    /// recomputed from the blocks' diffs, and kept for the next folding.
     pub fn load_tries(&self) -> Result<Option<StateCommitment>, StoreError> {
-        let txn = self.db.begin_read().map_err(|e| self.err(e))?;
-        nodes::read(&txn).map_err(|e| match e {
-            nodes::ReadError::Db(e) => self.err(e),
-            nodes::ReadError::Corrupt(what) => StoreError::Corrupt { path: self.path.clone(), what },
-        })
+        self.load_tries_over(&self.load_records()?)
     }
 
-    /// The stored tries paged: only the nodes changed since the log was
-    /// last folded are read now; the others are read from the `nodes`
-    /// table when an update needs them (the RAM tier). `None` when the
-    /// tries are not whole.
-    pub fn load_tries_paged(&self) -> Result<Option<StateCommitment<PagedStore>>, StoreError> {
+    /// [`Store::load_tries`] with the contract records at the last block
+    /// already loaded ([`Store::load_records`] or [`Store::load`]).
+    pub fn load_tries_over(&self, records: &MemState) -> Result<Option<StateCommitment>, StoreError> {
         let txn = self.db.begin_read().map_err(|e| self.err(e))?;
-        nodes::read_paged(&self.db, &txn).map_err(|e| match e {
-            nodes::ReadError::Db(e) => self.err(e),
-            nodes::ReadError::Corrupt(what) => StoreError::Corrupt { path: self.path.clone(), what },
-        })
+        let Some((mut tries, at)) = nodes::read(&txn).map_err(|e| self.read_error(e))? else { return Ok(None) };
+        self.catch_up(&txn, at, |diff| {
+            tries.keep_journal();
+            tries.commit(wavelane_kernels::Backend::Simd, records, diff, crate::state::StarknetVersion::V0_14_0)?;
+            Ok(tries.take_changes([diff]))
+        })?;
+        Ok(Some(tries))
+    }
+
+    /// The stored tries paged: only the nodes changed since the last
+    /// folding are in memory, pinned (recomputed from the blocks' diffs,
+    /// as [`Store::load_tries`] does); the others are read from the
+    /// `nodes` table when an update needs them (the RAM tier). `records`
+    /// are the contract records at the last block. `None` when the tries
+    /// are not whole.
+    pub fn load_tries_paged(&self, records: &MemState) -> Result<Option<StateCommitment<PagedStore>>, StoreError> {
+        let txn = self.db.begin_read().map_err(|e| self.err(e))?;
+        let Some((mut tries, at)) = nodes::read_paged(&self.db, &txn).map_err(|e| self.read_error(e))? else {
+            return Ok(None);
+        };
+        self.catch_up(&txn, at, |diff| {
+            tries.keep_journal();
+            tries.commit(wavelane_kernels::Backend::Simd, records, diff, crate::state::StarknetVersion::V0_14_0)?;
+            Ok(tries.take_changes([diff]))
+        })?;
+        Ok(Some(tries))
+    }
+
+    /// Brings tries read as of block `at` (`None`: the last) to the last
+    /// block: `commit` commits the diffs of the blocks since, merged, and
+    /// gives the nodes that changed, which are kept for the next folding.
+    fn catch_up(
+        &self,
+        txn: &redb::ReadTransaction,
+        at: Option<u64>,
+        commit: impl FnOnce(&StateDiff) -> Result<TrieChanges, crate::state::CommitError>,
+    ) -> Result<(), StoreError> {
+        let corrupt = |what: String| StoreError::Corrupt { path: self.path.clone(), what };
+        let Some((last, _)) = self.last_block()? else { return Ok(()) };
+        let mut log = nodes::Folded::default();
+        if let Some(at) = at.filter(|&at| at < last) {
+            let _s = trace::span("store.catch_up");
+            let blocks = txn.open_table(BLOCKS).map_err(|e| self.err(e))?;
+            let mut all = StateDiff::default();
+            for (_, d) in &fold::diffs(&blocks, at + 1).map_err(corrupt)? {
+                fold::merge(&mut all, d);
+            }
+            let changes = commit(&all).map_err(|e| corrupt(format!("tries: the blocks since {at}: {e}")))?;
+            log.add_changes(&changes);
+        }
+        self.lock_pending().nodes = Some((last + 1, log, None));
+        Ok(())
     }
 
     /// Empty tries paged from this store's tables (for a store without
@@ -588,6 +650,12 @@ impl Store {
         let classes = count(txn.open_table(CLASSES).map_err(|e| self.err(e))?.len())?;
         let blocks = count(txn.open_table(BLOCKS).map_err(|e| self.err(e))?.len())?;
         let (trie_nodes, trie_log_blocks) = nodes::count(&txn).map_err(|e| self.err(e))?;
+        let last = self.last_block()?.map(|(n, _)| n);
+        let trie_log_blocks =
+            match nodes::lag(&txn, last).map_err(|what| StoreError::Corrupt { path: self.path.clone(), what })? {
+                Some(lag) if trie_log_blocks == 0 => lag,
+                _ => trie_log_blocks,
+            };
         let meta = txn.open_table(META).map_err(|e| self.err(e))?;
         let first =
             fold::first_unfolded(&meta).map_err(|what| StoreError::Corrupt { path: self.path.clone(), what })?;

@@ -175,7 +175,9 @@ fn apply(
     .map_err(Into::into)
 }
 
-/// One block's changes as a log blob.
+/// One block's changes as a log blob (as stores written before the log
+/// went into the records hold them).
+#[cfg(test)]
 fn log_blob(changes: &TrieChanges) -> Vec<u8> {
     let n = changes.storage.len() + changes.contracts.len() + changes.classes.len();
     let mut blob = Vec::with_capacity(n * 64 + changes.trees.len() * 45);
@@ -250,14 +252,20 @@ impl Folded {
     }
 }
 
-/// Writes `changes` into `txn`: one log row for block `block`, or, every
-/// [`COMPACT_EVERY`] blocks and for a block changing [`FOLD_NODES`] nodes
-/// or more (a genesis), the log folded into the tables and the changes
-/// written there after it. With `whole` (the changes are every node, after
-/// a rebuild) the tries' tables are replaced. `pending` is the log as the
-/// last commit left it, when known (else the folding reads it); returns
-/// the log before this block's changes, when known, and whether they were
-/// logged (else they are in the tables and the log is empty).
+/// Writes block `block`'s trie `changes` into `txn`. Every
+/// [`COMPACT_EVERY`] blocks, for a block changing [`FOLD_NODES`] nodes or
+/// more (a genesis) and when asked (`changes.fold`), the changes since the
+/// tables were last written (`pending`, as the commits kept them) and then
+/// this block's go into the tables, in key order, and `meta.tries` names
+/// the block; else nothing is written: the blocks' diffs in their records
+/// are the log, and reading the tries recomputes the changes since from
+/// them ([`super::Store::load_tries`]). With `whole` (the changes are
+/// every node, after a rebuild) the tries' tables are replaced. Returns
+/// the changes not in the tables after this block, when known, and
+/// whether this block's are among them (not written).
+///
+/// A store written before the trie log went into the records holds rows
+/// in `node_log`; its next write folds them.
 pub(super) fn write(
     txn: &redb::WriteTransaction,
     block: u64,
@@ -265,37 +273,104 @@ pub(super) fn write(
     whole: bool,
     pending: Option<Folded>,
 ) -> Result<(Option<Folded>, bool), redb::Error> {
+    use redb::ReadableTableMetadata;
     let mut log = txn.open_table(NODE_LOG)?;
     let mut nodes = txn.open_table(NODES)?;
     let mut trees = txn.open_table(TREES)?;
+    let mut meta = txn.open_table(super::META)?;
     if whole {
         nodes.retain(|_, _| false)?;
         trees.retain(|_, _| false)?;
         log.retain(|_, _| false)?;
     }
+    let old_log = !log.is_empty()?;
+    let at = tables_at(&meta).map_err(|what| redb::StorageError::Io(std::io::Error::other(what)))?;
+    // The store's first block writes the tables.
+    let first = meta.get(super::LAST_BLOCK)?.is_none();
+    if !whole && !first && at.is_none() {
+        return Ok((None, false)); // stale tries stay stale until rebuilt
+    }
     let changed = changes.storage.len() + changes.contracts.len() + changes.classes.len();
-    let logged = !whole && !changes.fold && !folds(block, changed);
-    let pending = if logged {
-        log.insert(block, log_blob(changes).as_slice())?;
-        pending
-    } else {
-        // After a rebuild the log was just emptied.
-        fold_into(&mut log, &mut nodes, &mut trees, pending.filter(|_| !whole))?;
-        // This block's changes come after the log's, in key order.
-        each_change(changes, |c| apply(&mut nodes, &mut trees, c))?;
-        Some(Folded::default())
+    if !whole && !first && !old_log && !changes.fold && !folds(block, changed) {
+        return Ok((pending, true));
+    }
+    let current = whole || first || old_log || at == Some(None) || at == Some(block.checked_sub(1));
+    let folded = match pending.filter(|_| !whole) {
+        Some(p) => Some(p),
+        None if old_log => Some(read_log(&log)?),
+        None if current => Some(Folded::default()),
+        None => None,
     };
-    let mut roots = [0u8; 24];
-    root_bytes(changes.contract_root, &mut roots[..12]);
-    root_bytes(changes.class_root, &mut roots[12..]);
-    txn.open_table(super::META)?.insert(TRIES, roots.as_slice())?;
-    Ok((pending, logged))
+    let Some(folded) = folded else {
+        // The changes since the tables were written are not known here:
+        // the tries are marked stale, and the next open rebuilds them.
+        meta.remove(TRIES)?;
+        return Ok((None, false));
+    };
+    fold_into(&mut log, &mut nodes, &mut trees, Some(folded))?;
+    // This block's changes come after the others, in key order.
+    each_change(changes, |c| apply(&mut nodes, &mut trees, c))?;
+    meta.insert(TRIES, tries_row(changes, block).as_slice())?;
+    Ok((Some(Folded::default()), false))
 }
 
-/// Folds the log into the tables of `txn` and empties it: `pending`, the
-/// log as the last commit left it, or else the log's rows.
-pub(super) fn fold_log(txn: &redb::WriteTransaction, pending: Option<Folded>) -> Result<(), redb::Error> {
-    fold_into(&mut txn.open_table(NODE_LOG)?, &mut txn.open_table(NODES)?, &mut txn.open_table(TREES)?, pending)
+/// `meta.tries`: the contract and class tries' roots, and the block the
+/// tables are as of.
+fn tries_row(changes: &TrieChanges, block: u64) -> [u8; 32] {
+    let mut row = [0u8; 32];
+    root_bytes(changes.contract_root, &mut row[..12]);
+    root_bytes(changes.class_root, &mut row[12..24]);
+    row[24..].copy_from_slice(&block.to_be_bytes());
+    row
+}
+
+/// The block the tries' tables are as of: `None` when they are stale,
+/// `Some(None)` for a store written before `meta.tries` named it (as of
+/// its last block, with its `node_log` over the tables).
+fn tables_at(meta: &impl ReadableTable<&'static str, &'static [u8]>) -> Result<Option<Option<u64>>, String> {
+    let Some(v) = meta.get(TRIES).map_err(|e| e.to_string())? else { return Ok(None) };
+    match v.value().len() {
+        24 => Ok(Some(None)),
+        32 => Ok(Some(Some(u64::from_be_bytes(v.value()[24..].try_into().expect("8 bytes"))))),
+        n => Err(format!("meta.{TRIES}: {n} bytes")),
+    }
+}
+
+/// The rows of a `node_log` (stores written before the log went into the
+/// records), folded.
+fn read_log(log: &impl ReadableTable<u64, &'static [u8]>) -> Result<Folded, redb::Error> {
+    let mut folded = Folded::default();
+    for row in log.iter()? {
+        let (_, blob) = row?;
+        if folded.add(blob.value()).is_none() {
+            let e = std::io::Error::new(std::io::ErrorKind::InvalidData, "a trie log row wavelane does not write");
+            return Err(redb::StorageError::Io(e).into());
+        }
+    }
+    Ok(folded)
+}
+
+/// Writes `pending` (the changes since the tables were written, as the
+/// commits kept them) into the tables of `txn` ahead of the block's own,
+/// when the tables are whole and hold no old `node_log`; returns whether
+/// it did (else [`write`] folds).
+pub(super) fn fold_pending(txn: &redb::WriteTransaction, pending: &Folded) -> Result<bool, redb::Error> {
+    use redb::ReadableTableMetadata;
+    let mut log = txn.open_table(NODE_LOG)?;
+    let meta = txn.open_table(super::META)?;
+    let at = tables_at(&meta).map_err(|what| redb::StorageError::Io(std::io::Error::other(what)))?;
+    if at.is_none() || !log.is_empty()? {
+        return Ok(false);
+    }
+    let (mut nodes, mut trees) = (txn.open_table(NODES)?, txn.open_table(TREES)?);
+    for (k, row) in &pending.nodes {
+        apply(&mut nodes, &mut trees, Change::Node(*k, row.as_deref()))?;
+    }
+    for (a, root) in &pending.trees {
+        apply(&mut nodes, &mut trees, Change::Tree(*a, *root))?;
+    }
+    log.retain(|_, _| false)?;
+    Ok(true)
 }
 
 fn fold_into(
@@ -306,18 +381,7 @@ fn fold_into(
 ) -> Result<(), redb::Error> {
     let folded = match pending {
         Some(p) => p,
-        None => {
-            let mut folded = Folded::default();
-            for row in log.iter()? {
-                let (_, blob) = row?;
-                if folded.add(blob.value()).is_none() {
-                    let e =
-                        std::io::Error::new(std::io::ErrorKind::InvalidData, "a trie log row wavelane does not write");
-                    return Err(redb::StorageError::Io(e).into());
-                }
-            }
-            folded
-        }
+        None => read_log(log)?,
     };
     log.retain(|_, _| false)?;
     for (k, row) in &folded.nodes {
@@ -359,15 +423,14 @@ struct Stored {
     roots: Vec<u8>,
     folded: Folded,
     trees: Vec<(Felt, NodeId, usize)>,
+    /// The block the tables are as of (`None`: the store's last).
+    at: Option<u64>,
 }
 
 fn stored(txn: &redb::ReadTransaction) -> Result<Option<Stored>, ReadError> {
     let meta = txn.open_table(super::META)?;
-    let Some(roots) = meta.get(TRIES)? else { return Ok(None) };
-    let roots = roots.value().to_vec();
-    if roots.len() != 24 {
-        return Err(ReadError::Corrupt(format!("meta.{TRIES}: {} bytes", roots.len())));
-    }
+    let Some(at) = tables_at(&meta).map_err(ReadError::Corrupt)? else { return Ok(None) };
+    let roots = meta.get(TRIES)?.expect("read above").value()[..24].to_vec();
     let mut folded = Folded::default();
     for row in txn.open_table(NODE_LOG)?.iter()? {
         let (block, blob) = row?;
@@ -396,7 +459,7 @@ fn stored(txn: &redb::ReadTransaction) -> Result<Option<Stored>, ReadError> {
             add_tree(a, v)?;
         }
     }
-    Ok(Some(Stored { roots, folded, trees }))
+    Ok(Some(Stored { roots, folded, trees, at }))
 }
 
 /// The commitment from its three stores (storage, contracts, classes),
@@ -418,14 +481,18 @@ fn assemble<S: Journaled>(
     .map_err(ReadError::Corrupt)
 }
 
+/// Tries read from the tables, with the block they are as of (`None`:
+/// the store's last).
+pub(super) type AsOf<T> = (T, Option<u64>);
+
 /// The three tries' names and spaces.
 const SPACES: [(Space, &str); 3] =
     [(Space::Storage, "storage"), (Space::Contracts, "contract"), (Space::Classes, "class")];
 
 /// The tries as stored (the tables with the log over them), or `None`
 /// when they are not whole.
-pub(super) fn read(txn: &redb::ReadTransaction) -> Result<Option<StateCommitment>, ReadError> {
-    let Some(Stored { roots, folded, trees }) = stored(txn)? else { return Ok(None) };
+pub(super) fn read(txn: &redb::ReadTransaction) -> Result<Option<AsOf<StateCommitment>>, ReadError> {
+    let Some(Stored { roots, folded, trees, at }) = stored(txn)? else { return Ok(None) };
     let nodes = txn.open_table(NODES)?;
     let mut stores = Vec::with_capacity(3);
     for (space, name) in SPACES {
@@ -461,7 +528,7 @@ pub(super) fn read(txn: &redb::ReadTransaction) -> Result<Option<StateCommitment
         let store = MemStore::from_nodes(parsed).map_err(|e| ReadError::Corrupt(format!("{name} trie: {e}")))?;
         stores.push(store);
     }
-    assemble(stores, trees, &roots)
+    Ok(assemble(stores, trees, &roots)?.map(|c| (c, at)))
 }
 
 /// One trie's nodes in the `nodes` table, read by id for a [`PagedStore`]:
@@ -505,8 +572,8 @@ impl NodeSource for TableSource {
 pub(super) fn read_paged(
     db: &Arc<redb::Database>,
     txn: &redb::ReadTransaction,
-) -> Result<Option<StateCommitment<PagedStore>>, ReadError> {
-    let Some(Stored { roots, folded, trees }) = stored(txn)? else { return Ok(None) };
+) -> Result<Option<AsOf<StateCommitment<PagedStore>>>, ReadError> {
+    let Some(Stored { roots, folded, trees, at }) = stored(txn)? else { return Ok(None) };
     let nodes = txn.open_table(NODES)?;
     let mut stores = Vec::with_capacity(3);
     for (space, name) in SPACES {
@@ -530,7 +597,7 @@ pub(super) fn read_paged(
         store.keep_journal();
         stores.push(store);
     }
-    assemble(stores, trees, &roots)
+    Ok(assemble(stores, trees, &roots)?.map(|c| (c, at)))
 }
 
 /// Empty paged tries over the tables of `db`.
@@ -552,6 +619,17 @@ pub(super) fn empty_paged(db: &Arc<redb::Database>) -> StateCommitment<PagedStor
 /// into the tables (so that every node is in the `nodes` table after it).
 pub(super) fn folds(block: u64, changed: usize) -> bool {
     folds_on_schedule(block) || changed >= FOLD_NODES
+}
+
+/// Blocks the tries' tables lag the store's `last` block by (their
+/// changes are recomputed from the blocks' diffs on reading); `None` when
+/// the tries are stale or not as of a named block.
+pub(super) fn lag(txn: &redb::ReadTransaction, last: Option<u64>) -> Result<Option<u64>, String> {
+    let meta = txn.open_table(super::META).map_err(|e| e.to_string())?;
+    Ok(match (tables_at(&meta)?, last) {
+        (Some(Some(at)), Some(last)) => Some(last.saturating_sub(at)),
+        _ => None,
+    })
 }
 
 /// Rows of the nodes table (all three tries), and of the log.

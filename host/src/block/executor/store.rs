@@ -34,15 +34,16 @@ impl BlockExecutor {
             // With a RAM tier: the records alone and the tries paged, when
             // the stored tries are whole.
             if let Some(budget) = node_budget {
-                if let Some(mut paged) = store.load_tries_paged().map_err(|e| fail(last, &e))? {
+                let records = store.load_records().map_err(|e| fail(last, &e))?;
+                if let Some(mut paged) = store.load_tries_paged(&records).map_err(|e| fail(last, &e))? {
                     paged.keep_journal();
                     exec.tries = Tries::Paged(paged, budget);
-                    exec.state = store.load_records().map_err(|e| fail(last, &e))?;
+                    exec.state = records;
                 }
             }
             if !exec.tiered_tries() {
-                let tries = store.load_tries().map_err(|e| fail(last, &e))?;
                 let state = store.load().map_err(|e| fail(last, &e))?;
+                let tries = store.load_tries_over(&state).map_err(|e| fail(last, &e))?;
                 match tries {
                     Some(mut tries) => {
                         tries.keep_journal();
@@ -67,13 +68,14 @@ impl BlockExecutor {
                 exec.state = state;
                 if let (Some(budget), true) = (node_budget, exec.tries.roots(exec.config.version).global == root) {
                     // The RAM tier pages the tries just written back.
+                    let records = store.load_records().map_err(|e| fail(last, &e))?;
                     let mut paged = store
-                        .load_tries_paged()
+                        .load_tries_paged(&records)
                         .map_err(|e| fail(last, &e))?
                         .ok_or_else(|| fail(last, &"the stored tries are not whole"))?;
                     paged.keep_journal();
                     exec.tries = Tries::Paged(paged, budget);
-                    exec.state = store.load_records().map_err(|e| fail(last, &e))?;
+                    exec.state = records;
                 }
             }
             let got = exec.tries.roots(exec.config.version).global;
