@@ -73,7 +73,7 @@ fn commit_files(args: CommitArgs) -> anyhow::Result<()> {
         let store = store.as_ref().expect("open");
         state = store.load()?;
         let version = args.starknet_version.unwrap_or(StarknetVersion::BEFORE_0_14);
-        let roots = match store.load_tries()? {
+        let roots = match store.load_tries_over(&state)? {
             Some(mut tries) => {
                 tries.keep_journal();
                 commitment = tries;

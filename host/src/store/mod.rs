@@ -10,11 +10,12 @@
 //! after a crash at any moment the database holds every block up to some
 //! N whole and nothing of N + 1, and [`Store::last_block`] names N.
 //!
-//! The tries are stored too (`nodes.rs`): a block's transaction holds the
-//! trie nodes its commit changed, and [`Store::load_tries`] reads them
-//! back, so [`crate::block::BlockExecutor::open`] loads the state and its
-//! tries without rehashing and checks the stored root against the
-//! recorded one. A store whose tries are not whole (written without them,
+//! The tries are stored too (`nodes.rs`): every 16 blocks a block's
+//! transaction writes the trie nodes changed since the last folding, and
+//! [`Store::load_tries`] reads them back and recomputes the changes of the
+//! blocks since from their diffs, so [`crate::block::BlockExecutor::open`]
+//! loads the state and its tries without rehashing the whole state and
+//! checks their root against the recorded one. A store whose tries are not whole (written without them,
 //! or by an older wavelane) has them rebuilt on open (one commit of the
 //! whole state) and written back.
 //!

@@ -8,25 +8,35 @@
 //!                               binary  1, left, right, hash       41 B
 //!                               edge    2, child, len, path, hash  38 B + ⌈len/8⌉
 //! trees     address → root id (4 B), values (8 B)
-//! node_log  block → the nodes and trees the block changed, one blob:
+//! meta      "tries" → the contract trie's root and values, the class trie's,
+//!           and the block the tables are as of (8 B)
+//! node_log  block → the nodes and trees the block changed (stores written
+//!           before the blocks' diffs became the log; read, never written):
 //!           trie (0..3), id, n, row (n bytes; 0: freed)  |  3, address, root
-//! meta      "tries" → the contract trie's root and values, the class trie's
 //! ```
 //!
 //! Ids and counts are big-endian, hashes and paths little-endian limbs
 //! (canonical, not Montgomery), a path in as many bytes as its length
 //! needs.
 //!
-//! A block's write transaction appends what its commit changed to the log
-//! as one row: a block changes nodes all over the tries, and inserting them
-//! one row each would rewrite most of the B-tree's pages every block. Every
-//! [`COMPACT_EVERY`] blocks (and for a block of [`FOLD_NODES`] changes
-//! or more, such as a genesis) the log is folded into `nodes` and `trees`
-//! (the last change of each key, in key order) in that block's
-//! transaction, and emptied. Reading the tries merges the log over the
-//! tables. `meta.tries` is present only while the nodes are whole: a block
-//! written without its changes removes it, and the next open rebuilds the
-//! tries and writes them anew.
+//! A block changes nodes all over the tries, and inserting them one row
+//! each would rewrite most of the B-tree's pages every block; writing them
+//! as one log row per block still writes and syncs some 60 B a node, many
+//! times the block's diff. So a block writes no trie rows at all: its
+//! diff, in its record, is the log. Every [`COMPACT_EVERY`] blocks
+//! (and for a block of [`FOLD_NODES`] changes or more, such as a genesis,
+//! and when the RAM tier asks) the nodes changed since the last folding,
+//! which the store keeps in memory as the commits give them (`fold.rs`),
+//! go into `nodes` and `trees` (the last change of each key, in key order)
+//! in that block's transaction, and `meta.tries` names the block. Reading
+//! the tries ([`super::Store::load_tries`]) reads the tables and commits
+//! the diffs of the blocks since, merged, on top (the tries are a function
+//! of the state alone), so a store reopened after a crash has the tries of
+//! its last block, and the changes that commit made are the ones the next
+//! folding writes. `meta.tries` is present only while the nodes are whole:
+//! a block written without its changes, or a folding that does not know
+//! the changes since the last one, removes it, and the next open rebuilds
+//! the tries and writes them anew.
 
 use crate::state::{ContractAddress, StateCommitment, TrieChanges};
 use redb::{ReadableDatabase, ReadableTable, TableDefinition};
@@ -692,5 +702,74 @@ mod tests {
         let blob = log_blob(&first);
         assert!(Folded::default().add(&blob[..blob.len() - 1]).is_none());
         assert!(Folded::default().add(&[9, 0, 0, 0, 0, 0]).is_none());
+    }
+
+    /// Block `n`'s diff: cells of two contracts.
+    fn diff(n: u64) -> crate::state::StateDiff {
+        use crate::state::StorageKey;
+        let mut d = crate::state::StateDiff::default();
+        for a in [3u64, 4] {
+            let cells = d.storage.entry(ContractAddress::from_u64(a)).or_default();
+            for k in 0..5 {
+                cells.insert(StorageKey::from_u64(k * 7 + n % 3), Felt::from(n * 100 + k + 1));
+            }
+        }
+        d
+    }
+
+    #[test]
+    fn a_store_with_an_old_node_log_reads_it_and_folds_it_on_its_next_write() {
+        use crate::state::{MemState, StarknetVersion};
+        let path = std::env::temp_dir().join(format!("wavelane-old-log-{}.redb", std::process::id()));
+        let db = redb::Database::create(&path).unwrap();
+        let mut tries = StateCommitment::new();
+        tries.keep_journal();
+        let mut changes = Vec::new();
+        for n in 0..3 {
+            let d = diff(n);
+            tries.commit(wavelane_kernels::Backend::Scalar, &MemState::new(), &d, StarknetVersion::V0_14_0).unwrap();
+            changes.push(tries.take_changes([&d]));
+        }
+        let roots = |c: &StateCommitment| c.roots(StarknetVersion::V0_14_0);
+        // As an older wavelane wrote it: block 0 in the tables, block 1 as
+        // a log row, `meta.tries` of 24 bytes.
+        let txn = db.begin_write().unwrap();
+        write(&txn, 0, &changes[0], true, None).unwrap();
+        txn.open_table(NODE_LOG).unwrap().insert(1, log_blob(&changes[1]).as_slice()).unwrap();
+        let mut meta = txn.open_table(super::super::META).unwrap();
+        meta.insert(TRIES, &tries_row(&changes[1], 1)[..24]).unwrap();
+        meta.insert(super::super::LAST_BLOCK, [0u8; 40].as_slice()).unwrap();
+        drop(meta);
+        txn.commit().unwrap();
+        let mut want = StateCommitment::new();
+        for n in 0..2 {
+            want.commit(wavelane_kernels::Backend::Scalar, &MemState::new(), &diff(n), StarknetVersion::V0_14_0)
+                .unwrap();
+        }
+        let (read_back, at) = read(&db.begin_read().unwrap()).ok().flatten().expect("whole");
+        assert_eq!((roots(&read_back), at), (roots(&want), None));
+        // Block 2, not on the schedule, folds the old log with its own changes.
+        let txn = db.begin_write().unwrap();
+        let (pending, logged) = write(&txn, 2, &changes[2], false, None).unwrap();
+        assert!(pending.is_some_and(|p| p.nodes.is_empty()) && !logged);
+        txn.commit().unwrap();
+        let txn = db.begin_read().unwrap();
+        assert_eq!(count(&txn).unwrap().1, 0, "the log is emptied");
+        let (read_back, at) = read(&txn).ok().flatten().expect("whole");
+        assert_eq!((roots(&read_back), at), (roots(&tries), Some(2)));
+        // Every cell proves against the tables: no row of the log was lost.
+        let forest = read_back.storage_forest();
+        let mut last = crate::state::StateDiff::default();
+        (0..3).for_each(|n| super::super::fold::merge(&mut last, &diff(n)));
+        for (a, cells) in &last.storage {
+            for (k, v) in cells {
+                let proof = forest.prove(&a.felt(), k.felt()).unwrap();
+                let got =
+                    wavelane_kernels::trie::proof::verify(forest.hash_kind(), forest.root(&a.felt()), k.felt(), &proof);
+                assert_eq!(got, Ok(Some(*v)), "{a:?} {k:?}");
+            }
+        }
+        drop((txn, db));
+        let _ = std::fs::remove_file(&path);
     }
 }
