@@ -21,7 +21,7 @@
 
 use super::nodes::{Folded, COMPACT_EVERY};
 use super::record;
-use crate::state::StateDiff;
+use crate::state::{StateDiff, TrieChanges};
 use redb::ReadableTable;
 
 /// The `meta` key of the first block whose diff is not in the tables.
@@ -83,7 +83,7 @@ pub(super) struct Pending {
     pub(super) cells: Option<(u64, StateDiff)>,
     /// The next block, and the trie log's changes merged but for the last
     /// block's, which the next commit merges while its root is computed.
-    pub(super) nodes: Option<(u64, Folded, Option<crate::state::TrieChanges>)>,
+    pub(super) nodes: Option<(u64, Folded, Option<TrieChanges>)>,
 }
 
 impl Pending {
@@ -91,16 +91,17 @@ impl Pending {
     pub(super) fn cells_for(&mut self, number: u64) -> Option<StateDiff> {
         self.cells.take().and_then(|(n, d)| (n == number).then_some(d))
     }
+}
 
-    /// The nodes part, when it is the one block `number` follows.
-    pub(super) fn nodes_for(&mut self, number: u64) -> Option<Folded> {
-        let (n, mut folded, last) = self.nodes.take()?;
-        if n != number {
-            return None;
-        }
-        if let Some(changes) = last {
-            folded.add_changes(&changes);
-        }
-        Some(folded)
+/// The nodes part of a [`Pending`], taken, when it is the one block
+/// `number` follows, with the last block's changes merged in.
+pub(super) fn nodes_for(nodes: Option<(u64, Folded, Option<TrieChanges>)>, number: u64) -> Option<Folded> {
+    let (n, mut folded, last) = nodes?;
+    if n != number {
+        return None;
     }
+    if let Some(changes) = last {
+        folded.add_changes(&changes);
+    }
+    Some(folded)
 }

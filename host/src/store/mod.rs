@@ -406,16 +406,26 @@ impl Store {
         let mut pending = self.take_pending();
         let (cells, mut trie_log) = {
             let _s = trace::span("store.diff");
-            let cells = self.write_state(&txn, number, diff, log, pending.cells_for(number))?;
-            // The trie log: merged here, while the root is computed, and
-            // folded here when the schedule folds it, whatever the block changes.
-            let mut trie_log = pending.nodes_for(number);
-            if let Some(log) = trie_log.as_ref().filter(|_| nodes::folds_on_schedule(number)) {
-                if nodes::fold_pending(&txn, log).map_err(|e| self.err(e))? {
-                    trie_log = Some(Default::default());
-                }
-            }
-            (cells, trie_log)
+            // The state tables here, the trie log on a thread beside:
+            // merged, and folded when the schedule folds it whatever the
+            // block changes, while the root is computed.
+            let whole = nodes::tables_whole(&txn).map_err(|e| self.err(e))?;
+            let (cells_for, nodes_for) = (pending.cells_for(number), pending.nodes.take());
+            std::thread::scope(|s| {
+                let trie_log = s.spawn(|| {
+                    let _s = trace::span("store.trie_log");
+                    let mut trie_log = fold::nodes_for(nodes_for, number);
+                    if let Some(log) = trie_log.as_ref().filter(|_| nodes::folds_on_schedule(number)) {
+                        if nodes::fold_pending(&txn, log, whole)? {
+                            trie_log = Some(Default::default());
+                        }
+                    }
+                    Ok::<_, redb::Error>(trie_log)
+                });
+                let cells = self.write_state(&txn, number, diff, log, cells_for);
+                let trie_log = trie_log.join().expect("the trie log's thread does not panic");
+                Ok::<_, StoreError>((cells?, trie_log.map_err(|e| self.err(e))?))
+            })?
         };
         let wait = trace::span("store.wait");
         let Some((root, tries)) = root() else {

@@ -364,12 +364,12 @@ fn read_log(log: &impl ReadableTable<u64, &'static [u8]>) -> Result<Folded, redb
 /// commits kept them) into the tables of `txn` ahead of the block's own,
 /// when the tables are whole and hold no old `node_log`; returns whether
 /// it did (else [`write`] folds).
-pub(super) fn fold_pending(txn: &redb::WriteTransaction, pending: &Folded) -> Result<bool, redb::Error> {
+/// `whole`: [`tables_whole`] said so (read first, as `meta` may be open on
+/// another thread meanwhile).
+pub(super) fn fold_pending(txn: &redb::WriteTransaction, pending: &Folded, whole: bool) -> Result<bool, redb::Error> {
     use redb::ReadableTableMetadata;
     let mut log = txn.open_table(NODE_LOG)?;
-    let meta = txn.open_table(super::META)?;
-    let at = tables_at(&meta).map_err(|what| redb::StorageError::Io(std::io::Error::other(what)))?;
-    if at.is_none() || !log.is_empty()? {
+    if !whole || !log.is_empty()? {
         return Ok(false);
     }
     let (mut nodes, mut trees) = (txn.open_table(NODES)?, txn.open_table(TREES)?);
@@ -381,6 +381,12 @@ pub(super) fn fold_pending(txn: &redb::WriteTransaction, pending: &Folded) -> Re
     }
     log.retain(|_, _| false)?;
     Ok(true)
+}
+
+/// Whether the tries' tables are whole (`meta.tries` is there).
+pub(super) fn tables_whole(txn: &redb::WriteTransaction) -> Result<bool, redb::Error> {
+    let meta = txn.open_table(super::META)?;
+    Ok(tables_at(&meta).map_err(|what| redb::StorageError::Io(std::io::Error::other(what)))?.is_some())
 }
 
 fn fold_into(
