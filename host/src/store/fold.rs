@@ -15,9 +15,11 @@
 //! The store also keeps both logs in memory as its commits wrote them
 //! ([`Pending`]): the diffs merged, and the trie changes merged by key (the
 //! last block's merged by the next commit, while that block's root is
-//! computed). A folding writes those instead of reading the records and
-//! the node log back; after an open, or a write that failed, they are not
-//! known and the first folding reads them.
+//! computed). A folding writes those instead of reading the records back
+//! (after an open, or a write that failed, the diffs are not known and the
+//! first folding reads them); the node changes are seeded by reading the
+//! tries on open (`nodes.rs`), and a folding without them marks the tries
+//! stale.
 
 use super::nodes::{Folded, COMPACT_EVERY};
 use super::record;
