@@ -58,6 +58,15 @@ pub(super) fn first_unfolded(meta: &impl ReadableTable<&'static str, &'static [u
     Ok(Some(u64::from_be_bytes(b)))
 }
 
+/// The diffs of blocks `first..` from their records, merged.
+pub(super) fn merged(blocks: &impl ReadableTable<u64, &'static [u8]>, first: u64) -> Result<StateDiff, String> {
+    let mut all = StateDiff::default();
+    for (_, d) in &diffs(blocks, first)? {
+        merge(&mut all, d);
+    }
+    Ok(all)
+}
+
 /// The diffs of blocks `first..`, in order, from their records.
 pub(super) fn diffs(
     blocks: &impl ReadableTable<u64, &'static [u8]>,

@@ -48,7 +48,7 @@ use redb::{Database, Durability, ReadableDatabase, ReadableTable, ReadableTableM
 use starknet_types_core::felt::Felt;
 use std::path::{Path, PathBuf};
 use wavelane_kernels::trace;
-use wavelane_kernels::trie::PagedStore;
+use wavelane_kernels::trie::{Journaled, NodeStore, PagedStore};
 
 const CONTRACTS: TableDefinition<[u8; 32], [u8; 64]> = TableDefinition::new("contracts");
 const STORAGE: TableDefinition<[u8; 64], [u8; 32]> = TableDefinition::new("storage");
@@ -280,7 +280,7 @@ impl Store {
 
     /// The pending logs, taken: they are unknown until a commit puts them back.
     fn take_pending(&self) -> fold::Pending {
-        std::mem::take(&mut *self.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+        std::mem::take(&mut *self.lock_pending())
     }
 
     /// The last block committed and its global root.
@@ -362,14 +362,7 @@ impl Store {
             Some(first) => {
                 let mut all = match pending {
                     Some(p) => p,
-                    None => {
-                        let blocks = txn.open_table(BLOCKS).map_err(|e| self.err(e))?;
-                        let mut all = StateDiff::default();
-                        for (_, d) in &fold::diffs(&blocks, first).map_err(corrupt)? {
-                            fold::merge(&mut all, d);
-                        }
-                        all
-                    }
+                    None => fold::merged(&txn.open_table(BLOCKS).map_err(|e| self.err(e))?, first).map_err(corrupt)?,
                 };
                 fold::merge(&mut all, diff);
                 write_diff(txn, &all, pre)
@@ -454,7 +447,7 @@ impl Store {
         meta(&txn).map_err(|e| self.err(e))?;
         let _s = trace::span("store.commit");
         txn.commit().map_err(|e| self.err(e))?;
-        *self.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = fold::Pending {
+        *self.lock_pending() = fold::Pending {
             cells: cells.map(|d| (number + 1, d)),
             nodes: trie_log.map(|f| (number + 1, f, tries.filter(|_| logged))),
         };
@@ -519,11 +512,7 @@ impl Store {
     pub fn load_tries_over(&self, records: &MemState) -> Result<Option<StateCommitment>, StoreError> {
         let txn = self.db.begin_read().map_err(|e| self.err(e))?;
         let Some((mut tries, at)) = nodes::read(&txn).map_err(|e| self.read_error(e))? else { return Ok(None) };
-        self.catch_up(&txn, at, |diff| {
-            tries.keep_journal();
-            tries.commit(wavelane_kernels::Backend::Simd, records, diff, crate::state::StarknetVersion::V0_14_0)?;
-            Ok(tries.take_changes([diff]))
-        })?;
+        self.catch_up(&txn, at, &mut tries, records)?;
         Ok(Some(tries))
     }
 
@@ -538,35 +527,32 @@ impl Store {
         let Some((mut tries, at)) = nodes::read_paged(&self.db, &txn).map_err(|e| self.read_error(e))? else {
             return Ok(None);
         };
-        self.catch_up(&txn, at, |diff| {
-            tries.keep_journal();
-            tries.commit(wavelane_kernels::Backend::Simd, records, diff, crate::state::StarknetVersion::V0_14_0)?;
-            Ok(tries.take_changes([diff]))
-        })?;
+        self.catch_up(&txn, at, &mut tries, records)?;
         Ok(Some(tries))
     }
 
-    /// Brings tries read as of block `at` (`None`: the last) to the last
-    /// block: `commit` commits the diffs of the blocks since, merged, and
-    /// gives the nodes that changed, which are kept for the next folding.
-    fn catch_up(
+    /// Brings `tries`, read as of block `at` (`None`: the last), to the
+    /// last block: the diffs of the blocks since, merged, are committed on
+    /// them over `records`, and the nodes that changed are kept for the
+    /// next folding.
+    fn catch_up<S: Journaled + NodeStore>(
         &self,
         txn: &redb::ReadTransaction,
         at: Option<u64>,
-        commit: impl FnOnce(&StateDiff) -> Result<TrieChanges, crate::state::CommitError>,
+        tries: &mut StateCommitment<S>,
+        records: &MemState,
     ) -> Result<(), StoreError> {
         let corrupt = |what: String| StoreError::Corrupt { path: self.path.clone(), what };
         let Some((last, _)) = self.last_block()? else { return Ok(()) };
         let mut log = nodes::Folded::default();
         if let Some(at) = at.filter(|&at| at < last) {
             let _s = trace::span("store.catch_up");
-            let blocks = txn.open_table(BLOCKS).map_err(|e| self.err(e))?;
-            let mut all = StateDiff::default();
-            for (_, d) in &fold::diffs(&blocks, at + 1).map_err(corrupt)? {
-                fold::merge(&mut all, d);
-            }
-            let changes = commit(&all).map_err(|e| corrupt(format!("tries: the blocks since {at}: {e}")))?;
-            log.add_changes(&changes);
+            let all = fold::merged(&txn.open_table(BLOCKS).map_err(|e| self.err(e))?, at + 1).map_err(corrupt)?;
+            tries.keep_journal();
+            tries
+                .commit(wavelane_kernels::Backend::Simd, records, &all, crate::state::StarknetVersion::V0_14_0)
+                .map_err(|e| corrupt(format!("tries: the blocks since {at}: {e}")))?;
+            log.add_changes(&tries.take_changes([&all]));
         }
         self.lock_pending().nodes = Some((last + 1, log, None));
         Ok(())
